@@ -1,0 +1,42 @@
+/** Evidence: what a detector found about one entity (DESIGN.md, step 3). */
+
+export type EvidenceType = "anomaly" | "limit" | "log" | "trace" | "silence" | "change" | "lifecycle";
+
+export interface Evidence {
+  /** Unique within one analysis, e.g. `e12`. */
+  id: string;
+  entity: string;
+  /** What moved: a metric name, a log template, `latency of A -> B`, ... */
+  signal: string;
+  type: EvidenceType;
+  /** Unix seconds when it started. */
+  start: number;
+  end?: number;
+  /** 0..1, comparable across detectors. */
+  strength: number;
+  /** One sentence for a person. */
+  detail: string;
+  /** A short excerpt that shows it: values against baseline, a log line with its count, a trace id. */
+  excerpt: string;
+  /** Which signal family moved; the reasoner maps families to fault kinds. */
+  family: SignalFamily;
+}
+
+export type SignalFamily =
+  | "cpu"
+  | "memory"
+  | "latency"
+  | "errors"
+  | "network"
+  | "packet-loss"
+  | "disk"
+  | "throughput"
+  | "log"
+  | "other";
+
+/** The analysis window: baseline before `at`, incident from `at` to `end`. Unix seconds. */
+export interface Window {
+  baselineStart: number;
+  at: number;
+  end: number;
+}

@@ -1,0 +1,85 @@
+/**
+ * The reader contract (DESIGN.md, step 1). A reader turns one input (already un-gzipped) into Case
+ * pieces through a CaseSink; it never interprets (no scoring, no thresholds).
+ */
+import type { CaseEvent, KubeObject, LogLevel, Relation } from "../case/model.js";
+
+/** Labels as read: Prometheus labels, CSV entity columns, resource attributes. Entity resolution uses them. */
+export type Labels = Record<string, string>;
+
+export interface LogRecord {
+  /** Unix seconds. */
+  t: number;
+  message: string;
+  /** When the source states it; otherwise the sink detects it from the message. */
+  level?: LogLevel;
+  labels: Labels;
+}
+
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parent?: string;
+  /** service/pod labels of the emitter, resolved to an entity by the sink. */
+  labels: Labels;
+  operation: string;
+  /** Unix seconds. */
+  start: number;
+  /** Seconds. */
+  duration: number;
+  error: boolean;
+}
+
+export interface EventRecord extends Omit<CaseEvent, "entity"> {
+  /** The involved object, as labels (`pod`, `node`, `namespace`, `deployment` ...). */
+  labels: Labels;
+}
+
+export interface CaseSink {
+  /** Samples of one series; entity resolved from labels. `t` in unix seconds (any order). */
+  addSamples(labels: Labels, metric: string, t: ArrayLike<number>, v: ArrayLike<number>, unit?: string): void;
+  addLog(record: LogRecord): void;
+  addSpan(record: SpanRecord): void;
+  addEvent(record: EventRecord): void;
+  /** A Kubernetes object; `labels` names it for entity resolution. */
+  addObject(labels: Labels, object: Omit<KubeObject, "entity">): void;
+  /** A relation between two things named by labels. */
+  addRelation(from: Labels, to: Labels, type: Relation["type"], weight?: number): void;
+  /** Part of the input could not be read but the rest is safe to analyse. */
+  skip(where: string, reason: string): void;
+}
+
+/** What a reader is given: the decompressed content, streamed by line or whole. */
+export interface ReaderInput {
+  /** Path as the user gave it (for messages). */
+  file: string;
+  /** The first bytes (up to 64 KiB), decoded, for sniffing. */
+  head: string;
+  /** Every line, streamed; no trailing newline characters. */
+  lines(): AsyncIterable<string>;
+  /** The whole content; only for formats that are one JSON document. */
+  text(): Promise<string>;
+}
+
+export interface Reader {
+  /** Short format name, shown in the Diagnosis `input.sources`. */
+  format: string;
+  /**
+   * How sure this reader is, from the first bytes alone, that it reads this content: 0 (no) .. 1 (certain).
+   * detect.ts picks the highest; ties break by registration order.
+   */
+  sniff(head: string): number;
+  read(input: ReaderInput, sink: CaseSink): Promise<void>;
+}
+
+/** Unreadable input: one clear message naming the file, where, and what was expected. Exit code 2. */
+export class ReadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    readonly expected: string,
+  ) {
+    super(`${file}: ${where}: ${expected}`);
+    this.name = "ReadError";
+  }
+}
