@@ -10,6 +10,8 @@ export interface DiagnosisEvidence {
   signal: string;
   detail: string;
   excerpt: string;
+  /** ISO 8601, when the observation started; the Markdown timeline orders by it. */
+  start?: string;
 }
 
 export interface ChainLink {

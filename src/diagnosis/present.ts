@@ -1,0 +1,30 @@
+/** Presentation rules shared by the text and Markdown renderers, so both say the same thing. */
+import type { Cause, Diagnosis } from "./types.js";
+
+/** DESIGN.md principle 3: a calibrated confidence below 0.5 means "not confident". */
+export const CONFIDENT_AT = 0.5;
+
+export function byRank(d: Diagnosis): Cause[] {
+  return [...d.causes].sort((a, b) => a.rank - b.rank);
+}
+
+/** True when at least one cause is confident enough to be named as the cause. */
+export function hasConfidentCause(d: Diagnosis): boolean {
+  return d.causes.some((c) => c.confidence >= CONFIDENT_AT);
+}
+
+export function percent(confidence: number): string {
+  return `${Math.round(confidence * 100)}%`;
+}
+
+/** `root → … → symptom` by entity. */
+export function chainPath(cause: Cause): string {
+  return cause.chain.map((link) => link.entity).join(" → ");
+}
+
+/** The sentence both renderers use when nothing reaches CONFIDENT_AT. */
+export function noConfidentCauseLine(d: Diagnosis): string {
+  return d.causes.length === 0
+    ? "No confident cause: no candidate explains the observations."
+    : `No confident cause: no candidate reaches ${percent(CONFIDENT_AT)} confidence.`;
+}
