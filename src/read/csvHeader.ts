@@ -38,3 +38,12 @@ export function firstLine(head: string): string {
   const end = head.search(/\r?\n/);
   return end < 0 ? head : head.slice(0, end);
 }
+
+/** The header and, when the head holds one, the first data row of a CSV head. */
+export function csvHead(head: string): { header: string[]; firstRow?: string[] } {
+  const lines = head.split(/\r?\n/, 3);
+  const header = parseCsvHeader(lines[0] ?? "");
+  // The second line is only a complete row when a line break follows it.
+  const firstRow = lines.length >= 3 && lines[1] !== "" ? parseCsvHeader(lines[1]) : undefined;
+  return { header, firstRow };
+}
