@@ -1,0 +1,85 @@
+/** `beneath analyze <path...>`: read telemetry files, diagnose, print the Diagnosis. */
+import { stat, writeFile } from "node:fs/promises";
+import { type Command, Option } from "commander";
+import { analyze } from "../analyze.js";
+import { renderJson } from "../diagnosis/renderJson.js";
+import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
+import { renderText } from "../diagnosis/renderText.js";
+import type { Diagnosis } from "../diagnosis/types.js";
+import { UsageError } from "./exitCodes.js";
+import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
+import { createProgress } from "./progress.js";
+
+interface AnalyzeFlags {
+  at?: number;
+  window?: number;
+  format: Format;
+  top?: number;
+  out?: string;
+}
+
+/** Named before reading starts, so a typo is reported as such rather than as a read failure. */
+async function assertPathsExist(paths: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const path of paths) {
+    try {
+      await stat(path);
+    } catch {
+      missing.push(path);
+    }
+  }
+  if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(", ")}`);
+}
+
+/** See https://no-color.org: any non-empty NO_COLOR turns colour off. */
+function wantsColor(out: string | undefined): boolean {
+  return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
+function render(d: Diagnosis, format: Format, color: boolean): string {
+  if (format === "json") return renderJson(d);
+  if (format === "md") return renderMarkdown(d);
+  return renderText(d, { color });
+}
+
+async function emit(text: string, out: string | undefined): Promise<void> {
+  if (out === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    await writeFile(out, text);
+  } catch (err) {
+    throw new UsageError(`cannot write ${out}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
+  await assertPathsExist(paths);
+  const progress = createProgress(process.stderr);
+  let diagnosis: Diagnosis;
+  try {
+    diagnosis = await analyze(paths, {
+      at: flags.at,
+      window: flags.window,
+      top: flags.top,
+      onProgress: progress.onProgress,
+    });
+  } finally {
+    progress.stop();
+  }
+  await emit(render(diagnosis, flags.format, wantsColor(flags.out)), flags.out);
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command("analyze")
+    .description("find the root cause of an incident in telemetry files or folders")
+    .argument("<path...>", "files or folders of metrics, logs, traces and Kubernetes objects")
+    .option("--at <time>", "when the incident was noticed: ISO 8601 or unix seconds", parseAt)
+    .option("--window <dur>", "how much time around --at to analyse, e.g. 90s, 15m, 1h", parseWindow)
+    .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
+    .option("--top <N>", "report at most N causes", parseTop)
+    .option("--out <file>", "write the report to a file instead of stdout")
+    .action((paths: string[], flags: AnalyzeFlags) => run(paths, flags));
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** The `beneath` command: one file per subcommand; this file wires them and maps failures to exit codes. */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { registerAnalyze } from "./analyze.js";
+import { reportError } from "./exitCodes.js";
+
+/** Runs from src/cli/ or dist/src/cli/: the version is in the nearest package.json above. */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      const parent = dirname(dir);
+      if (parent === dir) return "unknown";
+      dir = parent;
+    }
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command("beneath")
+    .description("find the root cause of a cloud-native incident beneath the symptom")
+    .version(packageVersion())
+    // Throw instead of exiting so usage errors share one exit-code mapping; set before subcommands so they inherit it.
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(`beneath: ${message}`) });
+  registerAnalyze(program);
+  return program;
+}
+
+// `beneath analyze … | head` closes stdout early; that is the reader's choice, not a failure worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportError(err, process.stderr, process.env.BENEATH_DEBUG === "1");
+}

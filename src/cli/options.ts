@@ -1,0 +1,31 @@
+/** Parsers for option values shared by commands; each rejects bad input with what was expected. */
+import { InvalidArgumentError } from "commander";
+import { parseDuration, parseTimestamp } from "../case/time.js";
+
+export const FORMATS = ["text", "md", "json"] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** `--at`: ISO 8601 or unix seconds, to unix seconds. */
+export function parseAt(value: string): number {
+  const seconds = parseTimestamp(value);
+  if (!Number.isFinite(seconds)) {
+    throw new InvalidArgumentError("Expected an ISO 8601 time (2025-11-19T00:57:00Z) or unix seconds.");
+  }
+  return seconds;
+}
+
+/** `--window`: a positive duration such as 90s, 15m or 1h, to seconds. */
+export function parseWindow(value: string): number {
+  const seconds = parseDuration(value);
+  if (!(seconds > 0)) throw new InvalidArgumentError("Expected a positive duration such as 90s, 15m or 1h.");
+  return seconds;
+}
+
+/** `--top`: how many causes to report, a positive integer. */
+export function parseTop(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError("Expected a positive whole number.");
+  }
+  return n;
+}
