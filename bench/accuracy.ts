@@ -1,0 +1,261 @@
+/**
+ * `npm run bench:accuracy`: the real-data accuracy benchmark. Runs our engine and the BARO reference
+ * on every labelled case of ../shared/datasets (or $BENEATH_DATASETS) under each protocol, one case
+ * after another, prints a table per dataset, the published figures and the timing, and writes every
+ * figure and per-case detail to bench/results/accuracy.json for later comparison.
+ *
+ * Flags: --dataset <name>, --protocol given|late|none, --case <prefix> (to run a subset).
+ * Exit codes: 0 whatever the accuracy, 2 bad usage, 1 internal failure.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { analyze } from "../src/analyze.js";
+import type { Case } from "../src/case/model.js";
+import type { Cause, Diagnosis } from "../src/diagnosis/types.js";
+import { readCase } from "../src/read/index.js";
+import { baroRank } from "./baro.js";
+import {
+  ADAPTERS,
+  type Adapter,
+  atFor,
+  datasetNames,
+  datasetsRoot,
+  FAULT_KINDS,
+  type Label,
+  PROTOCOLS,
+  type Protocol,
+  readLabels,
+} from "./datasets.js";
+import { K_MAX, rankOfTruth } from "./metrics.js";
+import { PUBLISHED } from "./published.js";
+import {
+  type CaseResult,
+  datasetBlock,
+  failuresBlock,
+  publishedBlock,
+  type Row,
+  rowsOf,
+  timingBlock,
+  timingOf,
+} from "./report.js";
+
+/** Causes asked of the engine: more than K_MAX so a near miss still shows its rank in the details. */
+const CAUSES_ASKED = 10;
+
+const RESULTS_FILE = fileURLToPath(new URL("../../bench/results/accuracy.json", import.meta.url));
+
+class UsageError extends Error {}
+
+interface Selection {
+  datasets: string[];
+  protocols: readonly Protocol[];
+  casePrefix?: string;
+}
+
+function parseSelection(root: string): Selection {
+  const { values } = parseArgs({
+    options: { dataset: { type: "string" }, protocol: { type: "string" }, case: { type: "string" } },
+  });
+  const known = datasetNames(root);
+  if (values.dataset !== undefined && !known.includes(values.dataset)) {
+    throw new UsageError(`--dataset must be one of ${known.join(", ")} (datasets in ${root})`);
+  }
+  if (values.protocol !== undefined && !PROTOCOLS.includes(values.protocol as Protocol)) {
+    throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(", ")}`);
+  }
+  return {
+    datasets: values.dataset !== undefined ? [values.dataset] : known,
+    protocols: values.protocol !== undefined ? [values.protocol as Protocol] : PROTOCOLS,
+    casePrefix: values.case,
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+/** Our engine on one case under one protocol; a throw is recorded as a miss with its message. */
+async function runOurs(
+  files: string[] | Error,
+  label: Label,
+  at: number | undefined,
+): Promise<{ result: CaseResult["ours"]; diagnosis?: Diagnosis }> {
+  const miss = (error: string) => ({ result: { top5: [], rank: null, time_ms: null, error } });
+  if (files instanceof Error) return miss(files.message);
+  try {
+    const diagnosis: Diagnosis = await analyze(
+      files,
+      at === undefined ? { top: CAUSES_ASKED } : { at, top: CAUSES_ASKED },
+    );
+    const causes: Cause[] = diagnosis.causes;
+    const rank = rankOfTruth(
+      causes.map((c) => c.entity),
+      label.root_cause_service,
+    );
+    const result = {
+      top5: causes.slice(0, K_MAX).map((c) => ({ entity: c.entity, kind: c.kind, confidence: c.confidence })),
+      rank: rank ?? null,
+      time_ms: diagnosis.timing.read_ms + diagnosis.timing.analyze_ms,
+      alert_time: diagnosis.input.alert_time,
+    };
+    return { result, diagnosis };
+  } catch (error) {
+    return miss(message(error));
+  }
+}
+
+/** BARO on the case read once through readCase; null when it has no time to work from. */
+function runBaro(read: Case | Error, label: Label, at: number | undefined): CaseResult["baro"] {
+  if (at === undefined || Number.isNaN(at)) return null;
+  if (read instanceof Error) return { at, top5: [], rank: null, score_ms: 0, error: read.message };
+  const start = performance.now();
+  const ranked = baroRank(read, at);
+  const score_ms = performance.now() - start;
+  const index = ranked.findIndex((s) => s.service === label.root_cause_service);
+  return { at, top5: ranked.slice(0, K_MAX), rank: index < 0 ? null : index + 1, score_ms };
+}
+
+interface DatasetRun {
+  results: CaseResult[];
+  baroReadMs: number[];
+  cases: number;
+}
+
+async function runDataset(
+  root: string,
+  dataset: string,
+  adapter: Adapter,
+  selection: Selection,
+  counter: { done: number },
+): Promise<DatasetRun> {
+  const dir = join(root, dataset);
+  const labels = readLabels(dir).filter(
+    (l) => selection.casePrefix === undefined || l.case.startsWith(selection.casePrefix),
+  );
+  const protocols = adapter.protocols.filter((p) => selection.protocols.includes(p));
+  const results: CaseResult[] = [];
+  const baroReadMs: number[] = [];
+  for (const label of labels) {
+    counter.done++;
+    progress(`[${counter.done}] ${dataset} ${label.case}`);
+    const expected = { service: label.root_cause_service, kind: FAULT_KINDS[label.fault] ?? `unmapped:${label.fault}` };
+    let files: string[] | Error;
+    try {
+      files = adapter.files(dir, label);
+    } catch (error) {
+      files = new Error(message(error));
+    }
+    const read = await readForBaro(files, baroReadMs);
+    for (const protocol of protocols) {
+      const at = atFor(protocol, label);
+      const ours = await runOurs(files, label, at);
+      const baroAt = at ?? alertTimeOf(ours.diagnosis);
+      results.push({
+        dataset,
+        case: label.case,
+        protocol,
+        fault: label.fault,
+        expected,
+        at: at ?? null,
+        ours: ours.result,
+        baro: runBaro(read, label, baroAt),
+      });
+    }
+  }
+  return { results, baroReadMs, cases: labels.length };
+}
+
+async function readForBaro(files: string[] | Error, readMs: number[]): Promise<Case | Error> {
+  if (files instanceof Error) return files;
+  const start = performance.now();
+  try {
+    return await readCase(files);
+  } catch (error) {
+    return new Error(message(error));
+  } finally {
+    readMs.push(performance.now() - start);
+  }
+}
+
+/** Under "no time", BARO gets the incident time our engine detected, when it reports one. */
+function alertTimeOf(diagnosis: Diagnosis | undefined): number | undefined {
+  const text = diagnosis?.input.alert_time;
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}
+
+async function main(): Promise<void> {
+  const wallStart = performance.now();
+  const root = datasetsRoot();
+  const selection = parseSelection(root);
+  const counter = { done: 0 };
+  const allResults: CaseResult[] = [];
+  const allRows: Row[] = [];
+  const baroReadMs: number[] = [];
+  const blocks: string[] = [];
+  const notes: Record<string, string[]> = {};
+  for (const dataset of selection.datasets) {
+    const adapter = ADAPTERS[dataset];
+    if (!adapter) {
+      blocks.push(`== ${dataset}: no adapter in bench/datasets.ts, skipped`);
+      continue;
+    }
+    const run = await runDataset(root, dataset, adapter, selection, counter);
+    const rows = rowsOf(dataset, run.results);
+    notes[dataset] = adapter.notes;
+    allResults.push(...run.results);
+    allRows.push(...rows);
+    baroReadMs.push(...run.baroReadMs);
+    blocks.push(datasetBlock(dataset, run.cases, rows, adapter.notes));
+  }
+  progress("");
+  const timing = timingOf(allResults, baroReadMs, performance.now() - wallStart);
+  const failures = failuresBlock(allResults);
+  const report = [
+    ...blocks,
+    ...(failures ? [failures] : []),
+    publishedBlock(PUBLISHED, selection.datasets),
+    timingBlock(timing),
+  ];
+  process.stdout.write(`${report.join("\n\n")}\n`);
+
+  mkdirSync(join(RESULTS_FILE, ".."), { recursive: true });
+  const published = Object.fromEntries(selection.datasets.filter((d) => PUBLISHED[d]).map((d) => [d, PUBLISHED[d]]));
+  const document = {
+    generated_at: new Date().toISOString(),
+    datasets_root: root,
+    selection: {
+      datasets: selection.datasets,
+      protocols: selection.protocols,
+      case_prefix: selection.casePrefix ?? null,
+    },
+    rows: allRows,
+    notes,
+    published,
+    timing,
+    cases: allResults,
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${RESULTS_FILE}\n`);
+}
+
+main().catch((error: unknown) => {
+  progress("");
+  if (error instanceof UsageError) {
+    process.stderr.write(`bench:accuracy: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stderr.write(
+    `bench:accuracy: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
