@@ -47,9 +47,9 @@ function bestReader(head: string): Reader | undefined {
 
 test("each well-formed fixture is claimed by its own reader and no other reader is as sure", () => {
   const expected: Record<string, Reader> = {
-    "query_range.json": prometheusJsonReader,
-    "query_array.json": prometheusJsonReader,
-    "query_error.json": prometheusJsonReader,
+    "query_range.json.txt": prometheusJsonReader,
+    "query_array.json.txt": prometheusJsonReader,
+    "query_error.json.txt": prometheusJsonReader,
     "exposition.prom": promTextReader,
     "exposition_no_time.prom": promTextReader,
     "wide.csv": wideCsvReader,
@@ -93,7 +93,7 @@ test("CSV header splitting keeps quoted commas and strips a byte-order mark", ()
 // Prometheus HTTP API JSON
 
 test("prometheus json: a query_range matrix becomes one series per result, NaN dropped, +Inf kept", async () => {
-  const sink = await readFixture(prometheusJsonReader, "query_range.json");
+  const sink = await readFixture(prometheusJsonReader, "query_range.json.txt");
   assert.equal(sink.samples.length, 3);
   const [carts, orders, unnamed] = sink.samples;
   assert.equal(carts.metric, "container_cpu_usage_seconds_total");
@@ -108,7 +108,7 @@ test("prometheus json: a query_range matrix becomes one series per result, NaN d
 });
 
 test("prometheus json: an array of responses reads vectors and scalars", async () => {
-  const sink = await readFixture(prometheusJsonReader, "query_array.json");
+  const sink = await readFixture(prometheusJsonReader, "query_array.json.txt");
   assert.deepEqual(
     sink.samples.map((s) => [s.metric, s.labels, s.t, s.v]),
     [
@@ -136,15 +136,15 @@ test("prometheus json: a malformed sample pair is skipped by its path and the re
 });
 
 test("prometheus json: an error response names errorType and error", async () => {
-  await assertReadError(prometheusJsonReader, "query_error.json", "status", /bad_data.*parse error/);
+  await assertReadError(prometheusJsonReader, "query_error.json.txt", "status", /bad_data.*parse error/);
 });
 
 test("prometheus json: a result that is not an array names the field", async () => {
-  await assertReadError(prometheusJsonReader, "query_malformed.json", "data.result", /array of series/);
+  await assertReadError(prometheusJsonReader, "query_malformed.json.txt", "data.result", /array of series/);
 });
 
 test("prometheus json: a truncated document names the end of file", async () => {
-  await assertReadError(prometheusJsonReader, "query_truncated.json", "end of file", /truncated/);
+  await assertReadError(prometheusJsonReader, "query_truncated.json.txt", "end of file", /truncated/);
 });
 
 test("prometheus json: a syntax error names line and column", async () => {
@@ -159,7 +159,7 @@ test("prometheus json: a syntax error names line and column", async () => {
 });
 
 test("prometheus json: an empty file", async () => {
-  await assertReadError(prometheusJsonReader, "query_empty.json", "line 1", /empty/);
+  await assertReadError(prometheusJsonReader, "query_empty.json.txt", "line 1", /empty/);
 });
 
 // Prometheus text exposition
