@@ -87,7 +87,7 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
       skipRow(line, `expected ${header.length} fields as in the header, found ${fields.length}`);
       continue;
     }
-    timeIndex ??= chooseTimeColumn(columns.time, fields) ?? columns.time[0];
+    timeIndex ??= chooseTimeColumn(columns.time, fields);
     const t = parseTimestamp(fields[timeIndex]);
     if (Number.isNaN(t)) {
       skipRow(line, `expected a timestamp in column "${header[timeIndex]}", found "${fields[timeIndex]}"`);

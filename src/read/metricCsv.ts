@@ -21,9 +21,9 @@ export function isNumericCell(text: string): boolean {
 /**
  * Which of the time columns to read: the first whose value in the first data row is an epoch number
  * (exact and zone-free, e.g. `TimeStamp` unix seconds beside a Go time string `Time`), else the first
- * that parses as a time at all, else the first. Undefined when there is no time column.
+ * that parses as a time at all, else the first. `timeColumns` is not empty.
  */
-export function chooseTimeColumn(timeColumns: number[], firstRow: string[]): number | undefined {
+export function chooseTimeColumn(timeColumns: number[], firstRow: string[]): number {
   const numeric = timeColumns.find((i) => /^[-+]?\d+(\.\d+)?$/.test(firstRow[i] ?? ""));
   if (numeric !== undefined) return numeric;
   return timeColumns.find((i) => !Number.isNaN(parseTimestamp(firstRow[i] ?? ""))) ?? timeColumns[0];

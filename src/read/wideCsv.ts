@@ -87,10 +87,10 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
       continue;
     }
     timeIndex ??= chooseTimeColumn(timeColumns, fields);
-    const timeText = fields[timeIndex ?? timeColumns[0]];
+    const timeText = fields[timeIndex];
     const t = parseTimestamp(timeText);
     if (Number.isNaN(t)) {
-      skipRow(line, `expected a timestamp in column "${header[timeIndex ?? timeColumns[0]]}", found "${timeText}"`);
+      skipRow(line, `expected a timestamp in column "${header[timeIndex]}", found "${timeText}"`);
       continue;
     }
     rowsRead++;
