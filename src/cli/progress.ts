@@ -1,12 +1,6 @@
 /** A read-progress bar on stderr, shown only to a person at a terminal (DESIGN.md, "Commands"). */
 import { Presets, SingleBar } from "cli-progress";
-
-/** What the engine reports while reading one input file. */
-export interface ReadProgress {
-  file: string;
-  bytesRead: number;
-  bytesTotal: number;
-}
+import type { ReadProgress } from "../read/index.js";
 
 export interface Progress {
   onProgress?: (p: ReadProgress) => void;
@@ -22,15 +16,15 @@ export function createProgress(stream: NodeJS.WriteStream): Progress {
   let started = false;
   let currentFile = "";
   return {
-    onProgress: ({ file, bytesRead, bytesTotal }) => {
+    onProgress: ({ file, bytesDone, bytesTotal }) => {
       if (!started) {
-        bar.start(bytesTotal, bytesRead, { file });
+        bar.start(bytesTotal, bytesDone, { file });
         started = true;
       } else if (file !== currentFile) {
         bar.setTotal(bytesTotal);
       }
       currentFile = file;
-      bar.update(bytesRead, { file });
+      bar.update(bytesDone, { file });
     },
     stop: () => {
       if (started) bar.stop();

@@ -1,0 +1,68 @@
+/** `analyze`: the library entry point; paths or a Case in, a Diagnosis out. The CLI is a thin layer over it. */
+import type { Case } from "./case/model.js";
+import { detectIncidentStart } from "./detect/incidentStart.js";
+import { detectEvidence } from "./detect/index.js";
+import { DEFAULT_INCIDENT_SECONDS, makeWindow } from "./detect/window.js";
+import { buildDiagnosis } from "./diagnosis/build.js";
+import type { Diagnosis } from "./diagnosis/types.js";
+import { type ReadProgress, readCaseWithFormats } from "./read/index.js";
+import { rankHypotheses } from "./reason/rank.js";
+
+export interface AnalyzeOptions {
+  /** Alert time, unix seconds; detected from the data when absent. */
+  at?: number;
+  /** Length of the incident window after `at`, seconds. */
+  window?: number;
+  /** Number of causes to report. */
+  top?: number;
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+/** Causes reported by default: enough to show the runner-ups a person would check next. */
+const DEFAULT_TOP = 5;
+
+/** First and last timestamp present anywhere in the Case. */
+function dataSpan(c: Case): { start: number; end: number } {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  const see = (t: number) => {
+    if (t < start) start = t;
+    if (t > end) end = t;
+  };
+  for (const s of c.series) {
+    if (s.t.length === 0) continue;
+    see(s.t[0]);
+    see(s.t[s.t.length - 1]);
+  }
+  for (const t of c.logs.templates) for (const b of t.counts.keys()) see(b);
+  for (const s of c.spans) see(s.start);
+  for (const e of c.events) see(e.t);
+  return { start, end };
+}
+
+export async function analyze(input: string[] | Case, options: AnalyzeOptions = {}): Promise<Diagnosis> {
+  const readStart = performance.now();
+  const { case: c, formats } = Array.isArray(input)
+    ? await readCaseWithFormats(input, { onProgress: options.onProgress })
+    : { case: input, formats: input.sources.map((file) => ({ file, format: "case" })) };
+  const readMs = performance.now() - readStart;
+  const analyzeStart = performance.now();
+  const span = dataSpan(c);
+  const at = options.at ?? detectIncidentStart(c) ?? (span.start + span.end) / 2;
+  const window = makeWindow(at, options.window ?? DEFAULT_INCIDENT_SECONDS, Number.isFinite(span.end) ? span.end : at);
+  const evidence = detectEvidence(c, window);
+  const { ranked, graph } = rankHypotheses(c, evidence);
+  const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
+  const diagnosis = buildDiagnosis({
+    c,
+    window,
+    alertTime: options.at,
+    ranked,
+    graph,
+    top: options.top ?? DEFAULT_TOP,
+    formats,
+    timing,
+  });
+  timing.analyze_ms = Math.round(performance.now() - analyzeStart);
+  return diagnosis;
+}

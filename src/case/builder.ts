@@ -1,0 +1,212 @@
+/**
+ * Collects what readers emit (the CaseSink contract) into one Case: resolves entities, merges series
+ * with the same identity from different files in time order, and turns log lines into template
+ * counts as they stream.
+ */
+import type { CaseSink, EventRecord, Labels, LogRecord, SpanRecord } from "../read/types.js";
+import { type Resolved, resolveEntity } from "./entity.js";
+import { detectLevel } from "./logLevel.js";
+import type { Case, Entity, KubeObject, LogLevel, LogTemplate, Relation, Series, Skipped, Span } from "./model.js";
+import { TemplateMiner } from "./templateMiner.js";
+
+/** Log counts are kept per 10 s: fine enough to order causes before effects, coarse enough to stay small. */
+export const LOG_BUCKET_SECONDS = 10;
+/** Raw lines kept per template, as evidence excerpts. */
+const SAMPLES_PER_TEMPLATE = 3;
+
+interface SeriesChunks {
+  entity: string;
+  metric: string;
+  labels: Labels;
+  unit?: string;
+  t: number[];
+  v: number[];
+}
+
+/** Labels that resolve the entity; the rest (plus `pod`) make a series' identity within its entity. */
+const ENTITY_ONLY_LABELS = new Set(["service", "app", "app.kubernetes.io/name", "job", "deployment", "container"]);
+
+export class CaseBuilder {
+  private readonly entities = new Map<string, Entity>();
+  private readonly relations = new Map<string, Relation>();
+  private readonly series = new Map<string, SeriesChunks>();
+  private readonly miners = new Map<string, TemplateMiner>();
+  private readonly templates = new Map<string, LogTemplate>();
+  /** Which miner template each counted template came from, to report the final generalised text. */
+  private readonly templateOrigins = new Map<LogTemplate, { entity: string; id: number }>();
+  private readonly spans: Span[] = [];
+  private readonly events: Case["events"] = [];
+  private readonly objects: KubeObject[] = [];
+  private readonly skipped: Skipped[] = [];
+  private readonly sources: string[] = [];
+
+  /** A sink that attributes skips to one file. */
+  sinkFor(file: string): CaseSink {
+    this.sources.push(file);
+    return {
+      addSamples: (labels, metric, t, v, unit) => this.addSamples(labels, metric, t, v, unit),
+      addLog: (record) => this.addLog(file, record),
+      addSpan: (record) => this.addSpan(file, record),
+      addEvent: (record) => this.addEvent(record),
+      addObject: (labels, object) => this.addObject(labels, object),
+      addRelation: (from, to, type, weight) => this.addRelation(from, to, type, weight),
+      skip: (where, reason) => this.skipped.push({ file, where, reason }),
+    };
+  }
+
+  skip(item: Skipped): void {
+    this.skipped.push(item);
+  }
+
+  private register(resolved: Resolved): string {
+    const { primary, pod, node } = resolved;
+    for (const entity of [primary, pod, node]) {
+      if (entity && !this.entities.has(entity.id)) this.entities.set(entity.id, entity);
+    }
+    if (pod && pod.id !== primary.id) this.relate(primary.id, pod.id, "owns");
+    if (pod && node) this.relate(pod.id, node.id, "runs-on");
+    return primary.id;
+  }
+
+  private resolve(labels: Labels): string | undefined {
+    const resolved = resolveEntity(labels);
+    return resolved ? this.register(resolved) : undefined;
+  }
+
+  private relate(from: string, to: string, type: Relation["type"], weight?: number): void {
+    const key = `${from}\u0000${to}\u0000${type}`;
+    const existing = this.relations.get(key);
+    if (existing) {
+      if (weight !== undefined) existing.weight = (existing.weight ?? 0) + weight;
+      return;
+    }
+    const relation: Relation = { from, to, type };
+    if (weight !== undefined) relation.weight = weight;
+    this.relations.set(key, relation);
+  }
+
+  private addSamples(labels: Labels, metric: string, t: ArrayLike<number>, v: ArrayLike<number>, unit?: string) {
+    const entity = this.resolve(labels) ?? "service:unknown";
+    const identity = Object.entries(labels)
+      .filter(([k]) => !ENTITY_ONLY_LABELS.has(k) && k !== "__name__")
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const key = `${entity}\u0000${metric}\u0000${JSON.stringify(identity)}`;
+    let chunks = this.series.get(key);
+    if (!chunks) {
+      chunks = { entity, metric, labels: Object.fromEntries(identity), t: [], v: [] };
+      if (unit) chunks.unit = unit;
+      this.series.set(key, chunks);
+    }
+    for (let i = 0; i < t.length; i++) {
+      chunks.t.push(t[i]);
+      chunks.v.push(v[i]);
+    }
+  }
+
+  private addLog(file: string, record: LogRecord): void {
+    const entity = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
+    let miner = this.miners.get(entity);
+    if (!miner) {
+      miner = new TemplateMiner();
+      this.miners.set(entity, miner);
+    }
+    const level: LogLevel = record.level ?? detectLevel(record.message);
+    const mined = miner.add(record.message);
+    const key = `${entity}\u0000${mined.id}\u0000${level}`;
+    let template = this.templates.get(key);
+    if (!template) {
+      template = { entity, template: mined.template, level, counts: new Map(), samples: [], total: 0 };
+      this.templates.set(key, template);
+      this.templateOrigins.set(template, { entity, id: mined.id });
+    }
+    const bucket = Math.floor(record.t / LOG_BUCKET_SECONDS) * LOG_BUCKET_SECONDS;
+    template.counts.set(bucket, (template.counts.get(bucket) ?? 0) + 1);
+    template.total++;
+    if (template.samples.length < SAMPLES_PER_TEMPLATE) template.samples.push(record.message);
+  }
+
+  private addSpan(file: string, record: SpanRecord): void {
+    const service = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
+    const span: Span = {
+      traceId: record.traceId,
+      spanId: record.spanId,
+      service,
+      operation: record.operation,
+      start: record.start,
+      duration: record.duration,
+      error: record.error,
+    };
+    if (record.parent) span.parent = record.parent;
+    this.spans.push(span);
+  }
+
+  private addEvent(record: EventRecord): void {
+    const { labels, ...rest } = record;
+    this.events.push({ ...rest, entity: this.resolve(labels) ?? "service:unknown" });
+  }
+
+  private addObject(labels: Labels, object: Omit<KubeObject, "entity">): void {
+    this.objects.push({ ...object, entity: this.resolve(labels) ?? "service:unknown" });
+  }
+
+  private addRelation(from: Labels, to: Labels, type: Relation["type"], weight?: number): void {
+    const a = this.resolve(from);
+    const b = this.resolve(to);
+    if (a && b && a !== b) this.relate(a, b, type, weight);
+  }
+
+  build(): Case {
+    const series: Series[] = [];
+    for (const chunks of this.series.values()) series.push(toSeries(chunks));
+    const templates = [...this.templates.values()];
+    // A miner generalises a template as more lines arrive; report each with its final text.
+    const finalText = new Map<string, Map<number, string>>();
+    for (const [entity, miner] of this.miners) {
+      finalText.set(entity, new Map(miner.templates().map((m) => [m.id, m.template])));
+    }
+    for (const [template, origin] of this.templateOrigins) {
+      template.template = finalText.get(origin.entity)?.get(origin.id) ?? template.template;
+    }
+    return {
+      entities: this.entities,
+      relations: [...this.relations.values()],
+      series,
+      logs: { bucketSeconds: LOG_BUCKET_SECONDS, templates },
+      spans: this.spans,
+      events: this.events.sort((a, b) => a.t - b.t),
+      objects: this.objects,
+      sources: this.sources,
+      skipped: this.skipped,
+    };
+  }
+}
+
+/** Sorts by time and keeps the last value read for a repeated timestamp (a later file wins). */
+function toSeries(chunks: SeriesChunks): Series {
+  const order = chunks.t.map((_, i) => i).sort((a, b) => chunks.t[a] - chunks.t[b] || a - b);
+  const t: number[] = [];
+  const v: number[] = [];
+  for (const i of order) {
+    if (!Number.isFinite(chunks.t[i])) continue;
+    if (t.length > 0 && t[t.length - 1] === chunks.t[i]) v[v.length - 1] = chunks.v[i];
+    else {
+      t.push(chunks.t[i]);
+      v.push(chunks.v[i]);
+    }
+  }
+  const result: Series = {
+    entity: chunks.entity,
+    metric: chunks.metric,
+    labels: chunks.labels,
+    t: Float64Array.from(t),
+    v: Float64Array.from(v),
+  };
+  if (chunks.unit) result.unit = chunks.unit;
+  return result;
+}
+
+/** `logs/shipping-2024-01-16.log.gz` -> `shipping-2024-01-16`: the source's name when nothing else names it. */
+function baseName(file: string): string {
+  const name = file.split(/[\\/]/).pop() ?? file;
+  return name.replace(/(\.(gz|log|txt|json|jsonl|ndjson|csv|\d+))+$/i, "");
+}

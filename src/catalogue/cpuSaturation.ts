@@ -1,0 +1,24 @@
+import type { FaultKind } from "./types.js";
+
+export const cpuSaturation: FaultKind = {
+  id: "cpu.saturation",
+  title: "CPU saturation",
+  root: ["pod", "service"],
+  signature: { cpu: 1, latency: 0.3 },
+  resource: "CPU",
+  effectOnCallers: "slower responses from a CPU-starved service",
+  lookAlikes: [
+    { kind: "network.latency", differs: "latency with CPU saturated on the same service is compute, not the network" },
+    { kind: "memory.leak", differs: "GC thrash burns CPU too, but memory then climbs first" },
+  ],
+  remediation: {
+    now: [
+      "Scale the workload out (kubectl scale deployment/<name> --replicas=N) or raise its CPU limit",
+      "Find and stop the process burning CPU (kubectl top pod; a profiler on the hot pod)",
+    ],
+    fix: [
+      "Set CPU requests from measured peak usage and an HPA on CPU utilisation",
+      "Watch container_cpu_cfs_throttled_periods_total to catch limit-bound pods before users do",
+    ],
+  },
+};

@@ -1,0 +1,101 @@
+/** Log evidence: templates that are new, surging or vanishing for an entity, weighted by level. */
+import type { Case, LogLevel, LogTemplate } from "../case/model.js";
+import { MIN_SURPRISE, strengthOf } from "./strength.js";
+import { countSurprise } from "./surprise.js";
+import type { Evidence, Window } from "./types.js";
+
+/**
+ * How much a template's change counts, by level. Errors and warnings are the loudest evidence of a fault;
+ * a flood of INFO/DEBUG lines is still evidence (it costs I/O and hides errors) but weaker per line.
+ */
+const LEVEL_WEIGHT: Record<LogLevel, number> = {
+  fatal: 1,
+  error: 1,
+  warn: 0.8,
+  info: 0.5,
+  debug: 0.5,
+  trace: 0.5,
+  unknown: 0.5,
+};
+/** A template that vanishes is weaker evidence than one that appears: flows also vary with traffic. */
+const VANISH_WEIGHT = 0.5;
+/** Evidence items kept per entity: the strongest few say what changed; the rest repeat it. */
+const MAX_PER_ENTITY = 3;
+
+/** Buckets (unix s) that hold any log line, split at `at`: the time logs were actually observed. */
+function observedSeconds(c: Case, window: Window): { baseline: number; incident: number } {
+  const buckets = new Set<number>();
+  for (const template of c.logs.templates) for (const bucket of template.counts.keys()) buckets.add(bucket);
+  let baseline = 0;
+  let incident = 0;
+  for (const bucket of buckets) {
+    if (bucket < window.at) baseline++;
+    else if (bucket <= window.end) incident++;
+  }
+  return { baseline: baseline * c.logs.bucketSeconds, incident: incident * c.logs.bucketSeconds };
+}
+
+function splitCounts(template: LogTemplate, window: Window): { baseline: number; incident: number; first: number } {
+  let baseline = 0;
+  let incident = 0;
+  let first = Number.POSITIVE_INFINITY;
+  for (const [bucket, count] of template.counts) {
+    if (bucket < window.at) baseline += count;
+    else if (bucket <= window.end) {
+      incident += count;
+      first = Math.min(first, bucket);
+    }
+  }
+  return { baseline, incident, first };
+}
+
+export function detectLogChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
+  const observed = observedSeconds(c, window);
+  if (observed.baseline === 0 || observed.incident === 0) return [];
+  const ratio = observed.incident / observed.baseline;
+  const byEntity = new Map<string, Evidence[]>();
+  for (const template of c.logs.templates) {
+    const counts = splitCounts(template, window);
+    const expected = counts.baseline * ratio;
+    const surprise = countSurprise(counts.incident, expected);
+    const vanished = -surprise;
+    const weight = LEVEL_WEIGHT[template.level];
+    let item: Evidence | undefined;
+    if (surprise >= MIN_SURPRISE) {
+      const what = counts.baseline === 0 ? "new" : "surging";
+      item = {
+        id: "",
+        entity: template.entity,
+        signal: template.template,
+        type: "log",
+        family: "log",
+        start: counts.first,
+        strength: weight * strengthOf(surprise),
+        detail: `${what} ${template.level} log template: ${counts.incident} lines in the incident vs ${expected.toFixed(1)} expected from the baseline`,
+        excerpt: `${template.samples[0] ?? template.template} (×${counts.incident})`,
+      };
+    } else if (vanished >= MIN_SURPRISE) {
+      item = {
+        id: "",
+        entity: template.entity,
+        signal: template.template,
+        type: "log",
+        family: "log",
+        start: window.at,
+        strength: VANISH_WEIGHT * weight * strengthOf(vanished),
+        detail: `${template.level} log template vanished: ${counts.incident} lines vs ${expected.toFixed(1)} expected`,
+        excerpt: template.samples[0] ?? template.template,
+      };
+    }
+    if (!item) continue;
+    const list = byEntity.get(template.entity) ?? [];
+    list.push(item);
+    byEntity.set(template.entity, list);
+  }
+  const evidence: Evidence[] = [];
+  for (const list of byEntity.values()) {
+    list.sort((a, b) => b.strength - a.strength);
+    for (const item of list.slice(0, MAX_PER_ENTITY)) evidence.push({ ...item, id: nextId() });
+  }
+  return evidence;
+}

@@ -1,0 +1,46 @@
+/**
+ * Which signal family a metric belongs to, and which direction of change is bad, from its name alone.
+ * General rules over the words real exporters use (cAdvisor, node_exporter, Istio, Micrometer, ...).
+ */
+import type { SignalFamily } from "./types.js";
+
+export type BadDirection = "up" | "down" | "either";
+
+export interface MetricClass {
+  family: SignalFamily;
+  bad: BadDirection;
+  /** Host-level metrics reported beside a workload's (node CPU in a pod's file) describe the node, not it. */
+  hostScoped: boolean;
+}
+
+/** Ordered: the first matching rule wins, so specific words come before generic ones. */
+const RULES: { pattern: RegExp; family: SignalFamily; bad: BadDirection }[] = [
+  { pattern: /success|availability|up$/i, family: "errors", bad: "down" },
+  { pattern: /error|fail|5xx|exception|timeout|refused|reject/i, family: "errors", bad: "up" },
+  { pattern: /drop|retrans|loss|allowance_exceeded/i, family: "packet-loss", bad: "up" },
+  { pattern: /cpu|throttl|load1|load5/i, family: "cpu", bad: "up" },
+  { pattern: /mem|rss|heap|working_set|oom|swap/i, family: "memory", bad: "up" },
+  {
+    pattern: /lat|duration|response_?time|delay|wait|_seconds(_bucket|_sum)?$|\(s\)$|p9\d|p50/i,
+    family: "latency",
+    bad: "up",
+  },
+  { pattern: /disk|_fs_|io_time|iowait|syscall|blkio|read_bytes|write_bytes/i, family: "disk", bad: "up" },
+  { pattern: /network|receive|transmit|_rx|_tx|bytes_(in|out)|packets/i, family: "network", bad: "either" },
+  {
+    pattern: /lod|load|workload|ops|requests|rps|qps|throughput|rate|count|total$/i,
+    family: "throughput",
+    bad: "either",
+  },
+];
+
+/** A `node`-prefixed name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host. */
+const HOST_PREFIX = /^node(_|[A-Z])/;
+
+export function classifyMetric(metric: string): MetricClass {
+  const hostScoped = HOST_PREFIX.test(metric);
+  for (const rule of RULES) {
+    if (rule.pattern.test(metric)) return { family: rule.family, bad: rule.bad, hostScoped };
+  }
+  return { family: "other", bad: "either", hostScoped };
+}

@@ -1,0 +1,63 @@
+/** Anomaly evidence: a series moved against its baseline, scored robustly and free of units. */
+import type { Case, Series } from "../case/model.js";
+import { formatValue } from "./format.js";
+import { classifyMetric } from "./metricFamily.js";
+import { MIN_SURPRISE, strengthOf } from "./strength.js";
+import { type LevelShift, levelShift } from "./surprise.js";
+import type { Evidence, Window } from "./types.js";
+import { baselineRange, incidentRange } from "./window.js";
+
+/** A baseline needs this many samples for a median and a scale to mean anything. */
+const MIN_BASELINE_SAMPLES = 5;
+/** Host-scoped metrics (a node's CPU in a pod's file) are weaker evidence about the workload itself. */
+const HOST_SCOPED_WEIGHT = 0.5;
+
+export interface SeriesScore extends LevelShift {
+  /** Unix s of the first incident sample beyond MIN_SURPRISE. */
+  onset: number;
+}
+
+/** Directed surprise of a series over the window, or undefined when it cannot be judged. */
+export function scoreSeries(series: Series, window: Window): SeriesScore | undefined {
+  const [b0, b1] = baselineRange(series, window.at);
+  const [i0, i1] = incidentRange(series, window);
+  if (b1 - b0 < MIN_BASELINE_SAMPLES || i1 <= i0) return undefined;
+  const shift = levelShift(
+    series.v.subarray(b0, b1),
+    series.v.subarray(i0, i1),
+    classifyMetric(series.metric).bad,
+    MIN_SURPRISE,
+  );
+  if (!shift) return undefined;
+  return { ...shift, onset: shift.firstBeyond >= 0 ? series.t[i0 + shift.firstBeyond] : window.at };
+}
+
+function seriesName(series: Series): string {
+  const extra = Object.entries(series.labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",");
+  return extra ? `${series.metric}{${extra}}` : series.metric;
+}
+
+export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => string): Evidence[] {
+  const evidence: Evidence[] = [];
+  for (const series of c.series) {
+    const score = scoreSeries(series, window);
+    if (!score || score.surprise < MIN_SURPRISE) continue;
+    const cls = classifyMetric(series.metric);
+    const weight = cls.hostScoped ? HOST_SCOPED_WEIGHT : 1;
+    const unit = series.unit ? ` ${series.unit}` : "";
+    evidence.push({
+      id: nextId(),
+      entity: series.entity,
+      signal: seriesName(series),
+      type: "anomaly",
+      family: cls.family,
+      start: score.onset,
+      strength: weight * strengthOf(score.surprise),
+      detail: `${series.metric} moved from ${formatValue(score.baselineMedian)}${unit} to ${formatValue(score.incidentLevel)}${unit} (${formatValue(score.surprise)}σ against its baseline)`,
+      excerpt: `baseline median ${formatValue(score.baselineMedian)}, incident ${formatValue(score.incidentLevel)}`,
+    });
+  }
+  return evidence;
+}

@@ -1,0 +1,62 @@
+/** The analysis window: which samples are baseline and which are the incident. */
+import type { Series } from "../case/model.js";
+import type { Window } from "./types.js";
+
+/**
+ * How much observed time before `at` forms the baseline: an hour holds enough of a daily rhythm's local
+ * level and enough samples at coarse (1 min) resolution, while staying recent.
+ */
+export const BASELINE_OBSERVED_SECONDS = 3600;
+/**
+ * How long after `at` the incident is examined by default: causes show in the first minutes after an
+ * alert; later minutes mix in recovery and unrelated changes.
+ */
+export const DEFAULT_INCIDENT_SECONDS = 300;
+
+export function makeWindow(at: number, incidentSeconds: number, dataEnd: number): Window {
+  return { baselineStart: Number.NEGATIVE_INFINITY, at, end: Math.min(dataEnd, at + incidentSeconds) };
+}
+
+/** Index of the first sample at or after `time` (binary search over ascending times). */
+export function lowerBound(t: ArrayLike<number>, time: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid] < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The median spacing of a series' samples: its resolution. */
+export function typicalStep(t: ArrayLike<number>): number {
+  const steps: number[] = [];
+  for (let i = 1; i < t.length; i++) steps.push(t[i] - t[i - 1]);
+  steps.sort((a, b) => a - b);
+  return steps.length ? steps[steps.length >> 1] : 0;
+}
+
+/** Gaps wider than this many steps are breaks in the recording, not observed time. */
+const GAP_STEPS = 3;
+
+/**
+ * Index range [from, to) of the baseline: walking back from `at`, samples until BASELINE_OBSERVED_SECONDS
+ * of observed time are covered. Gaps in the recording (a reference window taken hours earlier) are skipped
+ * over rather than counted, so a baseline recorded separately still serves.
+ */
+export function baselineRange(series: Series, at: number): [number, number] {
+  const to = lowerBound(series.t, at);
+  const step = typicalStep(series.t) || 1;
+  let observed = 0;
+  let from = to;
+  while (from > 0 && observed < BASELINE_OBSERVED_SECONDS) {
+    from--;
+    if (from > 0) observed += Math.min(series.t[from] - series.t[from - 1], GAP_STEPS * step);
+  }
+  return [from, to];
+}
+
+export function incidentRange(series: Series, window: Window): [number, number] {
+  return [lowerBound(series.t, window.at), lowerBound(series.t, window.end + 1e-9)];
+}

@@ -1,0 +1,145 @@
+/** Builds the Diagnosis document from ranked hypotheses (DESIGN.md, step 5). */
+import type { Case } from "../case/model.js";
+import { toIso } from "../case/time.js";
+import type { Evidence, Window } from "../detect/types.js";
+import { confidences } from "../reason/confidence.js";
+import type { CallGraph } from "../reason/graph.js";
+import type { Hypothesis } from "../reason/rank.js";
+import { type Cause, DIAGNOSIS_SCHEMA, type Diagnosis, type DiagnosisEvidence } from "./types.js";
+
+/** Evidence items shown per cause: the strongest say it; the rest are in the data. */
+const EVIDENCE_PER_CAUSE = 8;
+/** The chain stops after this many hops up the callers. */
+const MAX_CHAIN = 6;
+/** Below this confidence a cause is a candidate, not a finding (DESIGN.md principle 3). */
+export const CONFIDENT = 0.5;
+
+export interface BuildInput {
+  c: Case;
+  window: Window;
+  alertTime?: number;
+  ranked: Hypothesis[];
+  graph: CallGraph;
+  top: number;
+  formats: { file: string; format: string }[];
+  timing: { read_ms: number; analyze_ms: number };
+}
+
+function toDiagnosisEvidence(e: Evidence): DiagnosisEvidence {
+  return {
+    id: e.id,
+    entity: e.entity,
+    type: e.type,
+    signal: e.signal,
+    detail: e.detail,
+    excerpt: e.excerpt,
+    start: toIso(e.start),
+  };
+}
+
+/** From the root up through callers that show evidence, strongest first: how the fault reached users. */
+function chainOf(h: Hypothesis, byEntity: Map<string, Hypothesis>, graph: CallGraph): Cause["chain"] {
+  const links: Cause["chain"] = [
+    {
+      entity: h.entity,
+      effect: `${h.kind.title}: ${h.evidence[0]?.detail ?? "its signals moved"}`,
+      evidence: h.evidence.slice(0, 3).map((e) => e.id),
+    },
+  ];
+  const seen = new Set([h.entity]);
+  let current = h.entity;
+  while (links.length < MAX_CHAIN) {
+    const next = [...(graph.callers.get(current) ?? [])]
+      .filter((e) => !seen.has(e) && byEntity.has(e))
+      .sort((a, b) => (byEntity.get(b)?.score ?? 0) - (byEntity.get(a)?.score ?? 0))[0];
+    if (!next) break;
+    const caller = byEntity.get(next) as Hypothesis;
+    links.push({
+      entity: next,
+      effect: `${h.kind.effectOnCallers}: ${caller.evidence[0]?.detail ?? "its signals moved"}`,
+      evidence: caller.evidence.slice(0, 2).map((e) => e.id),
+    });
+    seen.add(next);
+    current = next;
+  }
+  return links;
+}
+
+/** The cause's strongest evidence plus every item its chain cites, so each citation resolves. */
+function causeOf(
+  h: Hypothesis,
+  rank: number,
+  confidence: number,
+  chain: Cause["chain"],
+  all: Map<string, Evidence>,
+): Cause {
+  const evidence = h.evidence.slice(0, EVIDENCE_PER_CAUSE);
+  for (const id of chain.flatMap((l) => l.evidence)) {
+    const cited = all.get(id);
+    if (cited && !evidence.includes(cited)) evidence.push(cited);
+  }
+  const families = Object.entries(h.familyStrength)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([f, s]) => `${f} ${(s ?? 0).toFixed(2)}`)
+    .join(", ");
+  return {
+    rank,
+    entity: h.entity,
+    kind: h.kind.id,
+    resource: h.kind.resource,
+    confidence,
+    start: toIso(h.start),
+    chain,
+    evidence: evidence.map(toDiagnosisEvidence),
+    remediation: { now: [...h.kind.remediation.now], fix: [...h.kind.remediation.fix] },
+    why: `strongest own signals: ${families}${h.explainedBy ? `; partly explained by ${h.explainedBy} downstream` : ""}`,
+  };
+}
+
+function missingData(c: Case, alertTime: number | undefined): string[] {
+  const missing: string[] = [];
+  if (c.series.length === 0) missing.push("metrics (Prometheus query_range JSON or metric CSV) to see resource usage");
+  if (c.spans.length === 0) missing.push("traces (OTLP/Jaeger JSON or span CSV) to follow calls between services");
+  if (c.logs.templates.length === 0)
+    missing.push("logs (JSON lines, CSV or plain text) to see errors as the services wrote them");
+  if (alertTime === undefined) missing.push("the alert time (--at) to anchor the incident window");
+  return missing;
+}
+
+export function buildDiagnosis(input: BuildInput): Diagnosis {
+  const { c, window, ranked, graph, top } = input;
+  const shown = ranked.slice(0, top);
+  const conf = confidences(ranked);
+  const byEntity = new Map(ranked.map((h) => [h.entity, h]));
+  const all = new Map(ranked.flatMap((h) => h.evidence.map((e) => [e.id, e] as const)));
+  const causes = shown.map((h, i) => causeOf(h, i + 1, conf[i], chainOf(h, byEntity, graph), all));
+  const lead = causes[0];
+  const summary = !lead
+    ? "No cause found: no signal moved beyond its baseline in the incident window."
+    : lead.confidence >= CONFIDENT
+      ? `${lead.entity} is the likely root cause (${lead.kind}, ${(lead.confidence * 100).toFixed(0)}% confidence): ${lead.chain[0].effect}.`
+      : `No confident cause; the leading candidate is ${lead.entity} (${lead.kind}, ${(lead.confidence * 100).toFixed(0)}%).`;
+  const ruledOut = ranked.slice(top, top + 5).map((h) => ({
+    entity: h.entity,
+    kind: h.kind.id,
+    why: h.explainedBy
+      ? `its symptoms are explained by ${h.explainedBy}, which it calls`
+      : `weaker evidence (score ${h.score.toFixed(2)} vs ${ranked[0].score.toFixed(2)})`,
+  }));
+  const diagnosis: Diagnosis = {
+    schema: DIAGNOSIS_SCHEMA,
+    generated_at: new Date().toISOString(),
+    input: {
+      sources: input.formats,
+      skipped: c.skipped,
+      window: { start: toIso(window.at), end: toIso(window.end) },
+    },
+    summary,
+    causes,
+    ruled_out: ruledOut,
+    missing_data: missingData(c, input.alertTime),
+    timing: input.timing,
+  };
+  if (input.alertTime !== undefined) diagnosis.input.alert_time = toIso(input.alertTime);
+  return diagnosis;
+}

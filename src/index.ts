@@ -1,0 +1,5 @@
+/** The library: `import { analyze } from "beneath"`. */
+export { type AnalyzeOptions, analyze } from "./analyze.js";
+export type { Case } from "./case/model.js";
+export type { Diagnosis } from "./diagnosis/types.js";
+export { readCase } from "./read/index.js";

@@ -1,0 +1,117 @@
+/**
+ * Hypotheses and their ranking: one (kind, entity) per entity with evidence, scored by how strongly
+ * and in how many independent families its own signals moved, discounted where a downstream entity's
+ * fault explains its symptoms (faults propagate from callee to caller).
+ */
+import type { Case } from "../case/model.js";
+import { CATALOGUE } from "../catalogue/index.js";
+import type { FaultKind } from "../catalogue/types.js";
+import type { Evidence, SignalFamily } from "../detect/types.js";
+import { buildCallGraph, type CallGraph, reachable } from "./graph.js";
+
+/**
+ * How much each family says about the entity's own fault. Throughput and traffic volume move with load
+ * from elsewhere, so they count half; `other` (unclassified metrics) a quarter.
+ */
+const FAMILY_WEIGHT: Record<SignalFamily, number> = {
+  cpu: 1,
+  memory: 1,
+  latency: 1,
+  errors: 1,
+  "packet-loss": 1,
+  disk: 1,
+  log: 1,
+  network: 0.5,
+  throughput: 0.5,
+  other: 0.25,
+};
+/** Families that a fault downstream produces in its callers too: latency and errors travel up the calls. */
+const PROPAGATING: ReadonlySet<SignalFamily> = new Set(["latency", "errors", "log", "throughput", "network"]);
+/**
+ * Share of an entity's propagating evidence removed when a callee is at least as suspect: the callee's
+ * fault explains it. Not all of it — a caller can be the root and its callee merely slowed by it.
+ */
+const EXPLAINED_DISCOUNT = 0.8;
+
+export interface Hypothesis {
+  entity: string;
+  kind: FaultKind;
+  score: number;
+  /** Strongest evidence per family, for the entity. */
+  familyStrength: Partial<Record<SignalFamily, number>>;
+  evidence: Evidence[];
+  /** Set when a callee's fault explains this entity's symptoms. */
+  explainedBy?: string;
+  start: number;
+}
+
+/** Noisy-OR: independent families corroborate, none can exceed 1. */
+function combine(strengths: number[]): number {
+  return 1 - strengths.reduce((p, s) => p * (1 - s), 1);
+}
+
+function familyStrengths(evidence: Evidence[]): Partial<Record<SignalFamily, number>> {
+  const best: Partial<Record<SignalFamily, number>> = {};
+  for (const e of evidence) best[e.family] = Math.max(best[e.family] ?? 0, e.strength * FAMILY_WEIGHT[e.family]);
+  return best;
+}
+
+/** The kind whose signature best matches the families that moved; ties go to the catalogue's order. */
+export function bestKind(strengths: Partial<Record<SignalFamily, number>>): FaultKind {
+  let best = CATALOGUE[0];
+  let bestMatch = -1;
+  for (const kind of CATALOGUE) {
+    let match = 0;
+    for (const [family, typical] of Object.entries(kind.signature)) {
+      match = Math.max(match, (typical ?? 0) * (strengths[family as SignalFamily] ?? 0));
+    }
+    if (match > bestMatch) {
+      best = kind;
+      bestMatch = match;
+    }
+  }
+  return best;
+}
+
+export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothesis[]; graph: CallGraph } {
+  const byEntity = new Map<string, Evidence[]>();
+  for (const e of evidence) {
+    const list = byEntity.get(e.entity) ?? [];
+    list.push(e);
+    byEntity.set(e.entity, list);
+  }
+  const own = new Map<string, Hypothesis>();
+  for (const [entity, list] of byEntity) {
+    if (entity.endsWith(":unknown")) continue;
+    const strengths = familyStrengths(list);
+    own.set(entity, {
+      entity,
+      kind: bestKind(strengths),
+      score: combine(Object.values(strengths) as number[]),
+      familyStrength: strengths,
+      evidence: [...list].sort((a, b) => b.strength - a.strength),
+      start: Math.min(...list.map((e) => e.start)),
+    });
+  }
+  const graph = buildCallGraph(c);
+  const ranked: Hypothesis[] = [];
+  for (const h of own.values()) {
+    const downstream = [...reachable(h.entity, graph.callees)].map((d) => own.get(d)).filter((d) => d !== undefined);
+    const culprit = downstream.sort((a, b) => b.score - a.score)[0];
+    if (!culprit || culprit.score < h.score * EXPLAINED_DISCOUNT) {
+      ranked.push(h);
+      continue;
+    }
+    const propagating = Object.entries(h.familyStrength)
+      .filter(([f]) => PROPAGATING.has(f as SignalFamily))
+      .map(([, s]) => s as number);
+    const local = Object.entries(h.familyStrength)
+      .filter(([f]) => !PROPAGATING.has(f as SignalFamily))
+      .map(([, s]) => s as number);
+    const explained = combine(propagating) * EXPLAINED_DISCOUNT;
+    const score = combine([...local, Math.max(0, combine(propagating) - explained)]);
+    ranked.push({ ...h, score, explainedBy: culprit.entity });
+  }
+  ranked.sort((a, b) => b.score - a.score || a.start - b.start);
+  return { ranked, graph };
+}
