@@ -1,0 +1,142 @@
+/** JSON-lines logs: one JSON object per line, time/level/message/entity found by general field names. */
+import { epochToSeconds, parseTimestamp } from "../case/time.js";
+import { entityLabelOf, isTimeColumn } from "./columns.js";
+import { isObject, type JsonObject, textOf } from "./jsonDocument.js";
+import { LineFailures } from "./lineFailures.js";
+import { levelOf, sourceNameOf } from "./logFields.js";
+import type { Labels, LogRecord, Reader } from "./types.js";
+
+const TIME_FIELDS = ["time", "timestamp", "ts", "@timestamp", "t"];
+const LEVEL_FIELDS = ["level", "severity", "lvl", "levelname", "loglevel", "log.level"];
+const MESSAGE_FIELDS = ["msg", "message", "log", "text"];
+/** Nested fields (Fluent Bit/Fluentd Kubernetes metadata, ECS, OpenTelemetry names) and the label each stands for. */
+const NESTED_ENTITY_FIELDS: [string, string][] = [
+  ["service.name", "service"],
+  ["kubernetes.labels.app", "app"],
+  ["kubernetes.labels.app.kubernetes.io/name", "app.kubernetes.io/name"],
+  ["kubernetes.pod_name", "pod"],
+  ["kubernetes.pod.name", "pod"],
+  ["k8s.pod.name", "pod"],
+  ["kubernetes.container_name", "container"],
+  ["kubernetes.container.name", "container"],
+  ["kubernetes.namespace_name", "namespace"],
+  ["kubernetes.namespace", "namespace"],
+  ["k8s.namespace.name", "namespace"],
+  ["kubernetes.host", "node"],
+  ["kubernetes.node.name", "node"],
+  ["host.name", "node"],
+];
+/** Keys whose presence marks a JSON document another reader takes (OTLP, Prometheus API, Jaeger, Kubernetes). */
+const OTHER_FORMAT_KEYS = ["resourceLogs", "resourceSpans", "resourceMetrics", "resultType", "apiVersion", "items"];
+/** Lines of the head a sniff looks at: a few agreeing lines are convincing, and more would not change the answer. */
+const SNIFF_LINES = 5;
+
+/**
+ * The value at a dotted path, whether the dots are nesting (`{"service":{"name":..}}`), part of a key
+ * (`{"service.name":..}`) or a mix of both.
+ */
+function valueAt(object: JsonObject, path: string): unknown {
+  const parts = path.split(".");
+  for (let i = parts.length; i >= 1; i--) {
+    const key = parts.slice(0, i).join(".");
+    if (!(key in object)) continue;
+    const value = object[key];
+    if (i === parts.length) return value;
+    if (isObject(value)) {
+      const found = valueAt(value, parts.slice(i).join("."));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function timeOf(object: JsonObject): number {
+  const key = TIME_FIELDS.find((k) => k in object) ?? Object.keys(object).find(isTimeColumn);
+  const value = key === undefined ? undefined : object[key];
+  if (typeof value === "number") return epochToSeconds(value);
+  if (typeof value === "string") return parseTimestamp(value);
+  return Number.NaN;
+}
+
+function messageOf(object: JsonObject): string | undefined {
+  for (const field of MESSAGE_FIELDS) {
+    const value = object[field];
+    if (typeof value === "string") return value.trim();
+  }
+  return undefined;
+}
+
+function labelsOf(object: JsonObject): Labels {
+  const labels: Labels = {};
+  for (const [key, value] of Object.entries(object)) {
+    const label = entityLabelOf(key);
+    const text = textOf(value);
+    if (label && text) labels[label] ??= text;
+  }
+  for (const [path, label] of NESTED_ENTITY_FIELDS) {
+    const text = textOf(valueAt(object, path));
+    if (text) labels[label] ??= text;
+  }
+  const namespace = textOf(object.namespace);
+  if (namespace) labels.namespace ??= namespace;
+  return labels;
+}
+
+/** A log record from one parsed line, or the reason it is not one. */
+export function logRecordOf(object: JsonObject, fallbackLabels: Labels): LogRecord | string {
+  const t = timeOf(object);
+  if (Number.isNaN(t)) return `no readable time field (${TIME_FIELDS.join(", ")})`;
+  const message = messageOf(object);
+  if (message === undefined) return `no message field (${MESSAGE_FIELDS.join(", ")})`;
+  const labels = labelsOf(object);
+  // The namespace qualifies an entity but names none: a line with only a namespace still needs a source.
+  const named = Object.keys(labels).some((k) => k !== "namespace");
+  const record: LogRecord = { t, message, labels: named ? labels : { ...labels, ...fallbackLabels } };
+  const level = levelOf(LEVEL_FIELDS.map((f) => valueAt(object, f)).find((v) => v !== undefined));
+  if (level) record.level = level;
+  return record;
+}
+
+function parseObject(line: string): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sniff(head: string): number {
+  const lines = head
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "")
+    .slice(0, SNIFF_LINES);
+  const first = parseObject(lines[0] ?? "");
+  if (!first || OTHER_FORMAT_KEYS.some((k) => k in first)) return 0;
+  // The last line of the head may be cut off by the head's size limit.
+  const complete = lines.length > 1 ? lines.slice(0, -1) : lines;
+  if (!complete.every((l) => parseObject(l) !== undefined)) return 0;
+  return typeof logRecordOf(first, {}) === "string" ? 0 : 0.9;
+}
+
+export const jsonLinesReader: Reader = {
+  format: "json-lines logs",
+  sniff,
+  async read(input, sink) {
+    const fallbackLabels = { service: sourceNameOf(input.file) };
+    const failures = new LineFailures(input.file, sink, "a JSON object per line with a time and a message field");
+    let lineNumber = 0;
+    for await (const line of input.lines()) {
+      lineNumber++;
+      if (line.trim() === "") continue;
+      const object = parseObject(line);
+      const record = object ? logRecordOf(object, fallbackLabels) : "not a JSON object (malformed or cut off)";
+      if (typeof record === "string") failures.failed(`line ${lineNumber}`, record);
+      else {
+        sink.addLog(record);
+        failures.read();
+      }
+    }
+    failures.finish();
+  },
+};
