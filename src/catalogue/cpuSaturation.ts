@@ -5,6 +5,8 @@ export const cpuSaturation: FaultKind = {
   title: "CPU saturation",
   root: ["pod", "service"],
   signature: { cpu: 1, latency: 0.3 },
+  // A CPU hog does not grow memory; strong growth beside saturated CPU is a leak churning the allocator.
+  forbids: { memory: 0.5 },
   resource: "CPU",
   effectOnCallers: "slower responses from a CPU-starved service",
   lookAlikes: [

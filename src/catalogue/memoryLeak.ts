@@ -4,7 +4,8 @@ export const memoryLeak: FaultKind = {
   id: "memory.leak",
   title: "Memory leak",
   root: ["pod", "service"],
-  signature: { memory: 1 },
+  // Leaks burn CPU too: garbage collection and allocation churn as the heap fills.
+  signature: { memory: 1, cpu: 0.5 },
   resource: "memory",
   effectOnCallers: "slow or failed responses as the service nears its memory limit and is OOMKilled",
   lookAlikes: [{ kind: "cpu.saturation", differs: "memory grows steadily without a matching rise in load" }],

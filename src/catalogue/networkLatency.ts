@@ -5,6 +5,8 @@ export const networkLatency: FaultKind = {
   title: "Network latency",
   root: ["pod", "service"],
   signature: { latency: 1, network: 0.3 },
+  // Slowness with the service's own CPU saturated is compute, not the network (DESIGN.md).
+  forbids: { cpu: 0.5 },
   resource: "network path",
   effectOnCallers: "calls into it wait longer, so every caller's latency rises",
   lookAlikes: [

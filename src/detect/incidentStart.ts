@@ -1,16 +1,21 @@
 /**
  * Incident-window detection when no alert time is given: the split of the recording at which the most
- * series depart from what came before (a multivariate change point, scored robustly).
+ * series depart from what came before (a multivariate change point, scored robustly), refined to the
+ * sample where the leading series actually start to depart.
  */
-import type { Case } from "../case/model.js";
+import type { Case, Series } from "../case/model.js";
 import { classifyMetric } from "./metricFamily.js";
-import { fitBaseline, median } from "./robust.js";
-import { strengthOf } from "./strength.js";
+import { type Baseline, fitBaseline, median } from "./robust.js";
+import { MIN_SURPRISE, strengthOf } from "./strength.js";
 
 /** Candidate split points tried along the recording: enough to land within ~1% of its length. */
 const CANDIDATES = 100;
 /** Each side of a split needs this share of the samples, so a split is never judged on a handful. */
 const MIN_SIDE_SHARE = 0.1;
+/** Series whose own onsets refine the split: the few that moved most carry the timing. */
+const LEADING_SERIES = 5;
+/** An onset must persist: the median surprise of this many samples from it must stay beyond MIN_SURPRISE. */
+const PERSISTENCE_SAMPLES = 5;
 
 /** All distinct sample times, ascending. */
 function sampleTimes(c: Case): number[] {
@@ -19,40 +24,75 @@ function sampleTimes(c: Case): number[] {
   return [...times].sort((a, b) => a - b);
 }
 
-/**
- * Unix s of the detected incident start, or undefined when the data holds no clear change. Each series
- * votes with the strength of its level shift across the split (bad direction only), host-level series at
- * half weight; the split with the largest total wins.
- */
+function directedZ(series: Series, fit: Baseline, value: number): number {
+  const cls = classifyMetric(series.metric);
+  const d = (value - fit.median) / fit.scale;
+  return cls.bad === "up" ? d : cls.bad === "down" ? -d : Math.abs(d);
+}
+
+function magnitudeOf(series: Series): number {
+  let magnitude = 0;
+  for (const v of series.v) if (Number.isFinite(v)) magnitude = Math.max(magnitude, Math.abs(v));
+  return magnitude;
+}
+
+interface SplitScore {
+  score: number;
+  contributions: { series: Series; fit: Baseline; strength: number }[];
+}
+
+function scoreSplit(c: Case, tau: number): SplitScore {
+  const result: SplitScore = { score: 0, contributions: [] };
+  for (const series of c.series) {
+    const split = series.t.findIndex((t) => t >= tau);
+    if (split < 1) continue;
+    const fit = fitBaseline(series.v.subarray(0, split), magnitudeOf(series));
+    if (!(fit.scale > 0)) continue;
+    const weight = classifyMetric(series.metric).hostScoped ? 0.5 : 1;
+    const strength = weight * strengthOf(directedZ(series, fit, median(series.v.subarray(split))));
+    result.score += strength;
+    result.contributions.push({ series, fit, strength });
+  }
+  return result;
+}
+
+/** First sample at or after `from` where the series departs from `fit` and stays departed. */
+function onsetOf(series: Series, fit: Baseline, from: number): number | undefined {
+  const start = series.t.findIndex((t) => t >= from);
+  if (start < 0) return undefined;
+  for (let i = start; i < series.t.length; i++) {
+    if (directedZ(series, fit, series.v[i]) < MIN_SURPRISE) continue;
+    const ahead = series.v.subarray(i, i + PERSISTENCE_SAMPLES);
+    if (directedZ(series, fit, median(ahead)) >= MIN_SURPRISE) return series.t[i];
+  }
+  return undefined;
+}
+
+/** Unix s of the detected incident start, or undefined when the data holds no clear change. */
 export function detectIncidentStart(c: Case): number | undefined {
   const times = sampleTimes(c);
   if (times.length < 2 * CANDIDATES * MIN_SIDE_SHARE) return undefined;
   const lo = Math.floor(times.length * MIN_SIDE_SHARE);
   const hi = Math.ceil(times.length * (1 - MIN_SIDE_SHARE));
-  const candidates: number[] = [];
-  for (let k = 0; k <= CANDIDATES; k++) candidates.push(times[lo + Math.floor(((hi - lo) * k) / CANDIDATES)]);
-  let best: number | undefined;
-  let bestScore = 0;
-  for (const tau of new Set(candidates)) {
-    let score = 0;
-    for (const series of c.series) {
-      const split = series.t.findIndex((t) => t >= tau);
-      if (split < 1 || split >= series.t.length) continue;
-      const before = series.v.subarray(0, split);
-      const after = series.v.subarray(split);
-      let magnitude = 0;
-      for (const v of series.v) if (Number.isFinite(v)) magnitude = Math.max(magnitude, Math.abs(v));
-      const fit = fitBaseline(before, magnitude);
-      if (!(fit.scale > 0)) continue;
-      const cls = classifyMetric(series.metric);
-      const d = (median(after) - fit.median) / fit.scale;
-      const directed = cls.bad === "up" ? d : cls.bad === "down" ? -d : Math.abs(d);
-      score += (cls.hostScoped ? 0.5 : 1) * strengthOf(directed);
+  const candidates = [
+    ...new Set(Array.from({ length: CANDIDATES + 1 }, (_, k) => times[lo + Math.floor(((hi - lo) * k) / CANDIDATES)])),
+  ];
+  let bestIndex = -1;
+  let best: SplitScore = { score: 0, contributions: [] };
+  candidates.forEach((tau, index) => {
+    const scored = scoreSplit(c, tau);
+    if (scored.score > best.score) {
+      best = scored;
+      bestIndex = index;
     }
-    if (score > bestScore) {
-      bestScore = score;
-      best = tau;
-    }
-  }
-  return best;
+  });
+  if (bestIndex < 0) return undefined;
+  // The best split lies within one candidate step of the change; look from the previous candidate on.
+  const from = candidates[Math.max(0, bestIndex - 1)];
+  const onsets = best.contributions
+    .sort((a, b) => b.strength - a.strength)
+    .slice(0, LEADING_SERIES)
+    .map(({ series, fit }) => onsetOf(series, fit, from))
+    .filter((t): t is number => t !== undefined);
+  return onsets.length ? median(onsets) : candidates[bestIndex];
 }

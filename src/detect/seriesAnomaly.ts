@@ -2,6 +2,7 @@
 import type { Case, Series } from "../case/model.js";
 import { formatValue } from "./format.js";
 import { classifyMetric } from "./metricFamily.js";
+import { median } from "./robust.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { type LevelShift, levelShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
@@ -39,13 +40,47 @@ function seriesName(series: Series): string {
   return extra ? `${series.metric}{${extra}}` : series.metric;
 }
 
+/** A peer level needs this many entities reporting the metric to stand for "typical in this system". */
+const MIN_PEERS = 3;
+/**
+ * A change is fully material once it reaches this share of the metric's typical level across the system's
+ * entities. A 10 MB rise where containers use ~150 MB is real but minor; a 500 MB rise is the story.
+ * Comparing a change with the same metric on peers keeps the judgement free of units.
+ */
+const MATERIAL_SHARE = 0.5;
+
+/** Typical |level| of each metric across entities (median of their baseline medians), where enough report it. */
+function peerLevels(scored: { series: Series; score: SeriesScore }[]): Map<string, number> {
+  const levels = new Map<string, number[]>();
+  for (const { series, score } of scored) {
+    const list = levels.get(series.metric) ?? [];
+    list.push(Math.abs(score.baselineMedian));
+    levels.set(series.metric, list);
+  }
+  const typical = new Map<string, number>();
+  for (const [metric, list] of levels) if (list.length >= MIN_PEERS) typical.set(metric, median(list));
+  return typical;
+}
+
+/** How material a change is against the metric's typical level on peers: 0..1, 1 when there are no peers. */
+function materiality(series: Series, score: SeriesScore, peers: Map<string, number>): number {
+  const typical = peers.get(series.metric);
+  if (!typical) return 1;
+  return Math.min(1, Math.abs(score.incidentLevel - score.baselineMedian) / (MATERIAL_SHARE * typical));
+}
+
 export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => string): Evidence[] {
-  const evidence: Evidence[] = [];
+  const scored: { series: Series; score: SeriesScore }[] = [];
   for (const series of c.series) {
     const score = scoreSeries(series, window);
-    if (!score || score.surprise < MIN_SURPRISE) continue;
+    if (score) scored.push({ series, score });
+  }
+  const peers = peerLevels(scored);
+  const evidence: Evidence[] = [];
+  for (const { series, score } of scored) {
+    if (score.surprise < MIN_SURPRISE) continue;
     const cls = classifyMetric(series.metric);
-    const weight = cls.hostScoped ? HOST_SCOPED_WEIGHT : 1;
+    const weight = (cls.hostScoped ? HOST_SCOPED_WEIGHT : 1) * materiality(series, score, peers);
     const unit = series.unit ? ` ${series.unit}` : "";
     evidence.push({
       id: nextId(),

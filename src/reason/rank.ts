@@ -59,12 +59,11 @@ function familyStrengths(evidence: Evidence[]): Partial<Record<SignalFamily, num
 /** The kind whose signature best matches the families that moved; ties go to the catalogue's order. */
 export function bestKind(strengths: Partial<Record<SignalFamily, number>>): FaultKind {
   let best = CATALOGUE[0];
-  let bestMatch = -1;
+  let bestMatch = Number.NEGATIVE_INFINITY;
+  const weighted = (weights: Partial<Record<SignalFamily, number>> = {}) =>
+    Object.entries(weights).reduce((sum, [family, w]) => sum + (w ?? 0) * (strengths[family as SignalFamily] ?? 0), 0);
   for (const kind of CATALOGUE) {
-    let match = 0;
-    for (const [family, typical] of Object.entries(kind.signature)) {
-      match = Math.max(match, (typical ?? 0) * (strengths[family as SignalFamily] ?? 0));
-    }
+    const match = weighted(kind.signature) - weighted(kind.forbids);
     if (match > bestMatch) {
       best = kind;
       bestMatch = match;
