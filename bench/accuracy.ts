@@ -16,7 +16,7 @@ import { analyze } from "../src/analyze.js";
 import type { Case } from "../src/case/model.js";
 import type { Cause, Diagnosis } from "../src/diagnosis/types.js";
 import { readCase } from "../src/read/index.js";
-import { baroRank } from "./baro.js";
+import { BARO_EPSILON, BARO_REFERENCE, type BaroVariant, baroRank } from "./baro.js";
 import {
   ADAPTERS,
   type Adapter,
@@ -32,9 +32,11 @@ import {
 import { K_MAX, rankOfTruth } from "./metrics.js";
 import { PUBLISHED } from "./published.js";
 import {
+  type BaroAnswer,
   type CaseResult,
   datasetBlock,
   failuresBlock,
+  LEGEND,
   publishedBlock,
   type Row,
   rowsOf,
@@ -111,15 +113,20 @@ async function runOurs(
   }
 }
 
-/** BARO on the case read once through readCase; null when it has no time to work from. */
+/** BARO (both variants) on the case read once through readCase; null when it has no time to work from. */
 function runBaro(read: Case | Error, label: Label, at: number | undefined): CaseResult["baro"] {
   if (at === undefined || Number.isNaN(at)) return null;
-  if (read instanceof Error) return { at, top5: [], rank: null, score_ms: 0, error: read.message };
+  const none: BaroAnswer = { top5: [], rank: null };
+  if (read instanceof Error) return { at, reference: none, epsilon: none, score_ms: 0, error: read.message };
   const start = performance.now();
-  const ranked = baroRank(read, at);
-  const score_ms = performance.now() - start;
-  const index = ranked.findIndex((s) => s.service === label.root_cause_service);
-  return { at, top5: ranked.slice(0, K_MAX), rank: index < 0 ? null : index + 1, score_ms };
+  const answer = (variant: BaroVariant): BaroAnswer => {
+    const ranked = baroRank(read, at, variant);
+    const index = ranked.findIndex((s) => s.service === label.root_cause_service);
+    return { top5: ranked.slice(0, K_MAX), rank: index < 0 ? null : index + 1 };
+  };
+  const reference = answer(BARO_REFERENCE);
+  const epsilon = answer(BARO_EPSILON);
+  return { at, reference, epsilon, score_ms: performance.now() - start };
 }
 
 interface DatasetRun {
@@ -142,6 +149,7 @@ async function runDataset(
   const protocols = adapter.protocols.filter((p) => selection.protocols.includes(p));
   const results: CaseResult[] = [];
   const baroReadMs: number[] = [];
+  if (protocols.length === 0) return { results, baroReadMs, cases: 0 };
   for (const label of labels) {
     counter.done++;
     progress(`[${counter.done}] ${dataset} ${label.case}`);
@@ -214,12 +222,17 @@ async function main(): Promise<void> {
     allResults.push(...run.results);
     allRows.push(...rows);
     baroReadMs.push(...run.baroReadMs);
-    blocks.push(datasetBlock(dataset, run.cases, rows, adapter.notes));
+    blocks.push(
+      rows.length > 0
+        ? datasetBlock(dataset, run.cases, rows, adapter.notes)
+        : [`== ${dataset}: no case run for this selection`, ...adapter.notes.map((n) => `note: ${n}`)].join("\n"),
+    );
   }
   progress("");
   const timing = timingOf(allResults, baroReadMs, performance.now() - wallStart);
   const failures = failuresBlock(allResults);
   const report = [
+    LEGEND,
     ...blocks,
     ...(failures ? [failures] : []),
     publishedBlock(PUBLISHED, selection.datasets),

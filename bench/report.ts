@@ -25,12 +25,19 @@ export interface CaseResult {
   /** null when BARO could not run: no time under the "no time" protocol. */
   baro: {
     at: number;
-    top5: { service: string; score: number; metric: string }[];
-    rank: number | null;
-    /** Scoring time; the Case is read once per case and shared by its protocols. */
+    /** BARO_REFERENCE (the authors' code). */
+    reference: BaroAnswer;
+    /** BARO_EPSILON (the issue's description, epsilon for a zero IQR). */
+    epsilon: BaroAnswer;
+    /** Scoring time of both variants; the Case is read once per case and shared by its protocols. */
     score_ms: number;
     error?: string;
   } | null;
+}
+
+export interface BaroAnswer {
+  top5: { service: string; score: number; metric: string }[];
+  rank: number | null;
 }
 
 export interface Row {
@@ -41,8 +48,11 @@ export interface Row {
   ours: Scores;
   /** null unless BARO ran on every case of the row. */
   baro: Scores | null;
+  baro_epsilon: Scores | null;
   baro_ran: number;
+  /** Our AC@1 over BARO's (reference variant), as text. */
   ac1_ratio: string;
+  ac1_ratio_epsilon: string;
 }
 
 export const ALL_FAULTS = "all";
@@ -62,16 +72,22 @@ export function rowsOf(dataset: string, results: readonly CaseResult[]): Row[] {
       if (group.length === 0) continue;
       const ours = scoresOf(group.map((r) => outcome(r.ours.rank, r.expected.kind, r.ours.top5[0]?.kind)));
       const ran = group.filter((r) => r.baro !== null);
-      const baro =
-        ran.length === group.length ? scoresOf(ran.map((r) => outcome(r.baro?.rank ?? null, r.expected.kind))) : null;
+      const baroScores = (variant: "reference" | "epsilon") =>
+        ran.length === group.length
+          ? scoresOf(ran.map((r) => outcome(r.baro?.[variant].rank ?? null, r.expected.kind)))
+          : null;
+      const baro = baroScores("reference");
+      const baroEpsilon = baroScores("epsilon");
       rows.push({
         dataset,
         fault,
         protocol,
         ours,
         baro,
+        baro_epsilon: baroEpsilon,
         baro_ran: ran.length,
         ac1_ratio: ratioText(ours.ac1, baro?.ac1),
+        ac1_ratio_epsilon: ratioText(ours.ac1, baroEpsilon?.ac1),
       });
     }
   }
@@ -99,7 +115,9 @@ export function datasetBlock(dataset: string, cases: number, rows: readonly Row[
     "BARO AC@1",
     "BARO AC@3",
     "BARO Avg@5",
-    "AC@1 ours/BARO",
+    "BARO-ε AC@1",
+    "ours/BARO",
+    "ours/BARO-ε",
   ];
   const lines = rows.map((r) => [
     r.fault,
@@ -112,7 +130,9 @@ export function datasetBlock(dataset: string, cases: number, rows: readonly Row[
     r.baro ? fixed(r.baro.ac1) : "n/a",
     r.baro ? fixed(r.baro.ac3) : "n/a",
     r.baro ? fixed(r.baro.avg5) : "n/a",
+    r.baro_epsilon ? fixed(r.baro_epsilon.ac1) : "n/a",
     r.ac1_ratio,
+    r.ac1_ratio_epsilon,
   ]);
   const notesText = notes.map((n) => `note: ${n}`);
   return [
@@ -121,6 +141,13 @@ export function datasetBlock(dataset: string, cases: number, rows: readonly Row[
     ...notesText,
   ].join("\n");
 }
+
+export const LEGEND = [
+  "AC@1, AC@3, Avg@5 (mean of AC@1..AC@5), kind (top cause's kind = expected kind): ours, as fractions of n.",
+  "BARO: RobustScorer as in the authors' code (zero IQR -> 1 in the series' unit, memory in MB, rises only).",
+  "BARO-ε: the same with |deviation| and a 1e-9 scale for a zero IQR (the benchmark issue's description).",
+  "ours/BARO, ours/BARO-ε: ratios of AC@1 (∞: BARO found none; n/a: BARO did not run or both are 0).",
+].join("\n");
 
 export function failuresBlock(results: readonly CaseResult[]): string {
   const failed = results.flatMap((r) => {

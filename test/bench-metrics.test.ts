@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { test } from "node:test";
-import { ANOMALOUS_SPAN_S, baroRank, quantile, robustScore } from "../bench/baro.js";
+import { ANOMALOUS_SPAN_S, BARO_EPSILON, BARO_REFERENCE, baroRank, quantile, robustScore } from "../bench/baro.js";
 import { ADAPTERS, addMinutes, atFor, type Label } from "../bench/datasets.js";
 import {
   acAtK,
@@ -104,31 +104,45 @@ function caseOf(...s: Series[]): Case {
 
 const noisy = [10, 11, 9, 10, 12, 8, 10, 11, 9, 10];
 
-test("BARO ranks first the service whose metric jumps after the anomaly time", () => {
+test("BARO ranks first the service whose metric jumps after the anomaly time, in both variants", () => {
   const c = caseOf(
     series("service:steady", "cpu", noisy, [11, 9, 10, 12]),
     series("pod:jumpy-5f6b7c8d9-x2x9q", "cpu", noisy, [10, 30, 31, 29]),
     series("service:steady", "mem", noisy, [12, 8, 10, 10]),
   );
-  const ranked = baroRank(c, AT);
-  assert.deepEqual(
-    ranked.map((r) => r.service),
-    ["jumpy", "steady"],
-  );
-  assert.equal(ranked[0].metric, "cpu");
-  // median 10, IQR 1.5 (9.25 .. 10.75): the largest deviation is 31 - 10.
-  assert.equal(ranked[0].score, 21 / 1.5);
+  for (const variant of [BARO_REFERENCE, BARO_EPSILON]) {
+    const ranked = baroRank(c, AT, variant);
+    assert.deepEqual(
+      ranked.map((r) => r.service),
+      ["jumpy", "steady"],
+    );
+    assert.equal(ranked[0].metric, "cpu");
+    // median 10, IQR 1.5 (9.25 .. 10.75): the largest deviation is 31 - 10.
+    assert.equal(ranked[0].score, 21 / 1.5);
+  }
 });
 
-test("BARO's weakness: a tiny change on a flat baseline (IQR 0) outranks a real jump", () => {
+test("BARO's weakness: with an epsilon for a zero IQR, a tiny change on a flat baseline outranks a real jump", () => {
   const flat = [5, 5, 5, 5, 5, 5, 5, 5, 5, 6];
   const c = caseOf(
     series("service:jumpy", "cpu", noisy, [10, 30, 31, 29]),
     series("service:flat", "threads", flat, [5, 5.01, 5, 5]),
   );
-  const ranked = baroRank(c, AT);
-  assert.equal(ranked[0].service, "flat");
-  assert.ok(ranked[0].score > 1e6, `a 0.01 move scored ${ranked[0].score}`);
+  const epsilon = baroRank(c, AT, BARO_EPSILON);
+  assert.equal(epsilon[0].service, "flat");
+  assert.ok(epsilon[0].score > 1e6, `a 0.01 move scored ${epsilon[0].score}`);
+  // The authors' code scales a zero IQR by 1 in the series' unit: the 0.01 move stays small.
+  assert.equal(baroRank(c, AT, BARO_REFERENCE)[0].service, "jumpy");
+});
+
+test("BARO as in the authors' code scores rises only and memory in MB", () => {
+  const drop = series("service:a", "cpu", noisy, [10, 0, 10]);
+  assert.equal(robustScore(drop, AT, BARO_REFERENCE), 0);
+  assert.equal(robustScore(drop, AT, BARO_EPSILON), 10 / 1.5);
+  // Flat memory in bytes that grows by 2 MB: 2 (MB over a unit scale), not 2e6.
+  const memory = series("service:a", "mem", [4e8, 4e8, 4e8, 4e8, 4.1e8], [4e8, 4.02e8]);
+  assert.equal(robustScore(memory, AT, BARO_REFERENCE), 2);
+  assert.ok((robustScore(memory, AT, BARO_EPSILON) ?? 0) > 1e12);
 });
 
 test("BARO drops series constant in a period and ignores samples past its anomalous span", () => {
@@ -203,15 +217,18 @@ test("report rows: BARO is n/a unless it ran on every case of the row", () => {
     expected: { service: "s", kind: "cpu.saturation" },
     at: null,
     ours: { top5: [{ entity: "service:s", kind: "cpu.saturation", confidence: 0.9 }], rank, time_ms: 5 },
-    baro: baroRank === "n/a" ? null : { at: 0, top5: [], rank: baroRank, score_ms: 1 },
+    baro:
+      baroRank === "n/a"
+        ? null
+        : { at: 0, reference: { top5: [], rank: baroRank }, epsilon: { top5: [], rank: null }, score_ms: 1 },
   });
-  const rows = rowsOf("d", [result("cpu", 1, 2), result("mem", 1, "n/a")]);
+  const rows = rowsOf("d", [result("cpu", 1, 1), result("cpu", 1, 2), result("mem", 1, "n/a")]);
   assert.deepEqual(
-    rows.map((r) => [r.fault, r.ours.ac1, r.baro?.ac1 ?? "n/a", r.ac1_ratio]),
+    rows.map((r) => [r.fault, r.ours.ac1, r.baro?.ac1 ?? "n/a", r.ac1_ratio, r.baro_epsilon?.ac1 ?? "n/a"]),
     [
-      ["cpu", 1, 0, "∞"],
-      ["mem", 1, "n/a", "n/a"],
-      ["all", 1, "n/a", "n/a"],
+      ["cpu", 1, 0.5, "2.00", 0],
+      ["mem", 1, "n/a", "n/a", "n/a"],
+      ["all", 1, "n/a", "n/a", "n/a"],
     ],
   );
 });
