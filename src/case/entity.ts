@@ -1,10 +1,13 @@
 /**
- * Entity resolution from labels (DESIGN.md, step 2). The documented order: `service`, `app`,
- * `app.kubernetes.io/name`, `job`, `deployment`, `container`, `pod`; a pod name folds to its workload.
+ * Entity resolution from labels (DESIGN.md, step 2), in this documented order: `service`, `app`,
+ * `app.kubernetes.io/name`, `deployment`, `pod` (folded to its workload), `container`, `job`.
+ * `pod` comes before `container` and `job` because those two often name something generic: a container
+ * called `server` or `istio-proxy` in every pod, or the Prometheus scrape job (`kube-state-metrics`)
+ * that collected the series about the pod.
  */
 import type { Entity, EntityKind } from "./model.js";
 
-export const RESOLUTION_ORDER = ["service", "app", "app.kubernetes.io/name", "job", "deployment", "container", "pod"];
+export const RESOLUTION_ORDER = ["service", "app", "app.kubernetes.io/name", "deployment", "pod", "container", "job"];
 
 /** Labels that name a host rather than a workload; used only when no workload label is present. */
 const HOST_LABELS = ["node", "host", "instance", "kubernetes_node"];

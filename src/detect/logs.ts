@@ -1,7 +1,7 @@
 /** Log evidence: templates that are new, surging or vanishing for an entity, weighted by level. */
 import type { Case, LogLevel, LogTemplate } from "../case/model.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
-import { countSurprise } from "./surprise.js";
+import { countSurprise, mixShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
 
 /**
@@ -19,6 +19,8 @@ const LEVEL_WEIGHT: Record<LogLevel, number> = {
 };
 /** A template that vanishes is weaker evidence than one that appears: flows also vary with traffic. */
 const VANISH_WEIGHT = 0.5;
+/** A changed mix is evidence of a changed code path even when INFO lines carry it. */
+const MIX_WEIGHT_FLOOR = 0.8;
 /** Evidence items kept per entity: the strongest few say what changed; the rest repeat it. */
 const MAX_PER_ENTITY = 3;
 
@@ -93,9 +95,48 @@ export function detectLogChanges(c: Case, window: Window, nextId: () => string):
     byEntity.set(template.entity, list);
   }
   const evidence: Evidence[] = [];
+  for (const item of mixChanges(c, window)) evidence.push({ ...item, id: nextId() });
   for (const list of byEntity.values()) {
     list.sort((a, b) => b.strength - a.strength);
     for (const item of list.slice(0, MAX_PER_ENTITY)) evidence.push({ ...item, id: nextId() });
   }
   return evidence;
+}
+
+/** Per entity: did the mix of its log templates change, whatever the volume? Weighted by the level that changed most. */
+function mixChanges(c: Case, window: Window): Omit<Evidence, "id">[] {
+  const perEntity = new Map<string, { template: LogTemplate; baseline: number; incident: number }[]>();
+  for (const template of c.logs.templates) {
+    const counts = splitCounts(template, window);
+    if (counts.baseline + counts.incident === 0) continue;
+    const list = perEntity.get(template.entity) ?? [];
+    list.push({ template, ...counts });
+    perEntity.set(template.entity, list);
+  }
+  const items: Omit<Evidence, "id">[] = [];
+  for (const [entity, list] of perEntity) {
+    const surprise = mixShift(
+      list.map((x) => x.baseline),
+      list.map((x) => x.incident),
+    );
+    if (surprise < MIN_SURPRISE) continue;
+    const totalB = list.reduce((a, x) => a + x.baseline, 0);
+    const totalI = list.reduce((a, x) => a + x.incident, 0);
+    const moved = [...list].sort(
+      (a, b) =>
+        Math.abs(b.incident / totalI - b.baseline / totalB) - Math.abs(a.incident / totalI - a.baseline / totalB),
+    )[0];
+    const share = (n: number, total: number) => `${((100 * n) / total).toFixed(0)}%`;
+    items.push({
+      entity,
+      signal: "log template mix",
+      type: "log",
+      family: "log",
+      start: window.at,
+      strength: Math.max(LEVEL_WEIGHT[moved.template.level], MIX_WEIGHT_FLOOR) * strengthOf(surprise),
+      detail: `the mix of its log lines changed (${surprise.toFixed(1)}σ); most: ${moved.template.level} "${moved.template.template.slice(0, 120)}" from ${share(moved.baseline, totalB)} to ${share(moved.incident, totalI)} of lines`,
+      excerpt: moved.template.samples[0] ?? moved.template.template,
+    });
+  }
+  return items;
 }

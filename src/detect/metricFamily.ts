@@ -11,6 +11,11 @@ export interface MetricClass {
   bad: BadDirection;
   /** Host-level metrics reported beside a workload's (node CPU in a pod's file) describe the node, not it. */
   hostScoped: boolean;
+  /**
+   * Client-side measurements (Istio `reporter="source"`, `*ClientLatency*`) time the calls a workload
+   * makes: they describe its callees more than itself.
+   */
+  callerSide: boolean;
 }
 
 /** Ordered: the first matching rule wins, so specific words come before generic ones. */
@@ -34,13 +39,16 @@ const RULES: { pattern: RegExp; family: SignalFamily; bad: BadDirection }[] = [
   },
 ];
 
+const CALLER_SIDE = /client|outbound|upstream/i;
+
 /** A `node`-prefixed name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host. */
 const HOST_PREFIX = /^node(_|[A-Z])/;
 
 export function classifyMetric(metric: string): MetricClass {
   const hostScoped = HOST_PREFIX.test(metric);
+  const callerSide = CALLER_SIDE.test(metric);
   for (const rule of RULES) {
-    if (rule.pattern.test(metric)) return { family: rule.family, bad: rule.bad, hostScoped };
+    if (rule.pattern.test(metric)) return { family: rule.family, bad: rule.bad, hostScoped, callerSide };
   }
-  return { family: "other", bad: "either", hostScoped };
+  return { family: "other", bad: "either", hostScoped, callerSide };
 }

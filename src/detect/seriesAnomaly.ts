@@ -12,6 +12,8 @@ import { baselineRange, incidentRange } from "./window.js";
 const MIN_BASELINE_SAMPLES = 5;
 /** Host-scoped metrics (a node's CPU in a pod's file) are weaker evidence about the workload itself. */
 const HOST_SCOPED_WEIGHT = 0.5;
+/** Caller-side timings mostly describe the callees; they count a little towards the caller itself. */
+const CALLER_SIDE_WEIGHT = 0.3;
 
 export interface SeriesScore extends LevelShift {
   /** Unix s of the first incident sample beyond MIN_SURPRISE. */
@@ -62,6 +64,30 @@ function peerLevels(scored: { series: Series; score: SeriesScore }[]): Map<strin
   return typical;
 }
 
+/**
+ * How specific each metric's movement is: 1 when only one entity's moved, falling (quadratically, so a few
+ * co-moving entities cost little) towards 0 as every
+ * entity reporting it moves at once. A shift shared by the whole system (a scrape glitch, global load)
+ * says little about which entity is the cause; the cause's own signal is usually its alone.
+ */
+function specificity(scored: { series: Series; score: SeriesScore }[]): Map<string, number> {
+  const reporting = new Map<string, Set<string>>();
+  const moved = new Map<string, Set<string>>();
+  for (const { series, score } of scored) {
+    if (!reporting.has(series.metric)) reporting.set(series.metric, new Set());
+    reporting.get(series.metric)?.add(series.entity);
+    if (score.surprise < MIN_SURPRISE) continue;
+    if (!moved.has(series.metric)) moved.set(series.metric, new Set());
+    moved.get(series.metric)?.add(series.entity);
+  }
+  const result = new Map<string, number>();
+  for (const [metric, entities] of reporting) {
+    const others = Math.max(0, (moved.get(metric)?.size ?? 0) - 1);
+    result.set(metric, 1 - (others / entities.size) ** 2);
+  }
+  return result;
+}
+
 /** How material a change is against the metric's typical level on peers: 0..1, 1 when there are no peers. */
 function materiality(series: Series, score: SeriesScore, peers: Map<string, number>): number {
   const typical = peers.get(series.metric);
@@ -76,11 +102,16 @@ export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => str
     if (score) scored.push({ series, score });
   }
   const peers = peerLevels(scored);
+  const specific = specificity(scored);
   const evidence: Evidence[] = [];
   for (const { series, score } of scored) {
     if (score.surprise < MIN_SURPRISE) continue;
     const cls = classifyMetric(series.metric);
-    const weight = (cls.hostScoped ? HOST_SCOPED_WEIGHT : 1) * materiality(series, score, peers);
+    const weight =
+      (cls.hostScoped ? HOST_SCOPED_WEIGHT : 1) *
+      (cls.callerSide ? CALLER_SIDE_WEIGHT : 1) *
+      materiality(series, score, peers) *
+      (specific.get(series.metric) ?? 1);
     const unit = series.unit ? ` ${series.unit}` : "";
     evidence.push({
       id: nextId(),

@@ -56,3 +56,30 @@ export function levelShift(
 export function countSurprise(incident: number, expected: number): number {
   return (incident - expected) / Math.sqrt(expected + 1);
 }
+
+/**
+ * How much the mix of categories (an entity's log templates, a service's operations) changed between
+ * baseline and incident, whatever the volume: a χ² test of homogeneity on the 2×k table, turned into
+ * σ-like units by the Wilson–Hilferty transform. Traffic that merely grows keeps the mix; a code path
+ * that starts failing changes it.
+ */
+export function mixShift(baseline: number[], incident: number[]): number {
+  const totalB = baseline.reduce((a, b) => a + b, 0);
+  const totalI = incident.reduce((a, b) => a + b, 0);
+  const total = totalB + totalI;
+  if (totalB === 0 || totalI === 0) return 0;
+  let chi2 = 0;
+  let categories = 0;
+  for (let k = 0; k < baseline.length; k++) {
+    const column = baseline[k] + incident[k];
+    if (column === 0) continue;
+    categories++;
+    const expectedB = (column * totalB) / total;
+    const expectedI = (column * totalI) / total;
+    chi2 += (baseline[k] - expectedB) ** 2 / expectedB + (incident[k] - expectedI) ** 2 / expectedI;
+  }
+  const df = categories - 1;
+  if (df < 1) return 0;
+  const v = 2 / (9 * df);
+  return ((chi2 / df) ** (1 / 3) - (1 - v)) / Math.sqrt(v);
+}

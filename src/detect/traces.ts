@@ -5,7 +5,7 @@
 import type { Case, Span } from "../case/model.js";
 import { formatValue } from "./format.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
-import { countSurprise, levelShift } from "./surprise.js";
+import { countSurprise, levelShift, mixShift } from "./surprise.js";
 import type { Evidence, SignalFamily, Window } from "./types.js";
 
 /** Samples needed on each side before a latency shift is judged. */
@@ -132,6 +132,19 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       "errors",
       errorSurprise,
       `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
+      `trace ${trace}`,
+    );
+    const operations = [...s.operations.values()];
+    const mix = mixShift(
+      operations.map((o) => o.baseline),
+      operations.map((o) => o.incident),
+    );
+    add(
+      service,
+      "operation mix",
+      "errors",
+      mix,
+      `the mix of operations it runs changed (${mix.toFixed(1)}σ)`,
       `trace ${trace}`,
     );
     for (const [operation, counts] of s.operations) {
