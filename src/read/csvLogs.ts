@@ -67,7 +67,7 @@ export const csvLogsReader: Reader = {
     let header: string[] | undefined;
     let columns: Columns | undefined;
     let timeColumn: number | undefined;
-    for await (const { line, fields } of csvRecords(input)) {
+    for await (const { line, fields } of csvRecords(input, (where, reason) => sink.skip(where, reason))) {
       if (!header) {
         header = fields;
         columns = columnsOf(header);

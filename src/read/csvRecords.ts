@@ -15,10 +15,16 @@ async function* withLineBreaks(lines: AsyncIterable<string>): AsyncGenerator<str
 
 /**
  * Every non-empty record of the CSV input, header included, trimmed. Rows of any width are passed on:
- * the reader decides what a short or long row means. A CSV syntax error (an unclosed quote) is a ReadError.
+ * the reader decides what a short or long row means. A CSV syntax error (an unclosed quote) is a ReadError,
+ * unless `onBadRecord` is given: then the broken record is reported there and reading goes on, which is
+ * safe for row-per-item formats (one spliced log line must not cost the other thousands).
  */
-export async function* csvRecords(input: ReaderInput): AsyncGenerator<CsvRecord> {
+export async function* csvRecords(
+  input: ReaderInput,
+  onBadRecord?: (where: string, reason: string) => void,
+): AsyncGenerator<CsvRecord> {
   const parser = parse({
+    skip_records_with_error: onBadRecord !== undefined,
     bom: true,
     trim: true,
     skip_empty_lines: true,
@@ -26,6 +32,9 @@ export async function* csvRecords(input: ReaderInput): AsyncGenerator<CsvRecord>
     relax_quotes: true,
     info: true,
   });
+  parser.on("skip", (error: CsvError) =>
+    onBadRecord?.(`line ${error.lines ?? parser.info.lines}`, `malformed CSV record skipped (${error.message})`),
+  );
   const source = Readable.from(withLineBreaks(input.lines()));
   source.on("error", (error) => parser.destroy(error));
   source.pipe(parser);

@@ -149,7 +149,7 @@ export const spanCsvReader: Reader = {
     let columns: Columns | undefined;
     /** Seconds per unit of a unit-less duration column, learnt from the first row that has both times. */
     let learntUnit: number | undefined;
-    for await (const { line, fields } of csvRecords(input)) {
+    for await (const { line, fields } of csvRecords(input, (where, reason) => sink.skip(where, reason))) {
       if (!header) {
         header = fields;
         columns = columnsOf(header);
