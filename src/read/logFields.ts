@@ -1,51 +1,18 @@
 /** Field rules shared by the log and trace readers: level names, source names from files, resource attributes. */
 import { basename } from "node:path";
+import { normaliseLevel } from "../case/logLevel.js";
 import type { LogLevel } from "../case/model.js";
 import type { Labels } from "./types.js";
 
-/** Level words as logging libraries spell them (log4j, logback, Python, Go, syslog, Serilog). */
-const LEVEL_WORDS: Record<string, LogLevel> = {
-  trace: "trace",
-  finest: "trace",
-  finer: "trace",
-  verbose: "trace",
-  debug: "debug",
-  dbg: "debug",
-  fine: "debug",
-  info: "info",
-  information: "info",
-  informational: "info",
-  notice: "info",
-  warn: "warn",
-  warning: "warn",
-  error: "error",
-  err: "error",
-  severe: "error",
-  fatal: "fatal",
-  critical: "fatal",
-  crit: "fatal",
-  panic: "fatal",
-  alert: "fatal",
-  emerg: "fatal",
-  emergency: "fatal",
-};
-
 /**
- * pino/bunyan numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. Only this
- * range is read as a level: smaller numbers (syslog's 0..7) mean the opposite order.
+ * A level as a source states it (a word, or a pino/bunyan number 10..60); undefined when it is neither,
+ * so the sink detects it from the message.
  */
-const NUMERIC_LEVEL_MIN = 10;
-const NUMERIC_LEVELS: LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal"];
-
-/** A level as a source states it (word or pino/bunyan number); undefined when it is neither, so the sink detects it. */
 export function levelOf(value: unknown): LogLevel | undefined {
-  if (typeof value === "number" || (typeof value === "string" && /^\d+$/.test(value.trim()))) {
-    const n = Number(value);
-    if (n < NUMERIC_LEVEL_MIN) return undefined;
-    return NUMERIC_LEVELS[Math.min(Math.floor(n / 10) - 1, NUMERIC_LEVELS.length - 1)];
-  }
-  if (typeof value !== "string") return undefined;
-  return LEVEL_WORDS[value.trim().toLowerCase()];
+  const numeric = typeof value === "number" || (typeof value === "string" && /^\d+$/.test(value.trim()));
+  if (!numeric && typeof value !== "string") return undefined;
+  const level = numeric ? normaliseLevel(Number(value), "pino") : normaliseLevel(value as string);
+  return level === "unknown" ? undefined : level;
 }
 
 /** Date (and optional time) stamps that log rotation appends: `-2023-01-29`, `.20230129`, `_2023-01-29-08`. */
