@@ -1,6 +1,6 @@
 /**
  * A by-hand speed check of the template miner (not a test: tests never assert wall time).
- * Run: `npx tsc -p . && node dist/test/templateMinerSpeed.js`. The target is >= 200k short lines/s on one core.
+ * Run: `npm run bench:miner`. The target is >= 200k short lines/s on one core.
  */
 import { TemplateMiner } from "../src/case/templateMiner.js";
 
