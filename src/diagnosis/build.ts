@@ -5,14 +5,13 @@ import type { Evidence, Window } from "../detect/types.js";
 import { confidences } from "../reason/confidence.js";
 import type { CallGraph } from "../reason/graph.js";
 import type { Hypothesis } from "../reason/rank.js";
+import { CONFIDENT_AT, percent } from "./present.js";
 import { type Cause, DIAGNOSIS_SCHEMA, type Diagnosis, type DiagnosisEvidence } from "./types.js";
 
 /** Evidence items shown per cause: the strongest say it; the rest are in the data. */
 const EVIDENCE_PER_CAUSE = 8;
 /** The chain stops after this many hops up the callers. */
 const MAX_CHAIN = 6;
-/** Below this confidence a cause is a candidate, not a finding (DESIGN.md principle 3). */
-export const CONFIDENT = 0.5;
 
 export interface BuildInput {
   c: Case;
@@ -116,9 +115,9 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
   const lead = causes[0];
   const summary = !lead
     ? "No cause found: no signal moved beyond its baseline in the incident window."
-    : lead.confidence >= CONFIDENT
-      ? `${lead.entity} is the likely root cause (${lead.kind}, ${(lead.confidence * 100).toFixed(0)}% confidence): ${lead.chain[0].effect}.`
-      : `No confident cause; the leading candidate is ${lead.entity} (${lead.kind}, ${(lead.confidence * 100).toFixed(0)}%).`;
+    : lead.confidence >= CONFIDENT_AT
+      ? `${lead.entity} is the likely root cause (${lead.kind}, ${percent(lead.confidence)} confidence): ${lead.chain[0].effect}.`
+      : `No confident cause; the leading candidate is ${lead.entity} (${lead.kind}, ${percent(lead.confidence)}).`;
   const ruledOut = ranked.slice(top, top + 5).map((h) => ({
     entity: h.entity,
     kind: h.kind.id,
