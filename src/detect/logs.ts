@@ -37,7 +37,15 @@ function observedSeconds(c: Case, window: Window): { baseline: number; incident:
   return { baseline: baseline * c.logs.bucketSeconds, incident: incident * c.logs.bucketSeconds };
 }
 
-function splitCounts(template: LogTemplate, window: Window): { baseline: number; incident: number; first: number } {
+interface CountedTemplate {
+  template: LogTemplate;
+  baseline: number;
+  incident: number;
+  /** First incident bucket with a line. */
+  first: number;
+}
+
+function splitCounts(template: LogTemplate, window: Window): CountedTemplate {
   let baseline = 0;
   let incident = 0;
   let first = Number.POSITIVE_INFINITY;
@@ -48,54 +56,39 @@ function splitCounts(template: LogTemplate, window: Window): { baseline: number;
       first = Math.min(first, bucket);
     }
   }
-  return { baseline, incident, first };
+  return { template, baseline, incident, first };
 }
 
 export function detectLogChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   const observed = observedSeconds(c, window);
   if (observed.baseline === 0 || observed.incident === 0) return [];
   const ratio = observed.incident / observed.baseline;
-  const byEntity = new Map<string, Evidence[]>();
-  for (const template of c.logs.templates) {
-    const counts = splitCounts(template, window);
+  const counted = c.logs.templates.map((template) => splitCounts(template, window));
+  const byEntity = new Map<string, Omit<Evidence, "id">[]>();
+  for (const counts of counted) {
+    const template = counts.template;
     const expected = counts.baseline * ratio;
     const surprise = countSurprise(counts.incident, expected);
-    const vanished = -surprise;
-    const weight = LEVEL_WEIGHT[template.level];
-    let item: Evidence | undefined;
-    if (surprise >= MIN_SURPRISE) {
-      const what = counts.baseline === 0 ? "new" : "surging";
-      item = {
-        id: "",
-        entity: template.entity,
-        signal: template.template,
-        type: "log",
-        family: "log",
-        start: counts.first,
-        strength: weight * strengthOf(surprise),
-        detail: `${what} ${template.level} log template: ${counts.incident} lines in the incident vs ${expected.toFixed(1)} expected from the baseline`,
-        excerpt: `${template.samples[0] ?? template.template} (×${counts.incident})`,
-      };
-    } else if (vanished >= MIN_SURPRISE) {
-      item = {
-        id: "",
-        entity: template.entity,
-        signal: template.template,
-        type: "log",
-        family: "log",
-        start: window.at,
-        strength: VANISH_WEIGHT * weight * strengthOf(vanished),
-        detail: `${template.level} log template vanished: ${counts.incident} lines vs ${expected.toFixed(1)} expected`,
-        excerpt: template.samples[0] ?? template.template,
-      };
-    }
-    if (!item) continue;
+    const surged = surprise >= MIN_SURPRISE;
+    if (!surged && -surprise < MIN_SURPRISE) continue;
+    const sample = template.samples[0] ?? template.template;
+    const what = !surged ? "vanished" : counts.baseline === 0 ? "new" : "surging";
+    const item: Omit<Evidence, "id"> = {
+      entity: template.entity,
+      signal: template.template,
+      type: "log",
+      family: "log",
+      start: surged ? counts.first : window.at,
+      strength: (surged ? 1 : VANISH_WEIGHT) * LEVEL_WEIGHT[template.level] * strengthOf(Math.abs(surprise)),
+      detail: `${what} ${template.level} log template: ${counts.incident} lines in the incident vs ${expected.toFixed(1)} expected from the baseline`,
+      excerpt: surged ? `${sample} (×${counts.incident})` : sample,
+    };
     const list = byEntity.get(template.entity) ?? [];
     list.push(item);
     byEntity.set(template.entity, list);
   }
   const evidence: Evidence[] = [];
-  for (const item of mixChanges(c, window)) evidence.push({ ...item, id: nextId() });
+  for (const item of mixChanges(counted, window)) evidence.push({ ...item, id: nextId() });
   for (const list of byEntity.values()) {
     list.sort((a, b) => b.strength - a.strength);
     for (const item of list.slice(0, MAX_PER_ENTITY)) evidence.push({ ...item, id: nextId() });
@@ -104,14 +97,13 @@ export function detectLogChanges(c: Case, window: Window, nextId: () => string):
 }
 
 /** Per entity: did the mix of its log templates change, whatever the volume? Weighted by the level that changed most. */
-function mixChanges(c: Case, window: Window): Omit<Evidence, "id">[] {
-  const perEntity = new Map<string, { template: LogTemplate; baseline: number; incident: number }[]>();
-  for (const template of c.logs.templates) {
-    const counts = splitCounts(template, window);
+function mixChanges(counted: CountedTemplate[], window: Window): Omit<Evidence, "id">[] {
+  const perEntity = new Map<string, CountedTemplate[]>();
+  for (const counts of counted) {
     if (counts.baseline + counts.incident === 0) continue;
-    const list = perEntity.get(template.entity) ?? [];
-    list.push({ template, ...counts });
-    perEntity.set(template.entity, list);
+    const list = perEntity.get(counts.template.entity) ?? [];
+    list.push(counts);
+    perEntity.set(counts.template.entity, list);
   }
   const items: Omit<Evidence, "id">[] = [];
   for (const [entity, list] of perEntity) {
