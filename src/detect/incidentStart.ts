@@ -4,9 +4,11 @@
  * sample where the leading series actually start to depart.
  */
 import type { Case, Series } from "../case/model.js";
-import { classifyMetric } from "./metricFamily.js";
-import { type Baseline, fitBaseline, median } from "./robust.js";
+import { type BadDirection, classifyMetric } from "./metricFamily.js";
+import { type Baseline, fitBaseline, maxAbsFinite, median } from "./robust.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
+import { directedDeviation } from "./surprise.js";
+import { lowerBound } from "./window.js";
 
 /** Candidate split points tried along the recording: enough to land within ~1% of its length. */
 const CANDIDATES = 100;
@@ -24,46 +26,44 @@ function sampleTimes(c: Case): number[] {
   return [...times].sort((a, b) => a - b);
 }
 
-function directedZ(series: Series, fit: Baseline, value: number): number {
-  const cls = classifyMetric(series.metric);
-  const d = (value - fit.median) / fit.scale;
-  return cls.bad === "up" ? d : cls.bad === "down" ? -d : Math.abs(d);
+/** What every split needs of a series, computed once rather than per candidate. */
+interface Prepared {
+  series: Series;
+  bad: BadDirection;
+  weight: number;
+  magnitude: number;
 }
 
-function magnitudeOf(series: Series): number {
-  let magnitude = 0;
-  for (const v of series.v) if (Number.isFinite(v)) magnitude = Math.max(magnitude, Math.abs(v));
-  return magnitude;
+function prepare(series: Series): Prepared {
+  const cls = classifyMetric(series.metric);
+  return { series, bad: cls.bad, weight: cls.hostScoped ? 0.5 : 1, magnitude: maxAbsFinite(series.v) };
 }
 
 interface SplitScore {
   score: number;
-  contributions: { series: Series; fit: Baseline; strength: number }[];
+  contributions: { prepared: Prepared; fit: Baseline; strength: number }[];
 }
 
-function scoreSplit(c: Case, tau: number): SplitScore {
+function scoreSplit(prepared: Prepared[], tau: number): SplitScore {
   const result: SplitScore = { score: 0, contributions: [] };
-  for (const series of c.series) {
-    const split = series.t.findIndex((t) => t >= tau);
-    if (split < 1) continue;
-    const fit = fitBaseline(series.v.subarray(0, split), magnitudeOf(series));
+  for (const p of prepared) {
+    const split = lowerBound(p.series.t, tau);
+    if (split < 1 || split >= p.series.t.length) continue;
+    const fit = fitBaseline(p.series.v.subarray(0, split), p.magnitude);
     if (!(fit.scale > 0)) continue;
-    const weight = classifyMetric(series.metric).hostScoped ? 0.5 : 1;
-    const strength = weight * strengthOf(directedZ(series, fit, median(series.v.subarray(split))));
+    const strength = p.weight * strengthOf(directedDeviation(p.bad, fit, median(p.series.v.subarray(split))));
     result.score += strength;
-    result.contributions.push({ series, fit, strength });
+    result.contributions.push({ prepared: p, fit, strength });
   }
   return result;
 }
 
 /** First sample at or after `from` where the series departs from `fit` and stays departed. */
-function onsetOf(series: Series, fit: Baseline, from: number): number | undefined {
-  const start = series.t.findIndex((t) => t >= from);
-  if (start < 0) return undefined;
-  for (let i = start; i < series.t.length; i++) {
-    if (directedZ(series, fit, series.v[i]) < MIN_SURPRISE) continue;
+function onsetOf({ series, bad }: Prepared, fit: Baseline, from: number): number | undefined {
+  for (let i = lowerBound(series.t, from); i < series.t.length; i++) {
+    if (directedDeviation(bad, fit, series.v[i]) < MIN_SURPRISE) continue;
     const ahead = series.v.subarray(i, i + PERSISTENCE_SAMPLES);
-    if (directedZ(series, fit, median(ahead)) >= MIN_SURPRISE) return series.t[i];
+    if (directedDeviation(bad, fit, median(ahead)) >= MIN_SURPRISE) return series.t[i];
   }
   return undefined;
 }
@@ -77,10 +77,11 @@ export function detectIncidentStart(c: Case): number | undefined {
   const candidates = [
     ...new Set(Array.from({ length: CANDIDATES + 1 }, (_, k) => times[lo + Math.floor(((hi - lo) * k) / CANDIDATES)])),
   ];
+  const prepared = c.series.map(prepare);
   let bestIndex = -1;
   let best: SplitScore = { score: 0, contributions: [] };
   candidates.forEach((tau, index) => {
-    const scored = scoreSplit(c, tau);
+    const scored = scoreSplit(prepared, tau);
     if (scored.score > best.score) {
       best = scored;
       bestIndex = index;
@@ -92,7 +93,7 @@ export function detectIncidentStart(c: Case): number | undefined {
   const onsets = best.contributions
     .sort((a, b) => b.strength - a.strength)
     .slice(0, LEADING_SERIES)
-    .map(({ series, fit }) => onsetOf(series, fit, from))
+    .map(({ prepared: p, fit }) => onsetOf(p, fit, from))
     .filter((t): t is number => t !== undefined);
   return onsets.length ? median(onsets) : candidates[bestIndex];
 }

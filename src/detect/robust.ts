@@ -17,6 +17,15 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
 }
 
+/** Largest |value| among the finite values of the given arrays; 0 when there are none. */
+export function maxAbsFinite(...arrays: ArrayLike<number>[]): number {
+  let max = 0;
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) max = Math.max(max, Math.abs(values[i]));
+  }
+  return max;
+}
+
 export function median(values: ArrayLike<number>): number {
   return quantileSorted(sortedFinite(values), 0.5);
 }

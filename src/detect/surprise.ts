@@ -1,12 +1,18 @@
 /** Surprise measures shared by detectors: a shift of a sample's level, and a change in an event count. */
 import type { BadDirection } from "./metricFamily.js";
-import { fitBaseline, quantileSorted, sortedFinite } from "./robust.js";
+import { type Baseline, fitBaseline, maxAbsFinite, quantileSorted, sortedFinite } from "./robust.js";
 
 /**
  * The incident statistic is this quantile of the per-sample surprise: a fault that holds for a quarter
  * of the window counts fully, while a few noisy samples in a healthy signal do not.
  */
 export const INCIDENT_QUANTILE = 0.75;
+
+/** How many robust σ `value` lies from the baseline in the bad direction (either way when both are bad). */
+export function directedDeviation(bad: BadDirection, fit: Baseline, value: number): number {
+  const d = (value - fit.median) / fit.scale;
+  return bad === "up" ? d : bad === "down" ? -d : Math.abs(d);
+}
 
 export interface LevelShift {
   surprise: number;
@@ -23,18 +29,12 @@ export function levelShift(
   bad: BadDirection,
   threshold: number,
 ): LevelShift | undefined {
-  let magnitude = 0;
-  for (const values of [baseline, incident]) {
-    for (let i = 0; i < values.length; i++)
-      if (Number.isFinite(values[i])) magnitude = Math.max(magnitude, Math.abs(values[i]));
-  }
-  const fit = fitBaseline(baseline, magnitude);
+  const fit = fitBaseline(baseline, maxAbsFinite(baseline, incident));
   if (!(fit.scale > 0)) return undefined;
   const z = new Float64Array(incident.length);
   let firstBeyond = -1;
   for (let i = 0; i < incident.length; i++) {
-    const d = (incident[i] - fit.median) / fit.scale;
-    z[i] = bad === "up" ? d : bad === "down" ? -d : Math.abs(d);
+    z[i] = directedDeviation(bad, fit, incident[i]);
     if (firstBeyond < 0 && z[i] >= threshold) firstBeyond = i;
   }
   const sorted = sortedFinite(z);
