@@ -4,7 +4,7 @@
  * sample where the leading series actually start to depart.
  */
 import type { Case, Series } from "../case/model.js";
-import { type BadDirection, classifyMetric } from "./metricFamily.js";
+import { type BadDirection, classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { type Baseline, fitBaseline, maxAbsFinite, median } from "./robust.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { directedDeviation } from "./surprise.js";
@@ -36,7 +36,7 @@ interface Prepared {
 
 function prepare(series: Series): Prepared {
   const cls = classifyMetric(series.metric);
-  return { series, bad: cls.bad, weight: cls.hostScoped ? 0.5 : 1, magnitude: maxAbsFinite(series.v) };
+  return { series, bad: cls.bad, weight: cls.hostScoped ? HOST_SCOPED_WEIGHT : 1, magnitude: maxAbsFinite(series.v) };
 }
 
 interface SplitScore {

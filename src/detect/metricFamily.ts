@@ -39,6 +39,9 @@ const RULES: { pattern: RegExp; family: SignalFamily; bad: BadDirection }[] = [
   },
 ];
 
+/** Host-scoped metrics (a node's CPU in a pod's file) are weaker evidence about the workload itself. */
+export const HOST_SCOPED_WEIGHT = 0.5;
+
 const CALLER_SIDE = /client|outbound|upstream/i;
 
 /** A `node`-prefixed name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host. */

@@ -1,7 +1,7 @@
 /** Anomaly evidence: a series moved against its baseline, scored robustly and free of units. */
 import type { Case, Series } from "../case/model.js";
 import { formatValue } from "./format.js";
-import { classifyMetric } from "./metricFamily.js";
+import { classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { median } from "./robust.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { type LevelShift, levelShift } from "./surprise.js";
@@ -10,8 +10,6 @@ import { baselineRange, incidentRange } from "./window.js";
 
 /** A baseline needs this many samples for a median and a scale to mean anything. */
 const MIN_BASELINE_SAMPLES = 5;
-/** Host-scoped metrics (a node's CPU in a pod's file) are weaker evidence about the workload itself. */
-const HOST_SCOPED_WEIGHT = 0.5;
 /** Caller-side timings mostly describe the callees; they count a little towards the caller itself. */
 const CALLER_SIDE_WEIGHT = 0.3;
 
