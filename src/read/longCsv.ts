@@ -7,7 +7,7 @@ import { parseTimestamp } from "../case/time.js";
 import { entityLabelOf, isTimeColumn } from "./columns.js";
 import { csvHead } from "./csvHeader.js";
 import { csvRecords } from "./csvRecords.js";
-import { chooseTimeColumn, isNumericCell, isTraceOrLogColumn } from "./metricCsv.js";
+import { chooseTimeColumn, isNumericCell, isTraceOrLogColumn, MetricRows } from "./metricCsv.js";
 import { parseSampleValue, SeriesBuffer } from "./samples.js";
 import { type CaseSink, type Labels, ReadError, type Reader, type ReaderInput } from "./types.js";
 
@@ -64,12 +64,7 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
   /** Metric columns that held text: not metrics, ignored. */
   const textColumns = new Set<number>();
   const entities = new Map<string, EntitySeries>();
-  let rowsRead = 0;
-  let firstBadRow: { where: string; reason: string } | undefined;
-  const skipRow = (line: number, reason: string) => {
-    firstBadRow ??= { where: `line ${line}`, reason };
-    sink.skip(`line ${line}`, reason);
-  };
+  const rows = new MetricRows(input.file, sink);
 
   for await (const { line, fields } of csvRecords(input)) {
     if (!header) {
@@ -84,19 +79,19 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
       continue;
     }
     if (fields.length !== header.length) {
-      skipRow(line, `expected ${header.length} fields as in the header, found ${fields.length}`);
+      rows.skip(line, `expected ${header.length} fields as in the header, found ${fields.length}`);
       continue;
     }
     timeIndex ??= chooseTimeColumn(columns.time, fields);
     const t = parseTimestamp(fields[timeIndex]);
     if (Number.isNaN(t)) {
-      skipRow(line, `expected a timestamp in column "${header[timeIndex]}", found "${fields[timeIndex]}"`);
+      rows.skip(line, `expected a timestamp in column "${header[timeIndex]}", found "${fields[timeIndex]}"`);
       continue;
     }
     const labels: Labels = {};
     for (const { index, label } of columns.entity) if (fields[index] !== "") labels[label] = fields[index];
     if (Object.keys(labels).length === 0) {
-      skipRow(line, `expected an entity name in column "${header[columns.entity[0].index]}"`);
+      rows.skip(line, `expected an entity name in column "${header[columns.entity[0].index]}"`);
       continue;
     }
     const key = JSON.stringify(labels);
@@ -105,7 +100,7 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
       series = { labels, samples: new Map() };
       entities.set(key, series);
     }
-    rowsRead++;
+    rows.counted();
     for (const index of columns.metric) {
       if (textColumns.has(index)) continue;
       const v = parseSampleValue(fields[index]);
@@ -123,10 +118,7 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
   }
 
   if (!header) throw new ReadError(input.file, "line 1", "a CSV header with a time column and an entity column");
-  if (rowsRead === 0) {
-    if (firstBadRow) throw new ReadError(input.file, firstBadRow.where, firstBadRow.reason);
-    throw new ReadError(input.file, "line 2", "data rows after the header");
-  }
+  rows.requireAny();
   for (const { labels, samples } of entities.values()) {
     for (const [index, buffer] of samples) {
       if (textColumns.has(index) || buffer.size === 0) continue;

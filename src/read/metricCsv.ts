@@ -3,6 +3,7 @@
 import { parseTimestamp } from "../case/time.js";
 import { normaliseName } from "./columns.js";
 import { parseSampleValue } from "./samples.js";
+import { type CaseSink, ReadError } from "./types.js";
 
 /** Column names that mark a span CSV (trace/span ids) or a log CSV (a message column). */
 const TRACE_ID_PARTS = ["traceid", "spanid", "parentid"];
@@ -27,4 +28,34 @@ export function chooseTimeColumn(timeColumns: number[], firstRow: string[]): num
   const numeric = timeColumns.find((i) => /^[-+]?\d+(\.\d+)?$/.test(firstRow[i] ?? ""));
   if (numeric !== undefined) return numeric;
   return timeColumns.find((i) => !Number.isNaN(parseTimestamp(firstRow[i] ?? ""))) ?? timeColumns[0];
+}
+
+/**
+ * Data rows of a metric CSV: a bad row is skipped and listed, and the file is an error only when no row
+ * at all was readable (then the first bad row says why).
+ */
+export class MetricRows {
+  private read = 0;
+  private firstBad?: { where: string; reason: string };
+
+  constructor(
+    private readonly file: string,
+    private readonly sink: CaseSink,
+  ) {}
+
+  skip(line: number, reason: string): void {
+    this.firstBad ??= { where: `line ${line}`, reason };
+    this.sink.skip(`line ${line}`, reason);
+  }
+
+  counted(): void {
+    this.read++;
+  }
+
+  /** At the end of the file: a ReadError when no data row was readable. */
+  requireAny(): void {
+    if (this.read > 0) return;
+    if (this.firstBad) throw new ReadError(this.file, this.firstBad.where, this.firstBad.reason);
+    throw new ReadError(this.file, "line 2", "data rows after the header");
+  }
 }

@@ -6,7 +6,7 @@ import { parseTimestamp } from "../case/time.js";
 import { entityLabelOf, isTimeColumn } from "./columns.js";
 import { csvHead } from "./csvHeader.js";
 import { csvRecords } from "./csvRecords.js";
-import { chooseTimeColumn, isNumericCell, isTraceOrLogColumn } from "./metricCsv.js";
+import { chooseTimeColumn, isNumericCell, isTraceOrLogColumn, MetricRows } from "./metricCsv.js";
 import { parseSampleValue, SeriesBuffer } from "./samples.js";
 import { type CaseSink, ReadError, type Reader, type ReaderInput } from "./types.js";
 
@@ -62,12 +62,7 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
   let columns: MetricColumn[] = [];
   let timeColumns: number[] = [];
   let timeIndex: number | undefined;
-  let rowsRead = 0;
-  let firstBadRow: { where: string; reason: string } | undefined;
-  const skipRow = (line: number, reason: string) => {
-    firstBadRow ??= { where: `line ${line}`, reason };
-    sink.skip(`line ${line}`, reason);
-  };
+  const rows = new MetricRows(input.file, sink);
 
   for await (const { line, fields } of csvRecords(input)) {
     if (!header) {
@@ -83,17 +78,17 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
       continue;
     }
     if (fields.length !== header.length) {
-      skipRow(line, `expected ${header.length} fields as in the header, found ${fields.length}`);
+      rows.skip(line, `expected ${header.length} fields as in the header, found ${fields.length}`);
       continue;
     }
     timeIndex ??= chooseTimeColumn(timeColumns, fields);
     const timeText = fields[timeIndex];
     const t = parseTimestamp(timeText);
     if (Number.isNaN(t)) {
-      skipRow(line, `expected a timestamp in column "${header[timeIndex]}", found "${timeText}"`);
+      rows.skip(line, `expected a timestamp in column "${header[timeIndex]}", found "${timeText}"`);
       continue;
     }
-    rowsRead++;
+    rows.counted();
     for (const column of columns) {
       const text = fields[column.index];
       const v = parseSampleValue(text);
@@ -108,10 +103,7 @@ async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
 
   if (!header)
     throw new ReadError(input.file, "line 1", "a CSV header with a time column and <entity>_<metric> columns");
-  if (rowsRead === 0) {
-    if (firstBadRow) throw new ReadError(input.file, firstBadRow.where, firstBadRow.reason);
-    throw new ReadError(input.file, "line 2", "data rows after the header");
-  }
+  rows.requireAny();
   for (const column of columns) {
     if (column.firstNonNumeric) {
       const { line, text } = column.firstNonNumeric;
