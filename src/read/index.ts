@@ -4,7 +4,7 @@ import { open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { createGunzip, gunzipSync } from "node:zlib";
+import { constants, createGunzip, gunzipSync } from "node:zlib";
 import { CaseBuilder } from "../case/builder.js";
 import type { Case } from "../case/model.js";
 import { chooseReader, knownFormats } from "./detect.js";
@@ -77,7 +77,7 @@ function contentStream(file: string, gzip: boolean): Readable {
 function decodeHead(file: string, bytes: Buffer): string {
   if (!isGzip(bytes)) return bytes.toString("utf8");
   try {
-    return gunzipSync(bytes, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a prefix */ })
+    return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH /* the head is a prefix of the stream */ })
       .subarray(0, HEAD_BYTES)
       .toString("utf8");
   } catch {
