@@ -45,7 +45,7 @@ export const HOST_SCOPED_WEIGHT = 0.5;
 const CALLER_SIDE = /client|outbound|upstream/i;
 
 /** A `node`-prefixed name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host. */
-const HOST_PREFIX = /^node(_|[A-Z])/;
+const HOST_PREFIX = /^[Nn]ode(_|[A-Z])/;
 
 export function classifyMetric(metric: string): MetricClass {
   const hostScoped = HOST_PREFIX.test(metric);

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { classifyMetric } from "../src/detect/metricFamily.js";
+
+test("metric names map to families and bad directions by general words", () => {
+  assert.deepEqual(
+    [
+      "container_cpu_usage_seconds_total",
+      "CpuUsageRate(%)",
+      "container_memory_working_set_bytes",
+      "PodServerLatencyP90(s)",
+      "PodSuccessRate(%)",
+      "node_netstat_Tcp_RetransSegs",
+      "carts_lod",
+    ].map((m) => {
+      const c = classifyMetric(m);
+      return `${c.family}/${c.bad}`;
+    }),
+    ["cpu/up", "cpu/up", "memory/up", "latency/up", "errors/down", "packet-loss/up", "throughput/either"],
+  );
+});
+
+test("host-level metrics are recognised in snake_case and CamelCase; client-side timings are caller-side", () => {
+  assert.equal(classifyMetric("node_cpu_seconds_total").hostScoped, true);
+  assert.equal(classifyMetric("NodeCpuUsageRate(%)").hostScoped, true);
+  assert.equal(classifyMetric("CpuUsageRate(%)").hostScoped, false);
+  assert.equal(classifyMetric("nodejs_heap_size_used_bytes").hostScoped, false);
+  assert.equal(classifyMetric("PodClientLatencyP90(s)").callerSide, true);
+  assert.equal(classifyMetric("PodServerLatencyP90(s)").callerSide, false);
+});
