@@ -1,7 +1,7 @@
 /** Log evidence: templates that are new, surging or vanishing for an entity, weighted by level. */
 import type { Case, LogLevel, LogTemplate } from "../case/model.js";
-import { MIN_SURPRISE, strengthOf } from "./strength.js";
-import { countSurprise, mixShift } from "./surprise.js";
+import { countChangeSignificance, MIN_SIGNIFICANCE, normalUpperTail, significanceStrength } from "./significance.js";
+import { mixShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
 
 /**
@@ -68,9 +68,9 @@ export function detectLogChanges(c: Case, window: Window, nextId: () => string):
   for (const counts of counted) {
     const template = counts.template;
     const expected = counts.baseline * ratio;
-    const surprise = countSurprise(counts.incident, expected);
-    const surged = surprise >= MIN_SURPRISE;
-    if (!surged && -surprise < MIN_SURPRISE) continue;
+    const significance = countChangeSignificance(counts.incident, counts.baseline, ratio);
+    const surged = significance > 0;
+    if (Math.abs(significance) < MIN_SIGNIFICANCE) continue;
     const sample = template.samples[0] ?? template.template;
     const what = !surged ? "vanished" : counts.baseline === 0 ? "new" : "surging";
     const item: Omit<Evidence, "id"> = {
@@ -79,7 +79,8 @@ export function detectLogChanges(c: Case, window: Window, nextId: () => string):
       type: "log",
       family: "log",
       start: surged ? counts.first : window.at,
-      strength: (surged ? 1 : VANISH_WEIGHT) * LEVEL_WEIGHT[template.level] * strengthOf(Math.abs(surprise)),
+      strength:
+        (surged ? 1 : VANISH_WEIGHT) * LEVEL_WEIGHT[template.level] * significanceStrength(Math.abs(significance)),
       detail: `${what} ${template.level} log template: ${counts.incident} lines in the incident vs ${expected.toFixed(1)} expected from the baseline`,
       excerpt: surged ? `${sample} (×${counts.incident})` : sample,
     };
@@ -111,7 +112,8 @@ function mixChanges(counted: CountedTemplate[], window: Window): Omit<Evidence, 
       list.map((x) => x.baseline),
       list.map((x) => x.incident),
     );
-    if (surprise < MIN_SURPRISE) continue;
+    const significance = normalUpperTail(surprise);
+    if (significance < MIN_SIGNIFICANCE) continue;
     const totalB = list.reduce((a, x) => a + x.baseline, 0);
     const totalI = list.reduce((a, x) => a + x.incident, 0);
     const moved = [...list].sort(
@@ -125,7 +127,7 @@ function mixChanges(counted: CountedTemplate[], window: Window): Omit<Evidence, 
       type: "log",
       family: "log",
       start: window.at,
-      strength: Math.max(LEVEL_WEIGHT[moved.template.level], MIX_WEIGHT_FLOOR) * strengthOf(surprise),
+      strength: Math.max(LEVEL_WEIGHT[moved.template.level], MIX_WEIGHT_FLOOR) * significanceStrength(significance),
       detail: `the mix of its log lines changed (${surprise.toFixed(1)}σ); most: ${moved.template.level} "${moved.template.template.slice(0, 120)}" from ${share(moved.baseline, totalB)} to ${share(moved.incident, totalI)} of lines`,
       excerpt: moved.template.samples[0] ?? moved.template.template,
     });

@@ -3,6 +3,7 @@ import type { Case, Series } from "../case/model.js";
 import { formatValue } from "./format.js";
 import { classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { median } from "./robust.js";
+import { MIN_SIGNIFICANCE, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { type LevelShift, levelShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
@@ -103,7 +104,7 @@ export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => str
   const specific = specificity(scored);
   const evidence: Evidence[] = [];
   for (const { series, score } of scored) {
-    if (score.surprise < MIN_SURPRISE) continue;
+    if (score.surprise < MIN_SURPRISE || score.significance < MIN_SIGNIFICANCE) continue;
     const cls = classifyMetric(series.metric);
     const weight =
       (cls.hostScoped ? HOST_SCOPED_WEIGHT : 1) *
@@ -118,7 +119,8 @@ export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => str
       type: "anomaly",
       family: cls.family,
       start: score.onset,
-      strength: weight * strengthOf(score.surprise),
+      // A big shift needs support: as strong as its size and its significance both allow.
+      strength: weight * Math.min(strengthOf(score.surprise), significanceStrength(score.significance)),
       detail: `${series.metric} moved from ${formatValue(score.baselineMedian)}${unit} to ${formatValue(score.incidentLevel)}${unit} (${formatValue(score.surprise)}σ against its baseline)`,
       excerpt: `baseline median ${formatValue(score.baselineMedian)}, incident ${formatValue(score.incidentLevel)}`,
     });

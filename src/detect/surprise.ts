@@ -1,6 +1,7 @@
 /** Surprise measures shared by detectors: a shift of a sample's level, and a change in an event count. */
 import type { BadDirection } from "./metricFamily.js";
 import { type Baseline, fitBaseline, maxAbsFinite, quantileSorted, sortedFinite } from "./robust.js";
+import { exceedanceSignificance } from "./significance.js";
 
 /**
  * The incident statistic is this quantile of the per-sample surprise: a fault that holds for a quarter
@@ -16,6 +17,8 @@ export function directedDeviation(bad: BadDirection, fit: Baseline, value: numbe
 
 export interface LevelShift {
   surprise: number;
+  /** −log10 p that this many incident samples lie beyond the baseline's robust fence (median + threshold σ). */
+  significance: number;
   baselineMedian: number;
   incidentLevel: number;
   /** Index (into the incident values) of the first sample beyond `threshold`, or -1. */
@@ -40,21 +43,14 @@ export function levelShift(
   const sorted = sortedFinite(z);
   if (sorted.length === 0) return undefined;
   const levels = sortedFinite(incident);
+  const beyond = (v: number) => directedDeviation(bad, fit, v) >= threshold;
   return {
     surprise: quantileSorted(sorted, INCIDENT_QUANTILE),
+    significance: exceedanceSignificance(baseline, incident, beyond),
     baselineMedian: fit.median,
     incidentLevel: quantileSorted(levels, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
     firstBeyond,
   };
-}
-
-/**
- * Surprise of `incident` events where the baseline rate predicts `expected`: a Poisson z with one
- * pseudo-event of prior, so a template never seen before scores by its count rather than infinitely.
- * Positive for a surge, negative for a drop.
- */
-export function countSurprise(incident: number, expected: number): number {
-  return (incident - expected) / Math.sqrt(expected + 1);
 }
 
 /**

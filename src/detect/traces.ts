@@ -4,8 +4,9 @@
  */
 import type { Case, Span } from "../case/model.js";
 import { formatValue } from "./format.js";
+import { countChangeSignificance, normalUpperTail, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
-import { countSurprise, levelShift, mixShift } from "./surprise.js";
+import { levelShift, mixShift } from "./surprise.js";
 import type { Evidence, SignalFamily, Window } from "./types.js";
 
 /** Samples needed on each side before a latency shift is judged. */
@@ -89,12 +90,11 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
     service: string,
     signal: string,
     family: SignalFamily,
-    surprise: number,
+    strength: number,
     detail: string,
     excerpt: string,
-    weight = 1,
   ) => {
-    if (surprise < MIN_SURPRISE) return;
+    if (strength <= 0) return;
     evidence.push({
       id: nextId(),
       entity: service,
@@ -102,7 +102,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       type: "trace",
       family,
       start: window.at,
-      strength: weight * strengthOf(surprise),
+      strength,
       detail,
       excerpt,
     });
@@ -115,22 +115,21 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
     ] as const) {
       if (samples.baseline.length < MIN_LATENCY_SAMPLES || samples.incident.length < MIN_LATENCY_SAMPLES) continue;
       const shift = levelShift(samples.baseline, samples.incident, "up", MIN_SURPRISE);
-      if (!shift) continue;
+      if (!shift || shift.surprise < MIN_SURPRISE) continue;
       add(
         service,
         signal,
         "latency",
-        shift.surprise,
+        Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
         `${signal} rose from ${formatValue(shift.baselineMedian * 1e3)} ms to ${formatValue(shift.incidentLevel * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
         `trace ${trace}`,
       );
     }
-    const errorSurprise = countSurprise(s.errors.incident, s.errors.baseline * ratio);
     add(
       service,
       "error spans",
       "errors",
-      errorSurprise,
+      significanceStrength(countChangeSignificance(s.errors.incident, s.errors.baseline, ratio)),
       `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
       `trace ${trace}`,
     );
@@ -143,13 +142,13 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       service,
       "operation mix",
       "errors",
-      mix,
+      significanceStrength(normalUpperTail(mix)),
       `the mix of operations it runs changed (${mix.toFixed(1)}σ)`,
       `trace ${trace}`,
     );
     for (const [operation, counts] of s.operations) {
       const expected = counts.baseline * ratio;
-      const surprise = Math.abs(countSurprise(counts.incident, expected));
+      const significance = Math.abs(countChangeSignificance(counts.incident, counts.baseline, ratio));
       const what =
         counts.baseline === 0
           ? "new operation"
@@ -160,10 +159,9 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
         service,
         `${what}: ${operation}`,
         "errors",
-        surprise,
+        OPERATION_CHANGE_WEIGHT * significanceStrength(significance),
         `${what} ${operation}: ${counts.incident} spans vs ${expected.toFixed(1)} expected`,
         `trace ${trace}`,
-        OPERATION_CHANGE_WEIGHT,
       );
     }
   }
