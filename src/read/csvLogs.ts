@@ -21,6 +21,8 @@ interface Columns {
   level?: number;
   /** Column index -> label name. */
   entities: Map<number, string>;
+  traceId?: number;
+  spanId?: number;
 }
 
 function columnsOf(header: string[]): Columns | undefined {
@@ -31,6 +33,12 @@ function columnsOf(header: string[]): Columns | undefined {
   const columns: Columns = { message, time, entities: new Map() };
   const level = names.findIndex((n) => LEVEL_COLUMNS.has(n));
   if (level >= 0) columns.level = level;
+  const traceId = names.indexOf("traceid");
+  const spanId = names.indexOf("spanid");
+  if (traceId >= 0 && spanId >= 0) {
+    columns.traceId = traceId;
+    columns.spanId = spanId;
+  }
   for (const [i, name] of header.entries()) {
     const label = entityLabelOf(name) ?? (normaliseName(name) === "namespace" ? "namespace" : undefined);
     if (label) columns.entities.set(i, label);
@@ -102,6 +110,10 @@ export const csvLogsReader: Reader = {
       const record: LogRecord = { t, message, labels: named ? labels : { ...labels, ...fallbackLabels } };
       const level = levelOf(columns.level === undefined ? wrappedLevel : fields[columns.level]);
       if (level) record.level = level;
+      if (columns.traceId !== undefined && columns.spanId !== undefined && fields[columns.spanId]) {
+        record.traceId = fields[columns.traceId];
+        record.spanId = fields[columns.spanId];
+      }
       sink.addLog(record);
       failures.read();
     }

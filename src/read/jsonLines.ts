@@ -9,6 +9,9 @@ import type { Labels, LogRecord, Reader } from "./types.js";
 const TIME_FIELDS = ["time", "timestamp", "ts", "@timestamp", "t"];
 const LEVEL_FIELDS = ["level", "severity", "lvl", "levelname", "loglevel", "log.level"];
 const MESSAGE_FIELDS = ["msg", "message", "log", "text"];
+/** Trace context as OpenTelemetry log bridges and common loggers write it. */
+const TRACE_ID_FIELDS = ["trace_id", "traceId", "traceid", "trace.id", "dd.trace_id"];
+const SPAN_ID_FIELDS = ["span_id", "spanId", "spanid", "span.id", "dd.span_id"];
 /** Nested fields (Fluent Bit/Fluentd Kubernetes metadata, ECS, OpenTelemetry names) and the label each stands for. */
 const NESTED_ENTITY_FIELDS: [string, string][] = [
   ["service.name", "service"],
@@ -94,6 +97,13 @@ export function logRecordOf(object: JsonObject, fallbackLabels: Labels): LogReco
   const record: LogRecord = { t, message, labels: named ? labels : { ...labels, ...fallbackLabels } };
   const level = levelOf(LEVEL_FIELDS.map((f) => valueAt(object, f)).find((v) => v !== undefined));
   if (level) record.level = level;
+  const firstText = (fields: string[]) => fields.map((f) => textOf(valueAt(object, f))).find((v) => v);
+  const traceId = firstText(TRACE_ID_FIELDS);
+  const spanId = firstText(SPAN_ID_FIELDS);
+  if (traceId && spanId) {
+    record.traceId = traceId;
+    record.spanId = spanId;
+  }
   return record;
 }
 

@@ -1,13 +1,10 @@
 /** OTLP/JSON logs (`resourceLogs[].scopeLogs[].logRecords[]`), as the OpenTelemetry Collector's file exporter writes them. */
+import { normaliseLevel } from "../case/logLevel.js";
 import type { LogLevel } from "../case/model.js";
 import { parseTimestamp } from "../case/time.js";
 import { arrayOf, isObject, type JsonObject, readJsonDocuments, textOf } from "./jsonDocument.js";
 import { levelOf, resourceLabels } from "./logFields.js";
 import { type CaseSink, type Labels, type LogRecord, ReadError, type Reader } from "./types.js";
-
-/** OTLP severity numbers come in bands of four per level (1-4 TRACE .. 21-24 FATAL); 0 is unspecified. */
-const SEVERITY_BAND = 4;
-const SEVERITY_LEVELS: LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal"];
 
 /** An OTLP AnyValue as text: strings as they are, other values as JSON of their plain form. */
 export function anyValueText(value: unknown): string | undefined {
@@ -52,8 +49,9 @@ function severityOf(record: JsonObject): LogLevel | undefined {
   const stated = levelOf(record.severityText);
   if (stated) return stated;
   const number = Number(record.severityNumber);
-  if (!Number.isInteger(number) || number < 1) return undefined;
-  return SEVERITY_LEVELS[Math.min(Math.floor((number - 1) / SEVERITY_BAND), SEVERITY_LEVELS.length - 1)];
+  if (!Number.isInteger(number)) return undefined;
+  const level = normaliseLevel(number, "otlp");
+  return level === "unknown" ? undefined : level;
 }
 
 function readRecord(record: unknown, labels: Labels): LogRecord | string {
@@ -67,6 +65,12 @@ function readRecord(record: unknown, labels: Labels): LogRecord | string {
   const read: LogRecord = { t, message: message.trim(), labels };
   const level = severityOf(record);
   if (level) read.level = level;
+  const traceId = textOf(record.traceId);
+  const spanId = textOf(record.spanId);
+  if (traceId && spanId) {
+    read.traceId = traceId;
+    read.spanId = spanId;
+  }
   return read;
 }
 

@@ -14,6 +14,9 @@ export interface LogRecord {
   /** When the source states it; otherwise the sink detects it from the message. */
   level?: LogLevel;
   labels: Labels;
+  /** The trace and span the line was written in, when the source says: ties the line to its request. */
+  traceId?: string;
+  spanId?: string;
 }
 
 export interface SpanRecord {
