@@ -34,6 +34,8 @@ export class CaseBuilder {
   private readonly templates = new Map<string, LogTemplate>();
   /** Which miner template each counted template came from, to report the final generalised text. */
   private readonly templateOrigins = new Map<LogTemplate, { entity: string; id: number }>();
+  /** `traceId/spanId` -> the templates of the lines written within that span. */
+  private readonly spanLogs = new Map<string, LogTemplate[]>();
   private readonly spans: Span[] = [];
   private readonly events: Case["events"] = [];
   private readonly objects: KubeObject[] = [];
@@ -123,6 +125,12 @@ export class CaseBuilder {
     template.counts.set(bucket, (template.counts.get(bucket) ?? 0) + 1);
     template.total++;
     if (template.samples.length < SAMPLES_PER_TEMPLATE) template.samples.push(record.message);
+    if (record.spanId) {
+      const spanKey = `${record.traceId ?? ""}/${record.spanId}`;
+      const list = this.spanLogs.get(spanKey) ?? [];
+      list.push(template);
+      this.spanLogs.set(spanKey, list);
+    }
   }
 
   private addSpan(file: string, record: SpanRecord): void {
@@ -166,6 +174,11 @@ export class CaseBuilder {
     }
     for (const [template, origin] of this.templateOrigins) {
       template.template = finalText.get(origin.entity)?.get(origin.id) ?? template.template;
+    }
+    const templateIndex = new Map(templates.map((t, i) => [t, i]));
+    for (const span of this.spans) {
+      const written = this.spanLogs.get(`${span.traceId}/${span.spanId}`);
+      if (written) span.logTemplates = written.map((t) => templateIndex.get(t) as number);
     }
     return {
       entities: this.entities,

@@ -84,6 +84,8 @@ export interface Span {
   /** Seconds. */
   duration: number;
   error: boolean;
+  /** Indexes into `logs.templates` of the lines written within this span, when logs carry span ids. */
+  logTemplates?: number[];
 }
 
 export interface CaseEvent {

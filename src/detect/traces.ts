@@ -1,28 +1,51 @@
 /**
  * Trace evidence per service: latency added on calls into it (network and queueing, seen by callers),
- * its own processing time, error spans, and operations that appear or vanish.
+ * error spans, and, per operation, changes in how each invocation behaves: its own processing time,
+ * the log templates it writes and the calls it makes. Comparing invocations of the same operation keeps
+ * the evidence free of shifts in the traffic mix (a load generator switching workflows changes which
+ * operations run, not how each one behaves).
  */
-import type { Case, Span } from "../case/model.js";
+import type { Case, LogLevel, Span } from "../case/model.js";
 import { formatValue } from "./format.js";
-import { countChangeSignificance, normalUpperTail, significanceStrength } from "./significance.js";
+import { binomialUpperTail, countChangeSignificance, MIN_SIGNIFICANCE, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
-import { levelShift, mixShift } from "./surprise.js";
+import { levelShift } from "./surprise.js";
 import type { Evidence, SignalFamily, Window } from "./types.js";
 
-/** Samples needed on each side before a latency shift is judged. */
-const MIN_LATENCY_SAMPLES = 5;
-/** Changes in which operations run are weaker than latency or errors: traffic mix shifts too. */
-const OPERATION_CHANGE_WEIGHT = 0.6;
+/** Samples needed on each side before a latency shift or a behaviour change is judged. */
+const MIN_SAMPLES = 5;
+/** Evidence items kept per service from its operations: the strongest few say what changed. */
+const MAX_OPERATION_ITEMS = 3;
+/**
+ * How much a change in what an invocation does counts, by what changed. New or vanished error and warning
+ * lines are the clearest sign of a code path gone wrong; a changed call or INFO line is a changed path
+ * that a different request payload can also explain.
+ */
+const LOG_FEATURE_WEIGHT: Record<LogLevel, number> = {
+  fatal: 1,
+  error: 1,
+  warn: 0.9,
+  info: 0.7,
+  debug: 0.7,
+  trace: 0.7,
+  unknown: 0.7,
+};
+const CALL_FEATURE_WEIGHT = 0.7;
 
 type Phase = "baseline" | "incident";
+
+interface Invocation {
+  phase: Phase;
+  selfTime: number;
+  /** What the invocation did: `log:<template index>`, `call:<service> <operation>`, `error`. */
+  features: Set<string>;
+}
 
 interface ServiceSamples {
   /** Caller-side time not spent inside this service's span: network, queueing, connection set-up. */
   callOverhead: Record<Phase, number[]>;
-  /** Time a span spends in its own code, not waiting on children. */
-  selfTime: Record<Phase, number[]>;
   errors: Record<Phase, number>;
-  operations: Map<string, Record<Phase, number>>;
+  operations: Map<string, Invocation[]>;
   /** Example trace id per phase, for excerpts. */
   exampleTrace: Partial<Record<Phase, string>>;
 }
@@ -38,7 +61,6 @@ function samplesFor(map: Map<string, ServiceSamples>, service: string): ServiceS
   if (!s) {
     s = {
       callOverhead: { baseline: [], incident: [] },
-      selfTime: { baseline: [], incident: [] },
       errors: { baseline: 0, incident: 0 },
       operations: new Map(),
       exampleTrace: {},
@@ -48,16 +70,16 @@ function samplesFor(map: Map<string, ServiceSamples>, service: string): ServiceS
   return s;
 }
 
-function collect(
-  c: Case,
-  window: Window,
-): { perService: Map<string, ServiceSamples>; spanCount: Record<Phase, number> } {
+function collect(c: Case, window: Window) {
   const byId = new Map<string, Span>();
   for (const span of c.spans) byId.set(`${span.traceId}/${span.spanId}`, span);
-  const childTime = new Map<Span, number>();
+  const children = new Map<Span, Span[]>();
   for (const span of c.spans) {
     const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
-    if (parent) childTime.set(parent, (childTime.get(parent) ?? 0) + span.duration);
+    if (!parent) continue;
+    const list = children.get(parent) ?? [];
+    list.push(span);
+    children.set(parent, list);
   }
   const perService = new Map<string, ServiceSamples>();
   const spanCount = { baseline: 0, incident: 0 };
@@ -67,17 +89,95 @@ function collect(
     spanCount[phase]++;
     const s = samplesFor(perService, span.service);
     s.exampleTrace[phase] ??= span.traceId;
-    s.selfTime[phase].push(Math.max(0, span.duration - (childTime.get(span) ?? 0)));
     if (span.error) s.errors[phase]++;
-    const op = s.operations.get(span.operation) ?? { baseline: 0, incident: 0 };
-    op[phase]++;
-    s.operations.set(span.operation, op);
+    const kids = children.get(span) ?? [];
+    const features = new Set<string>();
+    for (const index of span.logTemplates ?? []) features.add(`log:${index}`);
+    for (const kid of kids) features.add(`call:${kid.service} ${kid.operation}`);
+    if (span.error) features.add("error");
+    const childTime = kids.reduce((sum, kid) => sum + kid.duration, 0);
+    const invocations = s.operations.get(span.operation) ?? [];
+    invocations.push({ phase, selfTime: Math.max(0, span.duration - childTime), features });
+    s.operations.set(span.operation, invocations);
     const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
     if (parent && parent.service !== span.service) {
       s.callOverhead[phase].push(Math.max(0, parent.duration - span.duration));
     }
   }
   return { perService, spanCount };
+}
+
+/**
+ * −log10 p that a feature's share of invocations changed, either way: k of m incident invocations against
+ * b of n baseline ones, the baseline share smoothed by one pseudo-invocation each way.
+ */
+function shareChangeSignificance(b: number, n: number, k: number, m: number): { rose: boolean; significance: number } {
+  const rise = binomialUpperTail(k, m, (b + 1) / (n + 2));
+  const fall = binomialUpperTail(m - k, m, (n - b + 1) / (n + 2));
+  return rise >= fall ? { rose: true, significance: rise } : { rose: false, significance: fall };
+}
+
+interface OperationFinding {
+  signal: string;
+  family: SignalFamily;
+  strength: number;
+  detail: string;
+  /** Self time excludes the children: a slower callee cannot have caused it. */
+  own: boolean;
+}
+
+function describeFeature(feature: string, c: Case): { what: string; family: SignalFamily; weight: number } {
+  if (feature === "error") return { what: "error status", family: "errors", weight: 1 };
+  if (feature.startsWith("call:"))
+    return { what: `call to ${feature.slice(5)}`, family: "errors", weight: CALL_FEATURE_WEIGHT };
+  const template = c.logs.templates[Number(feature.slice(4))];
+  const errorLike = template.level === "error" || template.level === "fatal" || template.level === "warn";
+  return {
+    what: `${template.level} log "${template.template.slice(0, 100)}"`,
+    family: errorLike ? "errors" : "log",
+    weight: LOG_FEATURE_WEIGHT[template.level],
+  };
+}
+
+/** How invocations of one operation changed between baseline and incident. */
+function operationFindings(c: Case, operation: string, invocations: Invocation[]): OperationFinding[] {
+  const baseline = invocations.filter((i) => i.phase === "baseline");
+  const incident = invocations.filter((i) => i.phase === "incident");
+  if (baseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) return [];
+  const findings: OperationFinding[] = [];
+  const shift = levelShift(
+    baseline.map((i) => i.selfTime),
+    incident.map((i) => i.selfTime),
+    "up",
+    MIN_SURPRISE,
+  );
+  if (shift && shift.surprise >= MIN_SURPRISE && shift.significance >= MIN_SIGNIFICANCE) {
+    findings.push({
+      signal: `own processing time of ${operation}`,
+      family: "latency",
+      strength: Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+      detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
+      own: true,
+    });
+  }
+  const features = new Set<string>();
+  for (const i of invocations) for (const f of i.features) features.add(f);
+  for (const feature of features) {
+    const b = baseline.filter((i) => i.features.has(feature)).length;
+    const k = incident.filter((i) => i.features.has(feature)).length;
+    const change = shareChangeSignificance(b, baseline.length, k, incident.length);
+    if (change.significance < MIN_SIGNIFICANCE) continue;
+    const { what, family, weight } = describeFeature(feature, c);
+    const share = (x: number, n: number) => `${((100 * x) / n).toFixed(0)}%`;
+    findings.push({
+      signal: `${operation}: ${what}`,
+      family,
+      strength: weight * significanceStrength(change.significance),
+      detail: `${operation} ${change.rose ? "started" : "stopped"} doing ${what}: ${share(k, incident.length)} of ${incident.length} invocations vs ${share(b, baseline.length)} of ${baseline.length} before`,
+      own: false,
+    });
+  }
+  return findings;
 }
 
 export function detectTraceChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
@@ -93,9 +193,10 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
     strength: number,
     detail: string,
     excerpt: string,
+    own = false,
   ) => {
     if (strength <= 0) return;
-    evidence.push({
+    const item: Evidence = {
       id: nextId(),
       entity: service,
       signal,
@@ -105,25 +206,26 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       strength,
       detail,
       excerpt,
-    });
+    };
+    if (own) item.own = true;
+    evidence.push(item);
   };
   for (const [service, s] of perService) {
-    const trace = s.exampleTrace.incident ?? "";
-    for (const [signal, samples] of [
-      ["latency of calls into it", s.callOverhead],
-      ["own processing time", s.selfTime],
-    ] as const) {
-      if (samples.baseline.length < MIN_LATENCY_SAMPLES || samples.incident.length < MIN_LATENCY_SAMPLES) continue;
-      const shift = levelShift(samples.baseline, samples.incident, "up", MIN_SURPRISE);
-      if (!shift || shift.surprise < MIN_SURPRISE) continue;
-      add(
-        service,
-        signal,
-        "latency",
-        Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
-        `${signal} rose from ${formatValue(shift.baselineMedian * 1e3)} ms to ${formatValue(shift.incidentLevel * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
-        `trace ${trace}`,
-      );
+    const trace = `trace ${s.exampleTrace.incident ?? ""}`;
+    const overhead = s.callOverhead;
+    if (overhead.baseline.length >= MIN_SAMPLES && overhead.incident.length >= MIN_SAMPLES) {
+      const shift = levelShift(overhead.baseline, overhead.incident, "up", MIN_SURPRISE);
+      if (shift && shift.surprise >= MIN_SURPRISE) {
+        add(
+          service,
+          "latency of calls into it",
+          "latency",
+          Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+          `latency of calls into it rose from ${formatValue(shift.baselineMedian * 1e3)} ms to ${formatValue(shift.incidentLevel * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
+          trace,
+          true,
+        );
+      }
     }
     add(
       service,
@@ -131,39 +233,14 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       "errors",
       significanceStrength(countChangeSignificance(s.errors.incident, s.errors.baseline, ratio)),
       `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
-      `trace ${trace}`,
+      trace,
     );
-    const operations = [...s.operations.values()];
-    const mix = mixShift(
-      operations.map((o) => o.baseline),
-      operations.map((o) => o.incident),
+    const findings = [...s.operations].flatMap(([operation, invocations]) =>
+      operationFindings(c, operation, invocations),
     );
-    add(
-      service,
-      "operation mix",
-      "errors",
-      significanceStrength(normalUpperTail(mix)),
-      `the mix of operations it runs changed (${mix.toFixed(1)}σ)`,
-      `trace ${trace}`,
-    );
-    for (const [operation, counts] of s.operations) {
-      const expected = counts.baseline * ratio;
-      const significance = Math.abs(countChangeSignificance(counts.incident, counts.baseline, ratio));
-      const what =
-        counts.baseline === 0
-          ? "new operation"
-          : counts.incident < expected
-            ? "operation vanishing"
-            : "operation surging";
-      add(
-        service,
-        `${what}: ${operation}`,
-        "errors",
-        OPERATION_CHANGE_WEIGHT * significanceStrength(significance),
-        `${what} ${operation}: ${counts.incident} spans vs ${expected.toFixed(1)} expected`,
-        `trace ${trace}`,
-      );
-    }
+    findings.sort((a, b) => b.strength - a.strength);
+    for (const f of findings.slice(0, MAX_OPERATION_ITEMS))
+      add(service, f.signal, f.family, f.strength, f.detail, trace, f.own);
   }
   return evidence;
 }

@@ -20,6 +20,12 @@ export interface Evidence {
   excerpt: string;
   /** Which signal family moved; the reasoner maps families to fault kinds. */
   family: SignalFamily;
+  /**
+   * The measurement excludes what other entities contribute (a span's own processing time, the network
+   * time of calls into a service), so a fault elsewhere cannot have produced it. Latency or errors
+   * without it may be a callee's fault showing through.
+   */
+  own?: boolean;
 }
 
 export type SignalFamily =

@@ -28,10 +28,15 @@ const FAMILY_WEIGHT: Record<SignalFamily, number> = {
 /** Families that a fault downstream produces in its callers too: latency and errors travel up the calls. */
 const PROPAGATING: ReadonlySet<SignalFamily> = new Set(["latency", "errors", "log", "throughput", "network"]);
 /**
- * Share of an entity's propagating evidence removed when a callee is at least as suspect: the callee's
- * fault explains it. Not all of it — a caller can be the root and its callee merely slowed by it.
+ * Share of an entity's propagated evidence removed where a callee's own evidence explains it: most of it,
+ * not all — a caller can be the root and its callee merely slowed by it.
  */
 const EXPLAINED_DISCOUNT = 0.8;
+
+/** Evidence a callee's fault could have produced: a propagating family, not measured to exclude callees. */
+function isPropagated(e: Evidence): boolean {
+  return PROPAGATING.has(e.family) && !e.own;
+}
 
 export interface Hypothesis {
   entity: string;
@@ -40,6 +45,10 @@ export interface Hypothesis {
   /** Strongest evidence per family, for the entity. */
   familyStrength: Partial<Record<SignalFamily, number>>;
   evidence: Evidence[];
+  /** Strength of the evidence no callee could have produced (resources, own processing time). */
+  ownScore: number;
+  /** Strength of the evidence a callee's fault could have produced. */
+  propagatedScore: number;
   /** Set when a callee's fault explains this entity's symptoms. */
   explainedBy?: string;
   start: number;
@@ -83,10 +92,14 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
   for (const [entity, list] of byEntity) {
     if (entity.endsWith(":unknown")) continue;
     const strengths = familyStrengths(list);
+    const ownScore = combine(Object.values(familyStrengths(list.filter((e) => !isPropagated(e)))) as number[]);
+    const propagatedScore = combine(Object.values(familyStrengths(list.filter(isPropagated))) as number[]);
     own.set(entity, {
       entity,
       kind: bestKind(strengths),
-      score: combine(Object.values(strengths) as number[]),
+      score: combine([ownScore, propagatedScore]),
+      ownScore,
+      propagatedScore,
       familyStrength: strengths,
       evidence: [...list].sort((a, b) => b.strength - a.strength),
       start: Math.min(...list.map((e) => e.start)),
@@ -96,19 +109,13 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
   const ranked: Hypothesis[] = [];
   for (const h of own.values()) {
     const downstream = [...reachable(h.entity, graph.callees)].map((d) => own.get(d)).filter((d) => d !== undefined);
-    const culprit = downstream.sort((a, b) => b.score - a.score)[0];
-    if (!culprit || culprit.score < h.score * EXPLAINED_DISCOUNT) {
+    const culprit = downstream.sort((a, b) => b.ownScore - a.ownScore)[0];
+    const explained = culprit ? Math.min(h.propagatedScore, culprit.ownScore) * EXPLAINED_DISCOUNT : 0;
+    if (!culprit || explained <= 0) {
       ranked.push(h);
       continue;
     }
-    const propagating = Object.entries(h.familyStrength)
-      .filter(([f]) => PROPAGATING.has(f as SignalFamily))
-      .map(([, s]) => s as number);
-    const local = Object.entries(h.familyStrength)
-      .filter(([f]) => !PROPAGATING.has(f as SignalFamily))
-      .map(([, s]) => s as number);
-    const explained = combine(propagating) * EXPLAINED_DISCOUNT;
-    const score = combine([...local, Math.max(0, combine(propagating) - explained)]);
+    const score = combine([h.ownScore, h.propagatedScore - explained]);
     ranked.push({ ...h, score, explainedBy: culprit.entity });
   }
   ranked.sort((a, b) => b.score - a.score || a.start - b.start);
