@@ -4,7 +4,7 @@ export const codeError: FaultKind = {
   id: "code.error",
   title: "Code error",
   root: ["service"],
-  signature: { errors: 1, log: 1 },
+  signature: { errors: 1, log: 1, processing: 0.3 },
   resource: "application code",
   effectOnCallers: "errors or wrong results returned to its callers",
   lookAlikes: [

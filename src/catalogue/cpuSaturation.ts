@@ -4,7 +4,8 @@ export const cpuSaturation: FaultKind = {
   id: "cpu.saturation",
   title: "CPU saturation",
   root: ["pod", "service"],
-  signature: { cpu: 1, latency: 0.3 },
+  // A CPU-starved service takes longer in its own code per call.
+  signature: { cpu: 1, processing: 0.6, latency: 0.3 },
   // A CPU hog does not grow memory; strong growth beside saturated CPU is a leak churning the allocator.
   forbids: { memory: 0.5 },
   resource: "CPU",

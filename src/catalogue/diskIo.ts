@@ -4,7 +4,7 @@ export const diskIoSaturation: FaultKind = {
   id: "disk.io-saturation",
   title: "Disk I/O saturation",
   root: ["pod", "node"],
-  signature: { disk: 1, latency: 0.3 },
+  signature: { disk: 1, processing: 0.3, latency: 0.3 },
   resource: "disk I/O",
   effectOnCallers: "slow responses while its reads and writes queue",
   lookAlikes: [{ kind: "cpu.saturation", differs: "iowait and disk time rise, not user CPU" }],

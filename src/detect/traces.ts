@@ -154,7 +154,7 @@ function operationFindings(c: Case, operation: string, invocations: Invocation[]
   if (shift && shift.surprise >= MIN_SURPRISE && shift.significance >= MIN_SIGNIFICANCE) {
     findings.push({
       signal: `own processing time of ${operation}`,
-      family: "latency",
+      family: "processing",
       strength: Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
       detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
       own: true,

@@ -32,6 +32,8 @@ export type SignalFamily =
   | "cpu"
   | "memory"
   | "latency"
+  /** Time a service spends in its own code per call (span self time): compute, locks, GC, its own I/O. */
+  | "processing"
   | "errors"
   | "network"
   | "packet-loss"

@@ -17,6 +17,7 @@ const FAMILY_WEIGHT: Record<SignalFamily, number> = {
   cpu: 1,
   memory: 1,
   latency: 1,
+  processing: 1,
   errors: 1,
   "packet-loss": 1,
   disk: 1,
