@@ -117,7 +117,15 @@ export class CaseBuilder {
     const key = `${entity}\u0000${mined.id}\u0000${level}`;
     let template = this.templates.get(key);
     if (!template) {
-      template = { entity, template: mined.template, level, counts: new Map(), samples: [], total: 0 };
+      template = {
+        entity,
+        template: mined.template,
+        level,
+        counts: new Map(),
+        traced: new Map(),
+        samples: [],
+        total: 0,
+      };
       this.templates.set(key, template);
       this.templateOrigins.set(template, { entity, id: mined.id });
     }
@@ -126,6 +134,7 @@ export class CaseBuilder {
     template.total++;
     if (template.samples.length < SAMPLES_PER_TEMPLATE) template.samples.push(record.message);
     if (record.spanId) {
+      template.traced.set(bucket, (template.traced.get(bucket) ?? 0) + 1);
       const spanKey = `${record.traceId ?? ""}/${record.spanId}`;
       const list = this.spanLogs.get(spanKey) ?? [];
       list.push(template);

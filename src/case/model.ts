@@ -62,6 +62,11 @@ export interface LogTemplate {
   level: LogLevel;
   /** Bucket start (unix s) -> count. */
   counts: Map<number, number>;
+  /**
+   * Of those, lines written inside a traced span (bucket start -> count). Traced lines are judged per
+   * operation along with their spans; volume alone says little about them.
+   */
+  traced: Map<number, number>;
   samples: string[];
   total: number;
 }

@@ -45,11 +45,14 @@ interface CountedTemplate {
   first: number;
 }
 
+/** Counts of the template's untraced lines before and in the incident (traced ones are judged with their spans). */
 function splitCounts(template: LogTemplate, window: Window): CountedTemplate {
   let baseline = 0;
   let incident = 0;
   let first = Number.POSITIVE_INFINITY;
-  for (const [bucket, count] of template.counts) {
+  for (const [bucket, all] of template.counts) {
+    const count = all - (template.traced.get(bucket) ?? 0);
+    if (count === 0) continue;
     if (bucket < window.at) baseline += count;
     else if (bucket <= window.end) {
       incident += count;
