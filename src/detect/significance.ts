@@ -67,11 +67,18 @@ export function normalUpperTail(z: number): number {
  * sample lies beyond it when nothing changed is estimated from the baseline itself, (b + 1) / (n + 2) for
  * b of n baseline samples beyond (a spiky baseline earns its spikes no significance; a clean one is
  * judged strictly); k of m incident samples beyond is a binomial tail.
+ *
+ * `margin` says how far past everything in the baseline a sample lies, as a multiple of the baseline's own
+ * extreme (0 when within it). Under a heavy-tailed null (a Pareto tail of index 1, the most forgiving
+ * usual assumption) a sample r times past the extreme is 1 + r times rarer again, so the typical margin of
+ * the exceeding samples lowers the per-sample chance: a delay from 3 ms to 2 s counts for more than a
+ * blip just past the fence, even with few samples.
  */
 export function exceedanceSignificance(
   baseline: ArrayLike<number>,
   incident: ArrayLike<number>,
   beyond: (value: number) => boolean,
+  margin: (value: number) => number = () => 0,
 ): number {
   const count = (values: ArrayLike<number>) => {
     let n = 0;
@@ -86,7 +93,12 @@ export function exceedanceSignificance(
   const b = count(baseline);
   const i = count(incident);
   if (b.n === 0 || i.n === 0) return 0;
-  return binomialUpperTail(i.k, i.n, (b.k + 1) / (b.n + 2));
+  const margins: number[] = [];
+  for (let j = 0; j < incident.length; j++)
+    if (Number.isFinite(incident[j]) && beyond(incident[j])) margins.push(margin(incident[j]));
+  margins.sort((x, y) => x - y);
+  const typicalMargin = margins.length ? margins[margins.length >> 1] : 0;
+  return binomialUpperTail(i.k, i.n, (b.k + 1) / (b.n + 2) / (1 + typicalMargin));
 }
 
 /** −log10 p at which evidence is taken as certain: beyond it, more significance adds nothing. */

@@ -15,6 +15,27 @@ export function directedDeviation(bad: BadDirection, fit: Baseline, value: numbe
   return bad === "up" ? d : bad === "down" ? -d : Math.abs(d);
 }
 
+/**
+ * How far a value lies past the baseline's extreme in the bad direction, as a multiple of that extreme:
+ * 2008 ms against a baseline peak of 8 ms is 250. Only for non-negative quantities (times, counts, usage),
+ * where "times the extreme" means something; 0 otherwise.
+ */
+function marginPastExtreme(baseline: ArrayLike<number>, bad: BadDirection): (value: number) => number {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < baseline.length; i++) {
+    if (!Number.isFinite(baseline[i])) continue;
+    low = Math.min(low, baseline[i]);
+    high = Math.max(high, baseline[i]);
+  }
+  if (!(low >= 0)) return () => 0;
+  return (value) => {
+    const above = bad !== "down" && high > 0 && value > high ? value / high - 1 : 0;
+    const below = bad !== "up" && value >= 0 && value < low ? low / Math.max(value, Number.MIN_VALUE) - 1 : 0;
+    return Math.max(above, below);
+  };
+}
+
 export interface LevelShift {
   surprise: number;
   /** −log10 p that this many incident samples lie beyond the baseline's robust fence (median + threshold σ). */
@@ -46,7 +67,7 @@ export function levelShift(
   const beyond = (v: number) => directedDeviation(bad, fit, v) >= threshold;
   return {
     surprise: quantileSorted(sorted, INCIDENT_QUANTILE),
-    significance: exceedanceSignificance(baseline, incident, beyond),
+    significance: exceedanceSignificance(baseline, incident, beyond, marginPastExtreme(baseline, bad)),
     baselineMedian: fit.median,
     incidentLevel: quantileSorted(levels, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
     firstBeyond,
