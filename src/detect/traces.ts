@@ -12,8 +12,11 @@ import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { levelShift } from "./surprise.js";
 import type { Evidence, SignalFamily, Window } from "./types.js";
 
-/** Samples needed on each side before a latency shift or a behaviour change is judged. */
-const MIN_SAMPLES = 5;
+/**
+ * Samples needed on each side before a latency shift or a behaviour change is judged: the fewest from
+ * which a median means anything. Significance, which accounts for how few there are, does the rest.
+ */
+const MIN_SAMPLES = 3;
 /** Evidence items kept per service from its operations: the strongest few say what changed. */
 const MAX_OPERATION_ITEMS = 3;
 /**
