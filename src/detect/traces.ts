@@ -39,6 +39,7 @@ type Phase = "baseline" | "incident";
 
 interface Invocation {
   phase: Phase;
+  /** Seconds in its own code; NaN for a client span, whose uncovered time is the call's, not its own. */
   selfTime: number;
   /** What the invocation did: `log:<template index>`, `call:<service> <operation>`, `error`. */
   features: Set<string>;
@@ -99,8 +100,12 @@ function collect(c: Case, window: Window) {
     for (const kid of kids) features.add(`call:${kid.service} ${kid.operation}`);
     if (span.error) features.add("error");
     const childTime = kids.reduce((sum, kid) => sum + kid.duration, 0);
+    // A span that calls another service is the client side of that call: the time it does not spend in
+    // the remote span is the network's and the callee's queue's (counted as calls into the callee).
+    const callsOut = kids.some((kid) => kid.service !== span.service);
+    const selfTime = callsOut ? Number.NaN : Math.max(0, span.duration - childTime);
     const invocations = s.operations.get(span.operation) ?? [];
-    invocations.push({ phase, selfTime: Math.max(0, span.duration - childTime), features });
+    invocations.push({ phase, selfTime, features });
     s.operations.set(span.operation, invocations);
     const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
     if (parent && parent.service !== span.service) {
