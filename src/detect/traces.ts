@@ -13,10 +13,11 @@ import { levelShift } from "./surprise.js";
 import type { Evidence, SignalFamily, Window } from "./types.js";
 
 /**
- * Samples needed on each side before a latency shift or a behaviour change is judged: the fewest from
- * which a median means anything. Significance, which accounts for how few there are, does the rest.
+ * Samples needed on each side before a latency shift or a behaviour change is judged. Kept low on purpose:
+ * a rarely called service may be called twice a minute, and the significance test, which accounts for
+ * how few samples there are, decides whether the change counts.
  */
-const MIN_SAMPLES = 3;
+const MIN_SAMPLES = 2;
 /** Evidence items kept per service from its operations: the strongest few say what changed. */
 const MAX_OPERATION_ITEMS = 3;
 /**
