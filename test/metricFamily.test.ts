@@ -12,11 +12,13 @@ test("metric names map to families and bad directions by general words", () => {
       "PodSuccessRate(%)",
       "node_netstat_Tcp_RetransSegs",
       "carts_lod",
+      "SyscallWrite",
+      "node_disk_io_time_seconds_total",
     ].map((m) => {
       const c = classifyMetric(m);
       return `${c.family}/${c.bad}`;
     }),
-    ["cpu/up", "cpu/up", "memory/up", "latency/up", "errors/down", "packet-loss/up", "throughput/either"],
+    ["cpu/up", "cpu/up", "memory/up", "latency/up", "errors/down", "packet-loss/up", "throughput/either", "throughput/either", "disk/up"],
   );
 });
 

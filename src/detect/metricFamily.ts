@@ -30,7 +30,9 @@ const RULES: { pattern: RegExp; family: SignalFamily; bad: BadDirection }[] = [
     family: "latency",
     bad: "up",
   },
-  { pattern: /disk|_fs_|io_time|iowait|syscall|blkio|read_bytes|write_bytes/i, family: "disk", bad: "up" },
+  // System-call counts measure how much work a process does, not whether its disk is saturated.
+  { pattern: /syscall/i, family: "throughput", bad: "either" },
+  { pattern: /disk|_fs_|io_time|iowait|blkio|read_bytes|write_bytes/i, family: "disk", bad: "up" },
   { pattern: /network|receive|transmit|_rx|_tx|bytes_(in|out)|packets/i, family: "network", bad: "either" },
   {
     pattern: /lod|load|workload|ops|requests|rps|qps|throughput|rate|count|total$/i,
