@@ -183,7 +183,9 @@ function operationFindings(c: Case, operation: string, invocations: Invocation[]
       family,
       // As strong as both its significance and its size allow: a code path that switches for every call
       // (0% -> 100%) is a fault's mark; a share drifting with the request payloads (100% -> 73%) is not.
-      strength: weight * Math.min(significanceStrength(change.significance), Math.abs(k / incident.length - b / baseline.length)),
+      strength:
+        weight *
+        Math.min(significanceStrength(change.significance), Math.abs(k / incident.length - b / baseline.length)),
       detail: `${operation} ${change.rose ? "started" : "stopped"} doing ${what}: ${share(k, incident.length)} of ${incident.length} invocations vs ${share(b, baseline.length)} of ${baseline.length} before`,
       own: false,
     });

@@ -26,10 +26,21 @@ const FAMILY_WEIGHT: Record<SignalFamily, number> = {
   throughput: 0.5,
   other: 0.25,
 };
-/** Families that a fault downstream produces in its callers too: latency and errors travel up the calls. */
-const PROPAGATING: ReadonlySet<SignalFamily> = new Set(["latency", "errors", "log", "throughput", "network"]);
 /**
- * Share of an entity's propagated evidence removed where a callee's own evidence explains it: most of it,
+ * How symptoms travel up the calls, by kind of symptom: a caller's latency (and traffic) can come from a
+ * callee that is slow for any reason; a caller's errors and changed log lines come from a callee that
+ * fails. Each maps the caller's propagated families to the callee families that can explain them.
+ */
+const PROPAGATION: { symptoms: ReadonlySet<SignalFamily>; causes: ReadonlySet<SignalFamily> }[] = [
+  {
+    symptoms: new Set(["latency", "throughput", "network"]),
+    causes: new Set(["latency", "processing", "cpu", "memory", "disk", "packet-loss", "network"]),
+  },
+  { symptoms: new Set(["errors", "log"]), causes: new Set(["errors", "log"]) },
+];
+const PROPAGATING: ReadonlySet<SignalFamily> = new Set(PROPAGATION.flatMap((p) => [...p.symptoms]));
+/**
+ * Share of an entity's propagated evidence removed where a callee's evidence explains it: most of it,
  * not all — a caller can be the root and its callee merely slowed by it.
  */
 const EXPLAINED_DISCOUNT = 0.8;
@@ -48,8 +59,8 @@ export interface Hypothesis {
   evidence: Evidence[];
   /** Strength of the evidence no callee could have produced (resources, own processing time). */
   ownScore: number;
-  /** Strength of the evidence a callee's fault could have produced. */
-  propagatedScore: number;
+  /** Strength of the evidence a callee's fault could have produced, per PROPAGATION route. */
+  propagated: number[];
   /** Set when a callee's fault explains this entity's symptoms. */
   explainedBy?: string;
   start: number;
@@ -94,13 +105,17 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
     if (entity.endsWith(":unknown")) continue;
     const strengths = familyStrengths(list);
     const ownScore = combine(Object.values(familyStrengths(list.filter((e) => !isPropagated(e)))) as number[]);
-    const propagatedScore = combine(Object.values(familyStrengths(list.filter(isPropagated))) as number[]);
+    const propagated = PROPAGATION.map(({ symptoms }) =>
+      combine(
+        Object.values(familyStrengths(list.filter((e) => isPropagated(e) && symptoms.has(e.family)))) as number[],
+      ),
+    );
     own.set(entity, {
       entity,
       kind: bestKind(strengths),
-      score: combine([ownScore, propagatedScore]),
+      score: combine([ownScore, ...propagated]),
       ownScore,
-      propagatedScore,
+      propagated,
       familyStrength: strengths,
       evidence: [...list].sort((a, b) => b.strength - a.strength),
       start: Math.min(...list.map((e) => e.start)),
@@ -110,14 +125,25 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
   const ranked: Hypothesis[] = [];
   for (const h of own.values()) {
     const downstream = [...reachable(h.entity, graph.callees)].map((d) => own.get(d)).filter((d) => d !== undefined);
-    const culprit = downstream.sort((a, b) => b.ownScore - a.ownScore)[0];
-    const explained = culprit ? Math.min(h.propagatedScore, culprit.ownScore) * EXPLAINED_DISCOUNT : 0;
-    if (!culprit || explained <= 0) {
-      ranked.push(h);
-      continue;
-    }
-    const score = combine([h.ownScore, h.propagatedScore - explained]);
-    ranked.push({ ...h, score, explainedBy: culprit.entity });
+    let explainedBy: string | undefined;
+    const remaining = PROPAGATION.map(({ causes }, route) => {
+      let best = 0;
+      for (const d of downstream) {
+        const explaining = combine(
+          Object.entries(d.familyStrength)
+            .filter(([family]) => causes.has(family as SignalFamily))
+            .map(([, strength]) => strength as number),
+        );
+        if (explaining > best) {
+          best = explaining;
+          if (h.propagated[route] > 0) explainedBy = d.entity;
+        }
+      }
+      return h.propagated[route] - Math.min(h.propagated[route], best) * EXPLAINED_DISCOUNT;
+    });
+    const explained: Hypothesis = { ...h, score: combine([h.ownScore, ...remaining]) };
+    if (explainedBy && explained.score < h.score) explained.explainedBy = explainedBy;
+    ranked.push(explained);
   }
   ranked.sort((a, b) => b.score - a.score || a.start - b.start);
   return { ranked, graph };
