@@ -7,6 +7,7 @@
  */
 import type { Case, LogLevel, Span } from "../case/model.js";
 import { formatValue } from "./format.js";
+import { median } from "./robust.js";
 import { binomialUpperTail, countChangeSignificance, MIN_SIGNIFICANCE, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { levelShift } from "./surprise.js";
@@ -35,6 +36,12 @@ const LOG_FEATURE_WEIGHT: Record<LogLevel, number> = {
   unknown: 0.7,
 };
 const CALL_FEATURE_WEIGHT = 0.7;
+/**
+ * Added time is fully material once it reaches this share of a typical request's end-to-end time (the
+ * median root span before the incident): a database call going from 1 to 5 ms inside 300 ms requests is
+ * real but nobody's incident; 100 ms more is.
+ */
+const MATERIAL_SHARE_OF_REQUEST = 0.1;
 
 type Phase = "baseline" | "incident";
 
@@ -88,10 +95,12 @@ function collect(c: Case, window: Window) {
   }
   const perService = new Map<string, ServiceSamples>();
   const spanCount = { baseline: 0, incident: 0 };
+  const rootDurations: number[] = [];
   for (const span of c.spans) {
     const phase = phaseOf(span, window);
     if (!phase) continue;
     spanCount[phase]++;
+    if (phase === "baseline" && !span.parent) rootDurations.push(span.duration);
     const s = samplesFor(perService, span.service);
     s.exampleTrace[phase] ??= span.traceId;
     if (span.error) s.errors[phase]++;
@@ -113,7 +122,7 @@ function collect(c: Case, window: Window) {
       s.callOverhead[phase].push(Math.max(0, parent.duration - span.duration));
     }
   }
-  return { perService, spanCount };
+  return { perService, spanCount, typicalRequest: median(rootDurations) };
 }
 
 /**
@@ -148,8 +157,19 @@ function describeFeature(feature: string, c: Case): { what: string; family: Sign
   };
 }
 
+/** 0..1: how much of a typical request an added time amounts to; 1 when requests are not known. */
+function timeMateriality(added: number, typicalRequest: number): number {
+  if (!(typicalRequest > 0)) return 1;
+  return Math.min(1, Math.max(0, added) / (MATERIAL_SHARE_OF_REQUEST * typicalRequest));
+}
+
 /** How invocations of one operation changed between baseline and incident. */
-function operationFindings(c: Case, operation: string, invocations: Invocation[]): OperationFinding[] {
+function operationFindings(
+  c: Case,
+  operation: string,
+  invocations: Invocation[],
+  typicalRequest: number,
+): OperationFinding[] {
   const baseline = invocations.filter((i) => i.phase === "baseline");
   const incident = invocations.filter((i) => i.phase === "incident");
   if (baseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) return [];
@@ -164,7 +184,9 @@ function operationFindings(c: Case, operation: string, invocations: Invocation[]
     findings.push({
       signal: `own processing time of ${operation}`,
       family: "processing",
-      strength: Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+      strength:
+        timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
+        Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
       detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
       own: true,
     });
@@ -195,7 +217,7 @@ function operationFindings(c: Case, operation: string, invocations: Invocation[]
 
 export function detectTraceChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   if (c.spans.length === 0) return [];
-  const { perService, spanCount } = collect(c, window);
+  const { perService, spanCount, typicalRequest } = collect(c, window);
   if (spanCount.baseline === 0 || spanCount.incident === 0) return [];
   const ratio = spanCount.incident / spanCount.baseline;
   const evidence: Evidence[] = [];
@@ -233,7 +255,8 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
           service,
           "latency of calls into it",
           "latency",
-          Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+          timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
+            Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
           `latency of calls into it rose from ${formatValue(shift.baselineMedian * 1e3)} ms to ${formatValue(shift.incidentLevel * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
           trace,
           true,
@@ -249,7 +272,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       trace,
     );
     const findings = [...s.operations].flatMap(([operation, invocations]) =>
-      operationFindings(c, operation, invocations),
+      operationFindings(c, operation, invocations, typicalRequest),
     );
     findings.sort((a, b) => b.strength - a.strength);
     for (const f of findings.slice(0, MAX_OPERATION_ITEMS))
