@@ -1,22 +1,10 @@
 /** Log evidence: templates that are new, surging or vanishing for an entity, weighted by level. */
-import type { Case, LogLevel, LogTemplate } from "../case/model.js";
+import type { Case, LogTemplate } from "../case/model.js";
+import { LEVEL_WEIGHT } from "./levelWeight.js";
 import { countChangeSignificance, MIN_SIGNIFICANCE, normalUpperTail, significanceStrength } from "./significance.js";
 import { mixShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
 
-/**
- * How much a template's change counts, by level. Errors and warnings are the loudest evidence of a fault;
- * a flood of INFO/DEBUG lines is still evidence (it costs I/O and hides errors) but weaker per line.
- */
-const LEVEL_WEIGHT: Record<LogLevel, number> = {
-  fatal: 1,
-  error: 1,
-  warn: 0.8,
-  info: 0.5,
-  debug: 0.5,
-  trace: 0.5,
-  unknown: 0.5,
-};
 /** A template that vanishes is weaker evidence than one that appears: flows also vary with traffic. */
 const VANISH_WEIGHT = 0.5;
 /** A changed mix is evidence of a changed code path even when INFO lines carry it. */

@@ -5,8 +5,9 @@
  * the evidence free of shifts in the traffic mix (a load generator switching workflows changes which
  * operations run, not how each one behaves).
  */
-import type { Case, LogLevel, Span } from "../case/model.js";
+import type { Case, Span } from "../case/model.js";
 import { formatValue } from "./format.js";
+import { LEVEL_WEIGHT } from "./levelWeight.js";
 import { median } from "./robust.js";
 import { binomialUpperTail, countChangeSignificance, MIN_SIGNIFICANCE, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
@@ -21,20 +22,7 @@ import type { Evidence, SignalFamily, Window } from "./types.js";
 const MIN_SAMPLES = 2;
 /** Evidence items kept per service from its operations: the strongest few say what changed. */
 const MAX_OPERATION_ITEMS = 3;
-/**
- * How much a change in what an invocation does counts, by what changed. New or vanished error and warning
- * lines are the clearest sign of a code path gone wrong; a changed call or INFO line is a changed path
- * that a different request payload can also explain.
- */
-const LOG_FEATURE_WEIGHT: Record<LogLevel, number> = {
-  fatal: 1,
-  error: 1,
-  warn: 0.9,
-  info: 0.7,
-  debug: 0.7,
-  trace: 0.7,
-  unknown: 0.7,
-};
+/** A changed call is a changed path that a different request payload can also explain. */
 const CALL_FEATURE_WEIGHT = 0.7;
 /**
  * Added time is fully material once it reaches this share of a typical request's end-to-end time (the
@@ -153,7 +141,7 @@ function describeFeature(feature: string, c: Case): { what: string; family: Sign
   return {
     what: `${template.level} log "${template.template.slice(0, 100)}"`,
     family: errorLike ? "errors" : "log",
-    weight: LOG_FEATURE_WEIGHT[template.level],
+    weight: LEVEL_WEIGHT[template.level],
   };
 }
 
