@@ -18,7 +18,17 @@ test("metric names map to families and bad directions by general words", () => {
       const c = classifyMetric(m);
       return `${c.family}/${c.bad}`;
     }),
-    ["cpu/up", "cpu/up", "memory/up", "latency/up", "errors/down", "packet-loss/up", "throughput/either", "throughput/either", "disk/up"],
+    [
+      "cpu/up",
+      "cpu/up",
+      "memory/up",
+      "latency/up",
+      "errors/down",
+      "packet-loss/up",
+      "throughput/either",
+      "throughput/either",
+      "disk/up",
+    ],
   );
 });
 
