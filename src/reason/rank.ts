@@ -139,7 +139,10 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
           if (h.propagated[route] > 0) explainedBy = d.entity;
         }
       }
-      return h.propagated[route] - Math.min(h.propagated[route], best) * EXPLAINED_DISCOUNT;
+      // A callee explains a caller's symptom in proportion to how its own evidence compares: a failure is
+      // usually at least as plain at its source as in its echo upstream, so a weaker callee explains less.
+      const share = h.propagated[route] > 0 ? Math.min(1, best / h.propagated[route]) ** 2 : 0;
+      return h.propagated[route] * (1 - EXPLAINED_DISCOUNT * share);
     });
     const explained: Hypothesis = { ...h, score: combine([h.ownScore, ...remaining]) };
     if (explainedBy && explained.score < h.score) explained.explainedBy = explainedBy;
