@@ -7,10 +7,8 @@ import { MIN_SIGNIFICANCE, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { type LevelShift, levelShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
-import { baselineRange, incidentRange } from "./window.js";
+import { baselineRange, incidentRange, MIN_BASELINE_SAMPLES } from "./window.js";
 
-/** A baseline needs this many samples for a median and a scale to mean anything. */
-const MIN_BASELINE_SAMPLES = 5;
 /** Caller-side timings mostly describe the callees; they count a little towards the caller itself. */
 const CALLER_SIDE_WEIGHT = 0.3;
 
@@ -21,7 +19,7 @@ export interface SeriesScore extends LevelShift {
 
 /** Directed surprise of a series over the window, or undefined when it cannot be judged. */
 export function scoreSeries(series: Series, window: Window): SeriesScore | undefined {
-  const [b0, b1] = baselineRange(series, window.at);
+  const [b0, b1] = baselineRange(series, window);
   const [i0, i1] = incidentRange(series, window);
   if (b1 - b0 < MIN_BASELINE_SAMPLES || i1 <= i0) return undefined;
   const shift = levelShift(

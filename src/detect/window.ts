@@ -40,21 +40,34 @@ export function typicalStep(t: ArrayLike<number>): number {
 /** Gaps wider than this many steps are breaks in the recording, not observed time. */
 const GAP_STEPS = 3;
 
+/** Fewer baseline samples than this cannot give a median and a scale worth judging against. */
+export const MIN_BASELINE_SAMPLES = 5;
+
 /**
  * Index range [from, to) of the baseline: walking back from `at`, samples until BASELINE_OBSERVED_SECONDS
  * of observed time are covered. Gaps in the recording (a reference window taken hours earlier) are skipped
- * over rather than counted, so a baseline recorded separately still serves.
+ * over rather than counted, so a baseline recorded separately still serves. When the recording starts at
+ * the incident (too little before `at`), the observed hour after the incident window serves instead: a
+ * reference taken after recovery is still a picture of normal.
  */
-export function baselineRange(series: Series, at: number): [number, number] {
-  const to = lowerBound(series.t, at);
+export function baselineRange(series: Series, window: Window): [number, number] {
   const step = typicalStep(series.t) || 1;
+  const to = lowerBound(series.t, window.at);
   let observed = 0;
   let from = to;
   while (from > 0 && observed < BASELINE_OBSERVED_SECONDS) {
     from--;
     if (from > 0) observed += Math.min(series.t[from] - series.t[from - 1], GAP_STEPS * step);
   }
-  return [from, to];
+  if (to - from >= MIN_BASELINE_SAMPLES) return [from, to];
+  const after = lowerBound(series.t, window.end + 1e-9);
+  let end = after;
+  observed = 0;
+  while (end < series.t.length && observed < BASELINE_OBSERVED_SECONDS) {
+    end++;
+    if (end < series.t.length) observed += Math.min(series.t[end] - series.t[end - 1], GAP_STEPS * step);
+  }
+  return end - after > to - from ? [after, end] : [from, to];
 }
 
 export function incidentRange(series: Series, window: Window): [number, number] {
