@@ -25,19 +25,3 @@ export function buildCallGraph(c: Case): CallGraph {
   }
   return { callees, callers };
 }
-
-/** Every entity reachable from `start` along `next`, excluding `start`. */
-export function reachable(start: string, next: Map<string, Set<string>>): Set<string> {
-  const seen = new Set<string>();
-  const stack = [start];
-  while (stack.length) {
-    const current = stack.pop() as string;
-    for (const n of next.get(current) ?? []) {
-      if (n !== start && !seen.has(n)) {
-        seen.add(n);
-        stack.push(n);
-      }
-    }
-  }
-  return seen;
-}

@@ -1,13 +1,13 @@
 /**
  * Hypotheses and their ranking: one (kind, entity) per entity with evidence, scored by how strongly
- * and in how many independent families its own signals moved, discounted where a downstream entity's
+ * and in how many independent families its own signals moved, discounted where a direct callee's
  * fault explains its symptoms (faults propagate from callee to caller).
  */
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind } from "../catalogue/types.js";
 import type { Evidence, SignalFamily } from "../detect/types.js";
-import { buildCallGraph, type CallGraph, reachable } from "./graph.js";
+import { buildCallGraph, type CallGraph } from "./graph.js";
 
 /**
  * How much each family says about the entity's own fault. Throughput and traffic volume move with load
@@ -124,11 +124,13 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
   const graph = buildCallGraph(c);
   const ranked: Hypothesis[] = [];
   for (const h of own.values()) {
-    const downstream = [...reachable(h.entity, graph.callees)].map((d) => own.get(d)).filter((d) => d !== undefined);
+    // Direct callees only: symptoms travel one hop at a time, so a fault deeper down shows in the callee
+    // between, and a long path would let any noisy service far below explain away a real root.
+    const callees = [...(graph.callees.get(h.entity) ?? [])].map((d) => own.get(d)).filter((d) => d !== undefined);
     let explainedBy: string | undefined;
     const remaining = PROPAGATION.map(({ causes }, route) => {
       let best = 0;
-      for (const d of downstream) {
+      for (const d of callees) {
         const explaining = combine(
           Object.entries(d.familyStrength)
             .filter(([family]) => causes.has(family as SignalFamily))
