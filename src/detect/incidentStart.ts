@@ -51,21 +51,34 @@ function scoreSplit(prepared: Prepared[], tau: number): SplitScore {
     if (split < 1 || split >= p.series.t.length) continue;
     const fit = fitBaseline(p.series.v.subarray(0, split), p.magnitude);
     if (!(fit.scale > 0)) continue;
-    const strength = p.weight * strengthOf(directedDeviation(p.bad, fit, median(p.series.v.subarray(split))));
+    const after = p.series.v.subarray(split);
+    // Weighted by the share of the later samples that departed: a split placed before the true change
+    // still has a departed median, but some of its "after" samples are normal ones.
+    let departed = 0;
+    for (const v of after) if (directedDeviation(p.bad, fit, v) >= MIN_SURPRISE) departed++;
+    const strength = p.weight * strengthOf(directedDeviation(p.bad, fit, median(after))) * (departed / after.length);
     result.score += strength;
     result.contributions.push({ prepared: p, fit, strength });
   }
   return result;
 }
 
-/** First sample at or after `from` where the series departs from `fit` and stays departed. */
-function onsetOf({ series, bad }: Prepared, fit: Baseline, from: number): number | undefined {
-  for (let i = lowerBound(series.t, from); i < series.t.length; i++) {
-    if (directedDeviation(bad, fit, series.v[i]) < MIN_SURPRISE) continue;
-    const ahead = series.v.subarray(i, i + PERSISTENCE_SAMPLES);
-    if (directedDeviation(bad, fit, median(ahead)) >= MIN_SURPRISE) return series.t[i];
-  }
-  return undefined;
+/**
+ * Where a series' departure that spans the split `tau` begins: from the first sample at or after `tau`
+ * that is beyond the fence and stays beyond (the median of the next few is too), walk back while the
+ * samples before it are beyond as well, but not before `from`. A noisy blip earlier in the baseline is
+ * not an onset; a run of departed samples reaching back past the split is.
+ */
+function onsetOf({ series, bad }: Prepared, fit: Baseline, tau: number, from: number): number | undefined {
+  const beyond = (i: number) => directedDeviation(bad, fit, series.v[i]) >= MIN_SURPRISE;
+  const persists = (i: number) =>
+    directedDeviation(bad, fit, median(series.v.subarray(i, i + PERSISTENCE_SAMPLES))) >= MIN_SURPRISE;
+  let i = lowerBound(series.t, tau);
+  while (i < series.t.length && !(beyond(i) && persists(i))) i++;
+  if (i >= series.t.length) return undefined;
+  const earliest = lowerBound(series.t, from);
+  while (i > earliest && beyond(i - 1)) i--;
+  return series.t[i];
 }
 
 /** Unix s of the detected incident start, or undefined when the data holds no clear change. */
@@ -88,12 +101,13 @@ export function detectIncidentStart(c: Case): number | undefined {
     }
   });
   if (bestIndex < 0) return undefined;
-  // The best split lies within one candidate step of the change; look from the previous candidate on.
+  // The best split lies within one candidate step of the change: refine it between the neighbours.
   const from = candidates[Math.max(0, bestIndex - 1)];
+  const tau = candidates[bestIndex];
   const onsets = best.contributions
     .sort((a, b) => b.strength - a.strength)
     .slice(0, LEADING_SERIES)
-    .map(({ prepared: p, fit }) => onsetOf(p, fit, from))
+    .map(({ prepared: p, fit }) => onsetOf(p, fit, tau, from))
     .filter((t): t is number => t !== undefined);
   return onsets.length ? median(onsets) : candidates[bestIndex];
 }
