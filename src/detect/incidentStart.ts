@@ -66,18 +66,17 @@ function scoreSplit(prepared: Prepared[], tau: number): SplitScore {
 /**
  * Where a series' departure that spans the split `tau` begins: from the first sample at or after `tau`
  * that is beyond the fence and stays beyond (the median of the next few is too), walk back while the
- * samples before it are beyond as well, but not before `from`. A noisy blip earlier in the baseline is
- * not an onset; a run of departed samples reaching back past the split is.
+ * samples before it are beyond as well. A noisy blip earlier in the baseline is not an onset; a run of
+ * departed samples reaching back past the split is.
  */
-function onsetOf({ series, bad }: Prepared, fit: Baseline, tau: number, from: number): number | undefined {
+function onsetOf({ series, bad }: Prepared, fit: Baseline, tau: number): number | undefined {
   const beyond = (i: number) => directedDeviation(bad, fit, series.v[i]) >= MIN_SURPRISE;
   const persists = (i: number) =>
     directedDeviation(bad, fit, median(series.v.subarray(i, i + PERSISTENCE_SAMPLES))) >= MIN_SURPRISE;
   let i = lowerBound(series.t, tau);
   while (i < series.t.length && !(beyond(i) && persists(i))) i++;
   if (i >= series.t.length) return undefined;
-  const earliest = lowerBound(series.t, from);
-  while (i > earliest && beyond(i - 1)) i--;
+  while (i > 0 && beyond(i - 1)) i--;
   return series.t[i];
 }
 
@@ -101,13 +100,12 @@ export function detectIncidentStart(c: Case): number | undefined {
     }
   });
   if (bestIndex < 0) return undefined;
-  // The best split lies within one candidate step of the change: refine it between the neighbours.
-  const from = candidates[Math.max(0, bestIndex - 1)];
+  // The best split lies near the change: refine it from each leading series' own departure.
   const tau = candidates[bestIndex];
   const onsets = best.contributions
     .sort((a, b) => b.strength - a.strength)
     .slice(0, LEADING_SERIES)
-    .map(({ prepared: p, fit }) => onsetOf(p, fit, tau, from))
+    .map(({ prepared: p, fit }) => onsetOf(p, fit, tau))
     .filter((t): t is number => t !== undefined);
   return onsets.length ? median(onsets) : candidates[bestIndex];
 }
