@@ -5,7 +5,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { registerAnalyze } from "./analyze.js";
+import { registerDemo } from "./demo.js";
 import { reportError } from "./exitCodes.js";
+import { registerScenarios } from "./scenarios.js";
+import { registerSimulate } from "./simulate.js";
 
 /** Runs from src/cli/ or dist/src/cli/: the version is in the nearest package.json above. */
 function packageVersion(): string {
@@ -29,6 +32,9 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(`beneath: ${message}`) });
   registerAnalyze(program);
+  registerScenarios(program);
+  registerSimulate(program);
+  registerDemo(program);
   return program;
 }
 

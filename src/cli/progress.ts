@@ -31,3 +31,24 @@ export function createProgress(stream: NodeJS.WriteStream): Progress {
     },
   };
 }
+
+/** A progress bar for work counted in steps (simulated ticks), on a terminal only. */
+export function createStepProgress(stream: NodeJS.WriteStream, label: string) {
+  if (!stream.isTTY) return { onStep: undefined, stop: () => {} };
+  const bar = new SingleBar(
+    { stream, format: `${label} [{bar}] {percentage}%`, clearOnComplete: true, hideCursor: true },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onStep: (done: number, total: number) => {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}

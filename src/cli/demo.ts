@@ -1,0 +1,62 @@
+/**
+ * `beneath demo [scenario]`: simulate a scenario, diagnose it the way a user would (the alert time
+ * given, nothing else), print the diagnosis, write the Markdown report, and say how it compares with
+ * the truth the simulator kept apart.
+ */
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { analyze } from "../analyze.js";
+import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
+import { renderText } from "../diagnosis/renderText.js";
+import type { Diagnosis } from "../diagnosis/types.js";
+import type { Simulation } from "../sim/simulate.js";
+import { parseSeed, simulateToFolder } from "./simulate.js";
+
+/** The scenario `beneath demo` and `npm start` run: the seed incident most people recognise. */
+export const DEMO_SCENARIO = "connection-collapse";
+
+interface DemoFlags {
+  seed?: number;
+  out?: string;
+}
+
+/** One line: what the simulator says happened against what beneath found. */
+export function verdict(sim: Simulation, d: Diagnosis): string {
+  const { truth } = sim.scenario;
+  const top = d.causes[0];
+  if (truth.class !== "incident") {
+    const blamed =
+      top && top.confidence >= 0.5
+        ? `blamed ${top.entity} (${top.kind}) at ${top.confidence.toFixed(2)}`
+        : "blamed nothing at 0.5 or above";
+    return `truth: ${truth.class}, no fault to find; beneath ${blamed}`;
+  }
+  const found = top ? `${top.entity} ${top.kind}` : "no cause";
+  const entity = top?.entity === truth.entity ? "right entity" : "wrong entity";
+  const kind = top?.kind === truth.kind ? "right kind" : "wrong kind";
+  return `truth: ${truth.entity} ${truth.kind}; beneath's top cause: ${found} (${entity}, ${kind})`;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description("simulate a scenario and diagnose it in one go; prints the diagnosis and writes a Markdown report")
+    .argument("[scenario]", "a scenario name (see `beneath scenarios`)", DEMO_SCENARIO)
+    .option("--seed <N>", "random seed", parseSeed)
+    .option("--out <dir>", "where the case and report go (default: a folder under the system's temp dir)")
+    .action(async (scenario: string, flags: DemoFlags) => {
+      const out = flags.out ?? join(tmpdir(), "beneath-demo", scenario);
+      const { sim, dir } = await simulateToFolder(scenario, { seed: flags.seed, set: [], out });
+      const at = sim.scenario.start + sim.scenario.alert;
+      const diagnosis = await analyze([dir], { at });
+      const report = join(out, "report.md");
+      await writeFile(report, renderMarkdown(diagnosis));
+      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      process.stdout.write(`${sim.scenario.description}\n\n`);
+      process.stdout.write(renderText(diagnosis, { color }));
+      process.stdout.write(`\n${verdict(sim, diagnosis)}\n`);
+      process.stdout.write(`case: ${dir}\nreport: ${report}\n`);
+    });
+}
