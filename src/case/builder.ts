@@ -4,6 +4,7 @@
  * counts as they stream.
  */
 import type { CaseSink, EventRecord, Labels, LogRecord, SpanRecord } from "../read/types.js";
+import { counterRate, isCounterName } from "./counters.js";
 import { type Resolved, resolveEntity } from "./entity.js";
 import { detectLevel } from "./logLevel.js";
 import type { Case, Entity, KubeObject, LogLevel, LogTemplate, Relation, Series, Skipped, Span } from "./model.js";
@@ -203,7 +204,13 @@ export class CaseBuilder {
   }
 }
 
-/** Sorts by time and keeps the last value read for a repeated timestamp (a later file wins). */
+/** The unit of a counter read raw and turned into its rate. */
+export const COUNTER_RATE_UNIT = "per second";
+
+/**
+ * Sorts by time and keeps the last value read for a repeated timestamp (a later file wins); a raw
+ * counter becomes its per-second rate.
+ */
 function toSeries(chunks: SeriesChunks): Series {
   const order = chunks.t.map((_, i) => i).sort((a, b) => chunks.t[a] - chunks.t[b] || a - b);
   const t: number[] = [];
@@ -224,6 +231,12 @@ function toSeries(chunks: SeriesChunks): Series {
     v: Float64Array.from(v),
   };
   if (chunks.unit) result.unit = chunks.unit;
+  const rate = isCounterName(chunks.metric) ? counterRate(result.t, result.v) : undefined;
+  if (rate) {
+    result.t = rate.t;
+    result.v = rate.v;
+    result.unit = COUNTER_RATE_UNIT;
+  }
   return result;
 }
 

@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { counterRate, isCounterName } from "../src/case/counters.js";
+
+test("counter names follow the Prometheus conventions; gauges that mention totals are not counters", () => {
+  assert.equal(isCounterName("http_requests_total"), true);
+  assert.equal(isCounterName("http_server_requests_seconds_count"), true);
+  assert.equal(isCounterName("http_server_requests_seconds_sum"), true);
+  assert.equal(isCounterName("node_memory_MemTotal_bytes"), false);
+  assert.equal(isCounterName("container_memory_working_set_bytes"), false);
+});
+
+test("a counter becomes its per-second rate, and a reset counts from zero", () => {
+  const t = Float64Array.from([0, 10, 20, 30]);
+  const v = Float64Array.from([100, 150, 250, 40]);
+  const rate = counterRate(t, v);
+  assert.ok(rate);
+  assert.deepEqual([...rate.t], [10, 20, 30]);
+  assert.deepEqual([...rate.v], [5, 10, 4]);
+});
+
+test("a series with negative values is not treated as a counter", () => {
+  assert.equal(counterRate(Float64Array.from([0, 1]), Float64Array.from([-1, 2])), undefined);
+});
