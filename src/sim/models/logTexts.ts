@@ -5,8 +5,8 @@
 import type { Rng } from "../rng.js";
 import type { MessageText } from "../telemetry.js";
 
-export type Language = "java" | "nodejs" | "python" | "go" | "php";
-export const LANGUAGES: Language[] = ["java", "nodejs", "python", "go", "php"];
+export type Language = "java" | "nodejs" | "python" | "go" | "php" | "dotnet";
+export const LANGUAGES: Language[] = ["java", "nodejs", "python", "go", "php", "dotnet"];
 
 /** Why a request failed; each cause logs its own text. */
 export type FailureCause = "code" | "dependency" | "timeout" | "pool-timeout" | "refused" | "unavailable";
@@ -30,6 +30,9 @@ export function routineText(language: Language, route: string): MessageText {
         `handled request method=${method} path=${path.replace("{id}", String(id(rng)))} status=200 duration=${ms(rng, 1, 20)}ms`;
     case "php":
       return (rng) => `${method} ${path.replace("{id}", String(id(rng)))} 200 ${ms(rng, 5, 60)}ms`;
+    case "dotnet":
+      return (rng) =>
+        `Request finished HTTP/2 POST ${path.replace("{id}", String(id(rng)))} - 200 - application/grpc ${rng.uniform(0.5, 9).toFixed(4)}ms`;
   }
 }
 
@@ -78,6 +81,13 @@ export function failureText(language: Language, cause: FailureCause, target: str
         dependency: `cURL error: HTTP 500 from http://${target}:8080/`,
         timeout: `cURL error 28: Operation timed out after 30000 milliseconds (http://${target}:8080/)`,
         unavailable: `cURL error 7: Failed to connect to ${target} port 8080: Connection refused`,
+      }[cause];
+    case "dotnet":
+      return {
+        code: "System.NullReferenceException: Object reference not set to an instance of an object.",
+        dependency: `Grpc.Core.RpcException: Status(StatusCode="Internal", Detail="${target} returned an error")`,
+        timeout: `Grpc.Core.RpcException: Status(StatusCode="DeadlineExceeded", Detail="Deadline Exceeded") calling ${target}`,
+        unavailable: `StackExchange.Redis.RedisConnectionException: No connection is available to service this operation (${target})`,
       }[cause];
   }
 }
