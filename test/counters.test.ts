@@ -22,3 +22,15 @@ test("a counter becomes its per-second rate, and a reset counts from zero", () =
 test("a series with negative values is not treated as a counter", () => {
   assert.equal(counterRate(Float64Array.from([0, 1]), Float64Array.from([-1, 2])), undefined);
 });
+
+test("a counter without a counter suffix is known by its shape; a plateau or a noisy gauge is not", async () => {
+  const { looksLikeCounter } = await import("../src/case/counters.js");
+  const rising = Float64Array.from({ length: 40 }, (_, i) => 1000 + i * 7 + (i % 3));
+  assert.equal(looksLikeCounter(rising), true);
+  const withReset = Float64Array.from({ length: 100 }, (_, i) => (i < 25 ? 500 + i * 10 : (i - 25) * 10));
+  assert.equal(looksLikeCounter(withReset), true);
+  const constant = new Float64Array(40).fill(648);
+  assert.equal(looksLikeCounter(constant), false);
+  const noisyGauge = Float64Array.from({ length: 40 }, (_, i) => 300 + ((i * 37) % 11));
+  assert.equal(looksLikeCounter(noisyGauge), false);
+});

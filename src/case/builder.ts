@@ -4,7 +4,7 @@
  * counts as they stream.
  */
 import type { CaseSink, EventRecord, Labels, LogRecord, SpanRecord } from "../read/types.js";
-import { counterRate, isCounterName } from "./counters.js";
+import { rateIfCounter } from "./counters.js";
 import { type Resolved, resolveEntity } from "./entity.js";
 import { detectLevel } from "./logLevel.js";
 import type { Case, Entity, KubeObject, LogLevel, LogTemplate, Relation, Series, Skipped, Span } from "./model.js";
@@ -231,7 +231,7 @@ function toSeries(chunks: SeriesChunks): Series {
     v: Float64Array.from(v),
   };
   if (chunks.unit) result.unit = chunks.unit;
-  const rate = isCounterName(chunks.metric) ? counterRate(result.t, result.v) : undefined;
+  const rate = rateIfCounter(chunks.metric, result.t, result.v);
   if (rate) {
     result.t = rate.t;
     result.v = rate.v;

@@ -9,6 +9,7 @@ import { buildWorld } from "./models/index.js";
 import { Rng } from "./rng.js";
 import { loadScenario, type Scenario } from "./scenario.js";
 import type { World } from "./world.js";
+import { chartsSvg } from "./writers/charts.js";
 import { kubectlEvents, kubectlNodes, kubectlPods } from "./writers/kubectl.js";
 import { jsonLine, logLinesByWorkload } from "./writers/logs.js";
 import { otlpTracesJson } from "./writers/otlp.js";
@@ -79,7 +80,10 @@ export function caseDir(out: string): string {
   return join(out, "case");
 }
 
-/** Writes the case under `<out>/case/` and the truth as `<out>/truth.json`; returns the files written. */
+/**
+ * Writes the case under `<out>/case/`, and beside it the truth (`truth.json`) and charts of the
+ * scenario's key series (`charts.svg`); returns the files written.
+ */
 export async function writeSimulation(sim: Simulation, out: string): Promise<string[]> {
   const dir = caseDir(out);
   await rm(dir, { recursive: true, force: true });
@@ -101,6 +105,12 @@ export async function writeSimulation(sim: Simulation, out: string): Promise<str
   await put("kubernetes/pods.json", kubectlPods(cluster, end));
   await put("kubernetes/nodes.json", kubectlNodes(cluster));
   await put("kubernetes/events.json", kubectlEvents(world.events.all()));
+  const charts = chartsSvg(scenario, world.metrics.all());
+  if (charts) {
+    const chartFile = join(out, "charts.svg");
+    await writeFile(chartFile, charts);
+    written.push(chartFile);
+  }
   const truthFile = join(out, "truth.json");
   await writeFile(truthFile, `${JSON.stringify(truthOf(sim), null, 2)}\n`);
   written.push(truthFile);

@@ -24,6 +24,9 @@ export interface PodUsage {
   rxBytes: number;
   txBytes: number;
   fsWriteBytes: number;
+  /** packets per second dropped on the pod's interface, and TCP segments retransmitted */
+  droppedPackets: number;
+  retransmits: number;
 }
 
 export interface Pod {
@@ -113,6 +116,8 @@ const BACKOFF_MAX = 300;
 const START_SECONDS = 5;
 /** Average packet size used to turn bytes into packets. */
 const BYTES_PER_PACKET = 900;
+/** Share of TCP segments a healthy network retransmits. */
+const BASELINE_RETRANSMIT_SHARE = 1e-4;
 /** CFS period: 100 ms, so 10 periods per second. */
 const CFS_PERIODS_PER_SECOND = 10;
 
@@ -121,7 +126,7 @@ const KUBELET = "kubelet";
 const NODE_EXPORTER = "node-exporter";
 
 function zeroUsage(): PodUsage {
-  return { cpu: 0, memory: 0, rxBytes: 0, txBytes: 0, fsWriteBytes: 0 };
+  return { cpu: 0, memory: 0, rxBytes: 0, txBytes: 0, fsWriteBytes: 0, droppedPackets: 0, retransmits: 0 };
 }
 
 export class Cluster implements Model {
@@ -603,6 +608,7 @@ export class Cluster implements Model {
     const net = { namespace: pod.namespace, pod: pod.name, interface: "eth0", node: node.name };
     m.get(KUBELET, "container_network_receive_bytes_total", net).add(u.rxBytes * tick.dt);
     m.get(KUBELET, "container_network_transmit_bytes_total", net).add(u.txBytes * tick.dt);
+    m.get(KUBELET, "container_network_receive_packets_dropped_total", net).add(u.droppedPackets * tick.dt);
     m.get(KUBELET, "container_fs_writes_bytes_total", { ...labels, device: "/dev/nvme0n1" }).add(
       u.fsWriteBytes * tick.dt,
     );
@@ -617,6 +623,7 @@ export class Cluster implements Model {
     const rx = sum((u) => u.rxBytes);
     const tx = sum((u) => u.txBytes);
     const write = sum((u) => u.fsWriteBytes);
+    const retransmits = sum((u) => u.retransmits);
     const diskBusy = Math.min(1, write / node.diskBytesPerSecond);
     const host = { instance: `${node.ip}:9100`, node: node.name };
     m.get(KSM, "kube_node_status_condition", { node: node.name, condition: "Ready", status: "true" }).set(
@@ -650,6 +657,9 @@ export class Cluster implements Model {
     m.get(NODE_EXPORTER, "node_network_transmit_bytes_total", eth).add(tx * tick.dt);
     m.get(NODE_EXPORTER, "node_network_receive_packets_total", eth).add((rx / BYTES_PER_PACKET) * tick.dt);
     m.get(NODE_EXPORTER, "node_network_transmit_packets_total", eth).add((tx / BYTES_PER_PACKET) * tick.dt);
+    // A healthy node still retransmits a little (a segment in ten thousand, order of magnitude).
+    const segments = ((rx + tx) / BYTES_PER_PACKET) * BASELINE_RETRANSMIT_SHARE;
+    m.get(NODE_EXPORTER, "node_netstat_Tcp_RetransSegs", host).add((segments + retransmits) * tick.dt);
     const disk = { ...host, device: "nvme0n1" };
     m.get(NODE_EXPORTER, "node_disk_written_bytes_total", disk).add(write * tick.dt);
     m.get(NODE_EXPORTER, "node_disk_io_time_seconds_total", disk).add(diskBusy * tick.dt);

@@ -250,7 +250,8 @@ export class Service implements Model {
     for (const calleeName of spec.keys("calls")) {
       const callee = this.world.get<Service>(calleeName, `${spec.path}.calls`);
       const n = spec.num(`calls.${calleeName}`);
-      const call = callee.outcome.latency + callee.networkPenalty();
+      // Both ends' interfaces are on the path: this pod's own delay and loss count too.
+      const call = callee.outcome.latency + callee.networkPenalty() + this.networkPenalty();
       if (call >= timeout) {
         failures.push({ cause: "timeout", target: calleeName, share: Math.min(1, n) });
         failedLatency = Math.max(failedLatency, timeout);
@@ -258,7 +259,8 @@ export class Service implements Model {
       }
       latency += n * call;
       const unavailable = callee.outcome.pods.length === 0;
-      const calleeFails = failureOverCalls(Math.min(1, callee.outcome.errorShare + callee.networkFailure()), n);
+      const lost = callee.networkFailure() + this.networkFailure();
+      const calleeFails = failureOverCalls(Math.min(1, callee.outcome.errorShare + lost), n);
       if (calleeFails > 0) {
         failures.push({ cause: unavailable ? "unavailable" : "dependency", target: calleeName, share: calleeFails });
         failedLatency = Math.max(failedLatency, own + callee.outcome.failedLatency);
@@ -309,12 +311,17 @@ export class Service implements Model {
   private reportUsage(pod: Pod, state: PodState, rps: number, cpu: number, diskWrite: number, tick: Tick): void {
     state.leakedMemory += this.param(pod, "memoryLeak", 0) * tick.dt;
     const base = this.spec.bytes("memory", this.workload.memoryRequest * 0.6);
+    const loss = this.spec.num("packetLoss", 0);
+    const calls = this.spec.keys("calls").reduce((n, c) => n + this.spec.num(`calls.${c}`), 1);
+    const packets = rps * calls * PACKETS_PER_CALL;
     pod.usage = {
       cpu: this.rng.jitter(cpu, 0.05),
       memory: this.rng.jitter(base, 0.01) + state.leakedMemory,
       rxBytes: rps * REQUEST_BYTES,
       txBytes: rps * RESPONSE_BYTES,
       fsWriteBytes: diskWrite + this.spec.num("logs.infoRate", 0.2) * LOG_LINE_BYTES,
+      droppedPackets: loss * packets,
+      retransmits: loss * packets,
     };
   }
 
