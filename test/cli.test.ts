@@ -1,34 +1,14 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { assertUsageError, beneath } from "./helpers/cli.js";
 
-const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL("../../package.json", import.meta.url));
 const EXISTING_PATH = fileURLToPath(new URL(".", import.meta.url));
 const MISSING_PATH = join(tmpdir(), "beneath-test-no-such-input", "metrics.json");
-
-function beneath(...args: string[]) {
-  const result = spawnSync(process.execPath, [MAIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, BENEATH_DEBUG: "" },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Exit 2 with exactly one line on stderr, no stack frames, nothing on stdout. */
-function assertUsageError(result: ReturnType<typeof beneath>, mentions: string): void {
-  assert.equal(result.status, 2, `exit code; stderr: ${result.stderr}`);
-  assert.equal(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
-  assert.doesNotMatch(result.stderr, /^\s+at /m);
-  assert.ok(lines[0].startsWith("beneath: "), lines[0]);
-  assert.ok(lines[0].includes(mentions), `"${lines[0]}" should mention ${mentions}`);
-}
 
 test("an unknown --format is a usage error naming the value and the choices", () => {
   const result = beneath("analyze", EXISTING_PATH, "--format", "xml");

@@ -107,7 +107,8 @@ export class World {
       const offset = i * step;
       const tick: Tick = { i, t: start + offset, offset, dt: step };
       this.applyTimeline(offset);
-      this.metrics.beginTick(tick.t);
+      // A scrape at the end of the tick reports what happened during it.
+      this.metrics.beginTick(tick.t + tick.dt);
       for (const m of ordered) m.step?.(tick);
       for (const m of ordered) m.observe?.(tick);
       onTick?.(i + 1, ticks);

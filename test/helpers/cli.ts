@@ -1,0 +1,25 @@
+/** Runs the built `beneath` command, and checks the one-line usage errors DESIGN.md promises. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+export function beneath(...args: string[]) {
+  const result = spawnSync(process.execPath, [MAIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, BENEATH_DEBUG: "" },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Exit 2 with exactly one line on stderr, no stack frames, nothing on stdout. */
+export function assertUsageError(result: ReturnType<typeof beneath>, mentions: string): void {
+  assert.equal(result.status, 2, `exit code; stderr: ${result.stderr}`);
+  assert.equal(result.stdout, "");
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /^\s+at /m);
+  assert.ok(lines[0].startsWith("beneath: "), lines[0]);
+  assert.ok(lines[0].includes(mentions), `"${lines[0]}" should mention ${mentions}`);
+}
