@@ -35,18 +35,45 @@ const OTHER_FORMAT_KEYS = ["resourceLogs", "resourceSpans", "resourceMetrics", "
 const SNIFF_LINES = 5;
 
 /**
+ * A dotted path prepared once: for each split point, the key before it and the path after it. Lines
+ * are many and paths few, so the joins are not redone per line.
+ */
+interface DottedPath {
+  /** [key made of the first i parts, the rest of the path], longest key first. */
+  splits: [string, DottedPath | undefined][];
+}
+
+const preparedPaths = new Map<string, DottedPath>();
+
+function preparePath(path: string): DottedPath {
+  const known = preparedPaths.get(path);
+  if (known) return known;
+  const parts = path.split(".");
+  const splits: [string, DottedPath | undefined][] = [];
+  for (let i = parts.length; i >= 1; i--) {
+    const rest = i === parts.length ? undefined : preparePath(parts.slice(i).join("."));
+    splits.push([parts.slice(0, i).join("."), rest]);
+  }
+  const prepared = { splits };
+  preparedPaths.set(path, prepared);
+  return prepared;
+}
+
+/**
  * The value at a dotted path, whether the dots are nesting (`{"service":{"name":..}}`), part of a key
  * (`{"service.name":..}`) or a mix of both.
  */
 function valueAt(object: JsonObject, path: string): unknown {
-  const parts = path.split(".");
-  for (let i = parts.length; i >= 1; i--) {
-    const key = parts.slice(0, i).join(".");
+  return valueAtPrepared(object, preparePath(path));
+}
+
+function valueAtPrepared(object: JsonObject, path: DottedPath): unknown {
+  for (const [key, rest] of path.splits) {
     if (!(key in object)) continue;
     const value = object[key];
-    if (i === parts.length) return value;
+    if (rest === undefined) return value;
     if (isObject(value)) {
-      const found = valueAt(value, parts.slice(i).join("."));
+      const found = valueAtPrepared(value, rest);
       if (found !== undefined) return found;
     }
   }
