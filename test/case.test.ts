@@ -18,6 +18,12 @@ test("labels resolve in the documented order; a generic container name does not 
   assert.equal(resolveEntity({ pod: "shipping-7d9f8c6b5-x2x9q", container: "server" })?.primary.id, "service:shipping");
   assert.equal(resolveEntity({ job: "kube-state-metrics", pod: "web-7d9f8c6b5-x2x9q" })?.primary.id, "service:web");
   assert.equal(resolveEntity({ node: "ip-10-0-1-12" })?.primary.id, "node:ip-10-0-1-12");
+  // node_exporter's series name the node they describe; their job names only the exporter.
+  assert.equal(
+    resolveEntity({ job: "node-exporter", node: "ip-10-0-1-12", instance: "10.0.1.12:9100" })?.primary.id,
+    "node:ip-10-0-1-12",
+  );
+  assert.equal(resolveEntity({ job: "mysql", instance: "db.example:3306" })?.primary.id, "service:mysql");
   assert.equal(resolveEntity({ le: "0.5" }), undefined);
 });
 

@@ -11,6 +11,8 @@ export const RESOLUTION_ORDER = ["service", "app", "app.kubernetes.io/name", "de
 
 /** Labels that name a host rather than a workload; used only when no workload label is present. */
 const HOST_LABELS = ["node", "host", "instance", "kubernetes_node"];
+/** Host labels that carry a node's name (`instance` is often a scrape address of a service instead). */
+const NODE_NAME_LABELS = ["node", "host", "kubernetes_node"];
 
 /** Kubernetes generates pod-name suffixes from this alphabet (no vowels, no 0/1/3 — avoids words). */
 const K8S_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789";
@@ -53,6 +55,8 @@ export function resolveEntity(labels: Record<string, string>): Resolved | undefi
   for (const key of RESOLUTION_ORDER) {
     const value = labels[key];
     if (!value) continue;
+    // A scrape job beside a node's name is the exporter that reported on the node (node_exporter).
+    if (key === "job" && NODE_NAME_LABELS.some((l) => labels[l])) break;
     const name = key === "pod" ? workloadOfPod(value) : value;
     const resolved: Resolved = { primary: makeEntity("service", name, {}, undefined) };
     if (podName) resolved.pod = makeEntity("pod", podName, {}, namespace);
