@@ -144,17 +144,17 @@ export class ConnectionPool {
     this.timeouts += outcome.timedOut * rps * dt;
     // Leaked connections are borrowed but idle: on the server they sleep.
     this.server.setActive(this.user, this.host, Math.round(concurrency));
-    this.observe(concurrency, rps, dt, outcome);
+    this.observe(concurrency, rps, dt, outcome, connectionTimeout);
     return outcome;
   }
 
-  private observe(concurrency: number, rps: number, dt: number, outcome: PoolOutcome): void {
+  private observe(concurrency: number, rps: number, dt: number, outcome: PoolOutcome, connectionTimeout: number): void {
     const m = this.metrics;
     const labels = { ...this.metricLabels, pool: this.poolName };
     const total = this.opened.length;
     const active = Math.min(total, Math.round(concurrency + this.leaked));
-    const pending =
-      outcome.timedOut > 0 || outcome.wait > 0.05 ? Math.round(concurrency * (outcome.timedOut + 0.1)) : 0;
+    // Little's law: threads waiting = arrival rate x time each waits (the full timeout for those that give up).
+    const pending = Math.round(rps * (outcome.timedOut * connectionTimeout + (1 - outcome.timedOut) * outcome.wait));
     m.get(this.job, "hikaricp_connections", labels).set(total);
     m.get(this.job, "hikaricp_connections_active", labels).set(active);
     m.get(this.job, "hikaricp_connections_idle", labels).set(total - active);
