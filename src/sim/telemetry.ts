@@ -60,6 +60,14 @@ export class MetricRecorder {
     return s;
   }
 
+  /**
+   * A restarted process: the counters it exports (the series of `job` labelled with its pod) start
+   * again from zero, as `rate()` must handle.
+   */
+  restartTarget(job: string, pod: string): void {
+    for (const s of this.series.values()) if (s.job === job && s.labels.pod === pod) s.reset();
+  }
+
   /** The scrape of `job` fails this tick: none of its series get a sample. */
   down(job: string): void {
     this.downJobs.add(job);

@@ -174,6 +174,7 @@ export class Service implements Model {
   }
 
   private restarted(pod: Pod): void {
+    this.world.metrics.restartTarget(this.name, pod.name);
     const state = this.states.get(pod);
     if (!state) return;
     state.leakedMemory = 0;
