@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Cluster } from "./models/cluster.js";
 import { buildWorld } from "./models/index.js";
 import { Rng } from "./rng.js";
-import { loadScenario, type Scenario } from "./scenario.js";
+import { loadScenario, type Scenario, ScenarioError, type Truth } from "./scenario.js";
 import type { World } from "./world.js";
 import { chartsSvg } from "./writers/charts.js";
 import { kubectlEvents, kubectlNodes, kubectlPods } from "./writers/kubectl.js";
@@ -38,7 +38,20 @@ export function simulate(nameOrPath: string, options: SimulateOptions = {}): Sim
   const seed = options.seed ?? DEFAULT_SEED;
   const world = buildWorld(scenario, seed);
   world.run(options.onProgress);
+  scenario.truth = resolveTruth(scenario.truth, world.facts, scenario.file);
   return { scenario, seed, set, world };
+}
+
+/** The truth with its `{fact}` placeholders filled from what the run decided (`world.facts`). */
+export function resolveTruth(truth: Truth, facts: Map<string, string>, file: string): Truth {
+  const fill = (text: string | undefined, field: string) =>
+    text?.replace(/\{([^}]+)\}/g, (_, key: string) => {
+      const value = facts.get(key);
+      if (value === undefined)
+        throw new ScenarioError(`${file}: truth.${field} names {${key}}, which this run did not set`);
+      return value;
+    });
+  return { ...truth, entity: fill(truth.entity, "entity"), resource: fill(truth.resource, "resource") };
 }
 
 /**

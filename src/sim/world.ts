@@ -50,6 +50,11 @@ export class World {
   readonly logs: LogRecorder;
   readonly events = new EventRecorder();
   readonly traces = new TraceRecorder();
+  /**
+   * What the run decided that a scenario's truth may name as `{key}`: e.g. which node an Auto Scaling
+   * group terminated (node names come from the run, not from the scenario file).
+   */
+  readonly facts = new Map<string, string>();
   readonly rng: Rng;
   private readonly models = new Map<string, Model>();
   private readonly ramps: ActiveChange[] = [];

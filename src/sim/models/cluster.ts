@@ -10,6 +10,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { InvolvedObject, Labels } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
+import { NodeLifecycle } from "./nodeLifecycle.js";
 
 export type WorkloadKind = "Deployment" | "StatefulSet" | "Job" | "DaemonSet";
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed";
@@ -69,6 +70,15 @@ export interface WorkloadOptions {
   image: string;
   /** Called when a container of this workload restarts, so the owner resets its process state. */
   onRestart?: (pod: Pod) => void;
+  /**
+   * Called when a pod's processes stop: `graceful` at SIGTERM (its preStop hook runs), `lost` when
+   * its node's instance vanished and nothing was signalled.
+   */
+  onStop?: (pod: Pod, how: "graceful" | "lost", t: number) => void;
+  /** Seconds a pod takes to exit after SIGTERM (preStop and shutdown); it shows as Terminating meanwhile. */
+  stopSeconds?: number;
+  /** Node affinity on `topology.kubernetes.io/zone`: the zones its pods may run in. */
+  zones?: string[];
 }
 
 export interface Workload extends WorkloadOptions {
@@ -98,6 +108,8 @@ export interface Node {
   ready: boolean;
   cordoned: boolean;
   ip: string;
+  /** Unix seconds the EC2 instance went away (terminated); the Node object outlives it for a while. */
+  lostAt?: number;
 }
 
 /** CPU cores the kubelet, kube-proxy and the OS keep on a node (EKS reserves about 70-110 m on small nodes). */
@@ -125,7 +137,7 @@ const KSM = "kube-state-metrics";
 const KUBELET = "kubelet";
 const NODE_EXPORTER = "node-exporter";
 
-function zeroUsage(): PodUsage {
+export function zeroUsage(): PodUsage {
   return { cpu: 0, memory: 0, rxBytes: 0, txBytes: 0, fsWriteBytes: 0, droppedPackets: 0, retransmits: 0 };
 }
 
@@ -134,7 +146,11 @@ export class Cluster implements Model {
   readonly phase = PHASE.infrastructure;
   readonly nodes: Node[] = [];
   readonly workloads = new Map<string, Workload>();
+  /** How nodes join, are cordoned and drained, and vanish. */
+  readonly lifecycle: NodeLifecycle;
   private readonly rng: Rng;
+  /** Pods deleted gracefully that have not exited yet (Terminating). */
+  private terminating: { pod: Pod; until: number }[] = [];
   private readonly prefixDelegation: boolean;
   private nextIp = 10;
   private lastFailedScheduling = new Map<Pod, number>();
@@ -144,6 +160,7 @@ export class Cluster implements Model {
     private readonly world: World,
   ) {
     this.rng = world.rng.fork("cluster");
+    this.lifecycle = new NodeLifecycle(this, world);
     this.prefixDelegation = spec.bool("cni.prefixDelegation", false);
     for (const group of spec.list("nodeGroups")) this.addGroup(group);
     if (this.nodes.length === 0) throw new ScenarioError(`${spec.path}.nodeGroups: expected at least one node group`);
@@ -327,7 +344,16 @@ export class Cluster implements Model {
     return this.desiredReplicas.get(w) ?? w.pods.length;
   }
 
-  /** Removes a pod; a graceful deletion stops its container with SIGTERM (exit 143) first. */
+  /** The ReplicaSet replaces pods deleted from under it (evicted, or gone with their node): no scaling event. */
+  replaceMissing(w: Workload, t: number): void {
+    const owner = w.kind === "Deployment" ? { kind: "ReplicaSet", name: w.replicaSet } : { kind: w.kind, name: w.name };
+    while (w.pods.length < this.desired(w)) this.createPod(w, { ...owner, namespace: w.namespace }, t);
+  }
+
+  /**
+   * Removes a pod; a graceful deletion stops its container with SIGTERM (exit 143) first, and the pod
+   * stays Terminating for the workload's `stopSeconds`.
+   */
   deletePod(pod: Pod, t: number, graceful: boolean): void {
     const w = pod.workload;
     w.pods = w.pods.filter((p) => p !== pod);
@@ -341,15 +367,42 @@ export class Cluster implements Model {
         "kubelet",
       );
       pod.lastTerminated = { reason: "Completed", exitCode: 143, at: t };
+      w.onStop?.(pod, "graceful", t);
+      if ((w.stopSeconds ?? 0) > 0) {
+        this.terminating.push({ pod, until: t + (w.stopSeconds ?? 0) });
+        return;
+      }
     }
+    this.finishPod(pod);
+  }
+
+  /** Pods Terminating now (deleted, still running their shutdown). */
+  terminatingPods(): Pod[] {
+    return this.terminating.map((x) => x.pod);
+  }
+
+  private finishTerminations(t: number): void {
+    const done = this.terminating.filter((x) => x.until <= t);
+    this.terminating = this.terminating.filter((x) => x.until > t);
+    for (const { pod } of done) this.finishPod(pod);
+  }
+
+  private finishPod(pod: Pod): void {
+    const w = pod.workload;
+    this.terminating = this.terminating.filter((x) => x.pod !== pod);
     pod.phase = pod.phase === "Running" ? "Succeeded" : pod.phase;
     pod.ready = false;
     pod.node = undefined;
     w.gone.push(pod);
   }
 
-  private fits(node: Node, pod: Pod, podsOn: Map<Node, Pod[]>): "ok" | "pods" | "cpu" | "memory" | "unschedulable" {
-    if (!node.present || !node.ready || node.cordoned) return "unschedulable";
+  private fits(
+    node: Node,
+    pod: Pod,
+    podsOn: Map<Node, Pod[]>,
+  ): "ok" | "pods" | "cpu" | "memory" | "affinity" | "unschedulable" {
+    if (!node.present || !node.ready || node.cordoned || node.lostAt !== undefined) return "unschedulable";
+    if (pod.workload.zones && !pod.workload.zones.includes(node.zone)) return "affinity";
     const on = podsOn.get(node) ?? [];
     if (on.length >= node.maxPods) return "pods";
     const cpu = on.reduce((s, p) => s + p.workload.cpuRequest, 0) + pod.workload.cpuRequest;
@@ -415,7 +468,9 @@ export class Cluster implements Model {
             ? "Insufficient cpu"
             : r === "memory"
               ? "Insufficient memory"
-              : "node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
+              : r === "affinity"
+                ? "node(s) didn't match Pod's node affinity/selector"
+                : "node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
       reasons.set(text, (reasons.get(text) ?? 0) + 1);
     }
     const total = this.nodes.filter((x) => x.present).length;
@@ -515,15 +570,17 @@ export class Cluster implements Model {
 
   step(tick: Tick): void {
     if (tick.i === 0) this.startRunning(tick.t);
+    this.lifecycle.step(tick.t);
+    this.finishTerminations(tick.t);
     this.progressRollouts(tick.t);
     this.resumeBackedOff(tick.t);
     this.schedule(tick.t);
     this.start(tick.t);
   }
 
-  /** Pods of the cluster that are running and ready, in a workload. */
+  /** Pods of the cluster that are running and ready, in a workload (not those whose instance is gone). */
   readyPods(w: Workload): Pod[] {
-    return w.pods.filter((p) => p.ready);
+    return w.pods.filter((p) => p.ready && p.node?.lostAt === undefined);
   }
 
   private oomKill(tick: Tick): void {
@@ -548,7 +605,8 @@ export class Cluster implements Model {
 
   private observeWorkload(w: Workload, tick: Tick): void {
     const m = this.world.metrics;
-    for (const pod of w.pods) {
+    const terminating = this.terminating.filter((x) => x.pod.workload === w).map((x) => x.pod);
+    for (const pod of [...w.pods, ...terminating]) {
       const labels = this.podLabels(pod);
       const createdBy =
         w.kind === "Deployment" ? { kind: "ReplicaSet", name: pod.replicaSet } : { kind: w.kind, name: w.name };
@@ -573,7 +631,7 @@ export class Cluster implements Model {
       if (pod.backOffUntil !== undefined && pod.restarts > 1) {
         m.get(KSM, "kube_pod_container_status_waiting_reason", { ...container, reason: "CrashLoopBackOff" }).set(1);
       }
-      if (pod.phase === "Running" && pod.node) this.observeContainer(pod, tick);
+      if (pod.phase === "Running" && pod.node && pod.node.lostAt === undefined) this.observeContainer(pod, tick);
     }
     const available = w.pods.filter((p) => p.ready).length;
     if (w.kind === "Deployment") {
@@ -626,9 +684,13 @@ export class Cluster implements Model {
     const retransmits = sum((u) => u.retransmits);
     const diskBusy = Math.min(1, write / node.diskBytesPerSecond);
     const host = { instance: `${node.ip}:9100`, node: node.name };
-    m.get(KSM, "kube_node_status_condition", { node: node.name, condition: "Ready", status: "true" }).set(
-      node.ready ? 1 : 0,
-    );
+    // A node whose kubelet stopped reporting is Unknown; one that reports it is not ready is False.
+    const condition = node.ready ? "true" : node.lostAt !== undefined ? "unknown" : "false";
+    for (const status of ["true", "false", "unknown"]) {
+      m.get(KSM, "kube_node_status_condition", { node: node.name, condition: "Ready", status }).set(
+        status === condition ? 1 : 0,
+      );
+    }
     m.get(KSM, "kube_node_spec_unschedulable", { node: node.name }).set(node.cordoned ? 1 : 0);
     m.get(KSM, "kube_node_status_allocatable", { node: node.name, resource: "pods", unit: "integer" }).set(
       node.maxPods,
@@ -639,7 +701,8 @@ export class Cluster implements Model {
     m.get(KSM, "kube_node_status_allocatable", { node: node.name, resource: "memory", unit: "byte" }).set(
       this.allocatableMemory(node),
     );
-    if (!node.ready) return;
+    // node_exporter runs on the instance: no instance, no scrape.
+    if (!node.ready || node.lostAt !== undefined) return;
     const iowait = Math.min(node.vcpu - cpu, diskBusy * 0.5 * node.vcpu);
     for (let c = 0; c < node.vcpu; c++) {
       const share = (mode: number) => (mode / node.vcpu) * tick.dt;

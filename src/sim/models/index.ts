@@ -5,16 +5,26 @@
 import { isJsonObject, type Scenario, ScenarioError } from "../scenario.js";
 import { Spec } from "../spec.js";
 import { type Model, World } from "../world.js";
+import { createAsg } from "./asg.js";
 import { createCluster } from "./cluster.js";
 import { Mesh } from "./mesh.js";
 import { createMySql } from "./mysql.js";
+import { createPgBouncer } from "./pgbouncer.js";
+import { createPostgres } from "./postgres.js";
+import { createRailsWeb } from "./railsWeb.js";
 import { createService, type Service, serviceHeights } from "./service.js";
+import { createWorker } from "./worker.js";
 
 type Factory = (name: string, spec: Spec, world: World) => Model;
 
 /** Component types other than `service` (which the mesh orders by the call graph). */
 const FACTORIES: Record<string, Factory> = {
   mysql: createMySql,
+  asg: createAsg,
+  postgres: createPostgres,
+  pgbouncer: createPgBouncer,
+  worker: createWorker,
+  "rails-web": createRailsWeb,
 };
 
 export const COMPONENT_TYPES = ["service", ...Object.keys(FACTORIES)];
