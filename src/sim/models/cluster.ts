@@ -79,6 +79,10 @@ export interface WorkloadOptions {
   stopSeconds?: number;
   /** Node affinity on `topology.kubernetes.io/zone`: the zones its pods may run in. */
   zones?: string[];
+  /** Required pod anti-affinity on the hostname: at most one pod of the workload per node. */
+  antiAffinity?: boolean;
+  /** A nodeSelector on the node group (`eks.amazonaws.com/nodegroup`): the pods run only there. */
+  nodeGroup?: string;
 }
 
 export interface Workload extends WorkloadOptions {
@@ -272,9 +276,9 @@ export class Cluster implements Model {
     }
   }
 
-  private createPod(w: Workload, ownerRef: InvolvedObject, t: number): Pod {
+  private createPod(w: Workload, ownerRef: InvolvedObject, t: number, name = this.podName(w)): Pod {
     const pod: Pod = {
-      name: this.podName(w),
+      name,
       namespace: w.namespace,
       workload: w,
       version: w.version,
@@ -286,6 +290,17 @@ export class Cluster implements Model {
       usage: zeroUsage(),
     };
     w.pods.push(pod);
+    if (w.kind === "StatefulSet") {
+      this.world.events.emit(
+        t,
+        ownerRef,
+        "Normal",
+        "SuccessfulCreate",
+        `create Pod ${pod.name} in StatefulSet ${w.name} successful`,
+        "statefulset-controller",
+      );
+      return pod;
+    }
     this.world.events.emit(
       t,
       ownerRef,
@@ -295,6 +310,29 @@ export class Cluster implements Model {
       w.kind === "Job" ? "job-controller" : "replicaset-controller",
     );
     return pod;
+  }
+
+  /**
+   * A StatefulSet's rolling update: the pod stops gracefully and a new pod of the same name (its
+   * ordinal identity) replaces it, Pending until scheduled. Returns the new pod.
+   */
+  replaceStatefulPod(pod: Pod, t: number): Pod {
+    const w = pod.workload;
+    const set = { kind: "StatefulSet", name: w.name, namespace: w.namespace };
+    const index = w.pods.indexOf(pod);
+    this.deletePod(pod, t, true);
+    this.world.events.emit(
+      t,
+      set,
+      "Normal",
+      "SuccessfulDelete",
+      `delete Pod ${pod.name} in StatefulSet ${w.name} successful`,
+      "statefulset-controller",
+    );
+    const fresh = this.createPod(w, set, t, pod.name);
+    w.pods.splice(w.pods.indexOf(fresh), 1);
+    w.pods.splice(index, 0, fresh);
+    return fresh;
   }
 
   /** Starts a rolling update of a Deployment to `version`: a new ReplicaSet, surging one pod at a time. */
@@ -400,10 +438,14 @@ export class Cluster implements Model {
     node: Node,
     pod: Pod,
     podsOn: Map<Node, Pod[]>,
-  ): "ok" | "pods" | "cpu" | "memory" | "affinity" | "unschedulable" {
+  ): "ok" | "pods" | "cpu" | "memory" | "affinity" | "anti-affinity" | "unschedulable" {
     if (!node.present || !node.ready || node.cordoned || node.lostAt !== undefined) return "unschedulable";
-    if (pod.workload.zones && !pod.workload.zones.includes(node.zone)) return "affinity";
+    const w = pod.workload;
+    if (w.zones && !w.zones.includes(node.zone)) return "affinity";
+    if (w.nodeGroup !== undefined && node.group !== w.nodeGroup) return "affinity";
     const on = podsOn.get(node) ?? [];
+    const onePerNode = w.kind === "DaemonSet" || w.antiAffinity === true;
+    if (onePerNode && on.some((p) => p.workload === w)) return "anti-affinity";
     if (on.length >= node.maxPods) return "pods";
     const cpu = on.reduce((s, p) => s + p.workload.cpuRequest, 0) + pod.workload.cpuRequest;
     if (cpu > node.vcpu - SYSTEM_CPU) return "cpu";
@@ -470,7 +512,9 @@ export class Cluster implements Model {
               ? "Insufficient memory"
               : r === "affinity"
                 ? "node(s) didn't match Pod's node affinity/selector"
-                : "node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
+                : r === "anti-affinity"
+                  ? "node(s) didn't match pod anti-affinity rules"
+                  : "node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
       reasons.set(text, (reasons.get(text) ?? 0) + 1);
     }
     const total = this.nodes.filter((x) => x.present).length;
@@ -587,10 +631,16 @@ export class Cluster implements Model {
     for (const w of this.workloads.values()) {
       for (const pod of w.pods) {
         if (pod.phase !== "Running" || pod.usage.memory <= w.memoryLimit) continue;
+        if (pod.node) this.oomKills.set(pod.node, (this.oomKills.get(pod.node) ?? 0) + 1);
+        this.containerOomEvents.set(pod, (this.containerOomEvents.get(pod) ?? 0) + 1);
         this.restartContainer(pod, "OOMKilled", 137, tick.t);
       }
     }
   }
+
+  /** Kernel OOM kills per node (`/proc/vmstat` oom_kill) and per container (cAdvisor), since the start. */
+  private readonly oomKills = new Map<Node, number>();
+  private readonly containerOomEvents = new Map<Pod, number>();
 
   observe(tick: Tick): void {
     this.oomKill(tick);
@@ -663,6 +713,7 @@ export class Cluster implements Model {
     m.get(KUBELET, "container_cpu_cfs_throttled_periods_total", labels).add(periods * throttledShare);
     m.get(KUBELET, "container_memory_working_set_bytes", labels).set(Math.round(u.memory));
     m.get(KUBELET, "container_spec_memory_limit_bytes", labels).set(w.memoryLimit);
+    m.get(KUBELET, "container_oom_events_total", labels).set(this.containerOomEvents.get(pod) ?? 0);
     const net = { namespace: pod.namespace, pod: pod.name, interface: "eth0", node: node.name };
     m.get(KUBELET, "container_network_receive_bytes_total", net).add(u.rxBytes * tick.dt);
     m.get(KUBELET, "container_network_transmit_bytes_total", net).add(u.txBytes * tick.dt);
@@ -715,6 +766,7 @@ export class Cluster implements Model {
     m.get(NODE_EXPORTER, "node_load1", host).set(this.rng.jitter(cpu + iowait, 0.05));
     m.get(NODE_EXPORTER, "node_memory_MemTotal_bytes", host).set(node.memory);
     m.get(NODE_EXPORTER, "node_memory_MemAvailable_bytes", host).set(Math.max(0, node.memory - memory));
+    m.get(NODE_EXPORTER, "node_vmstat_oom_kill", host).set(this.oomKills.get(node) ?? 0);
     const eth = { ...host, device: "eth0" };
     m.get(NODE_EXPORTER, "node_network_receive_bytes_total", eth).add(rx * tick.dt);
     m.get(NODE_EXPORTER, "node_network_transmit_bytes_total", eth).add(tx * tick.dt);

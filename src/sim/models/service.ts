@@ -101,7 +101,8 @@ export function failureOverCalls(p: number, n: number): number {
   return 1 - (1 - p) ** whole * (1 - (n - whole) * p);
 }
 
-function cpuSlowdown(utilisation: number): number {
+/** How much CPU saturation stretches request time, from the utilisation of the CPU limit. */
+export function cpuSlowdown(utilisation: number): number {
   if (utilisation <= CPU_KNEE) return 1;
   if (utilisation <= 1) return 1 + (CPU_SLOWDOWN_AT_LIMIT - 1) * ((utilisation - CPU_KNEE) / (1 - CPU_KNEE)) ** 2;
   // Past the limit the backlog grows with the excess.
