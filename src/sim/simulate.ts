@@ -2,7 +2,7 @@
  * `simulate`: a scenario and a seed in, a case out — telemetry files in the formats real systems
  * export, and the truth kept apart from them.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cluster } from "./models/cluster.js";
 import { buildWorld } from "./models/index.js";
@@ -11,9 +11,9 @@ import { loadScenario, type Scenario, ScenarioError, type Truth } from "./scenar
 import type { World } from "./world.js";
 import { chartsSvg } from "./writers/charts.js";
 import { kubectlEvents, kubectlNodes, kubectlPods } from "./writers/kubectl.js";
-import { jsonLine, logLinesByWorkload } from "./writers/logs.js";
+import { jsonLinePieces, logLinesByWorkload } from "./writers/logs.js";
 import { otlpTracesJson } from "./writers/otlp.js";
-import { byJob, queryRangeJson } from "./writers/prometheus.js";
+import { byJob, queryRangeChunks } from "./writers/prometheus.js";
 
 export interface SimulateOptions {
   seed?: number;
@@ -28,6 +28,9 @@ export interface Simulation {
   set: string[];
   world: World;
 }
+
+/** Pieces of a file gathered before each write: large files never exist as one string. */
+const CHUNK_CHARS = 1 << 22;
 
 /** The seed a scenario runs with when none is given: fixed, so `beneath demo` is reproducible. */
 export const DEFAULT_SEED = 1;
@@ -107,10 +110,30 @@ export async function writeSimulation(sim: Simulation, out: string): Promise<str
     await writeFile(file, text);
     written.push(file);
   };
+  const putPieces = async (relative: string, pieces: Iterable<string>) => {
+    const file = join(dir, relative);
+    await mkdir(join(file, ".."), { recursive: true });
+    const handle = await open(file, "w");
+    try {
+      let chunk = "";
+      for (const piece of pieces) {
+        chunk += piece;
+        if (chunk.length < CHUNK_CHARS) continue;
+        await handle.write(chunk);
+        chunk = "";
+      }
+      await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
+    written.push(file);
+  };
   const { world, scenario } = sim;
-  for (const [job, series] of byJob(world.metrics.all())) await put(`metrics/${job}.json`, queryRangeJson(series));
+  for (const [job, series] of byJob(world.metrics.all())) {
+    await putPieces(`metrics/${job}.json`, queryRangeChunks(series));
+  }
   for (const [name, lines] of logLinesByWorkload(world.logs.lines)) {
-    await put(`logs/${name}.jsonl`, `${lines.map(jsonLine).join("\n")}\n`);
+    await putPieces(`logs/${name}.jsonl`, jsonLinePieces(lines));
   }
   if (world.traces.spans.length > 0) await put("traces/otlp.json", otlpTracesJson(world.traces.spans));
   const cluster = world.get<Cluster>("cluster", "kubectl snapshot");

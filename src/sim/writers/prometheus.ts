@@ -7,11 +7,26 @@ function sampleValue(v: number): string {
 }
 
 export function queryRangeJson(series: MetricSeries[]): string {
-  const result = series.map((s) => ({
-    metric: { __name__: s.metric, job: s.job, ...s.labels },
-    values: s.t.map((t, i) => [Number(t.toFixed(3)), sampleValue(s.v[i])]),
-  }));
-  return JSON.stringify({ status: "success", data: { resultType: "matrix", result } });
+  return [...queryRangeChunks(series)].join("");
+}
+
+/**
+ * A `query_range` response in pieces, one series at a time, built as text (the same bytes
+ * JSON.stringify gives the document) so files of millions of samples are never one string.
+ */
+export function* queryRangeChunks(series: MetricSeries[]): Generator<string> {
+  yield '{"status":"success","data":{"resultType":"matrix","result":[';
+  for (let k = 0; k < series.length; k++) {
+    const s = series[k];
+    const metric = JSON.stringify({ __name__: s.metric, job: s.job, ...s.labels });
+    let values = "";
+    for (let i = 0; i < s.t.length; i++) {
+      const t = s.t[i];
+      values += `${i > 0 ? "," : ""}[${Number.isInteger(t) ? t : Number(t.toFixed(3))},"${sampleValue(s.v[i])}"]`;
+    }
+    yield `${k > 0 ? "," : ""}{"metric":${metric},"values":[${values}]}`;
+  }
+  yield "]}}";
 }
 
 /** Series grouped by job: the file name per job. */
