@@ -7,6 +7,9 @@ import { Spec } from "../spec.js";
 import { type Model, World } from "../world.js";
 import { createAsg } from "./asg.js";
 import { createCluster } from "./cluster.js";
+import { createKafkaClient } from "./kafkaClient.js";
+import { createLogBroker } from "./logBroker.js";
+import { createLogShipper } from "./logShipper.js";
 import { Mesh } from "./mesh.js";
 import { createMySql } from "./mysql.js";
 import { createPgBouncer } from "./pgbouncer.js";
@@ -25,6 +28,9 @@ const FACTORIES: Record<string, Factory> = {
   pgbouncer: createPgBouncer,
   worker: createWorker,
   "rails-web": createRailsWeb,
+  logbroker: createLogBroker,
+  logshipper: createLogShipper,
+  kafkaclient: createKafkaClient,
 };
 
 export const COMPONENT_TYPES = ["service", ...Object.keys(FACTORIES)];
