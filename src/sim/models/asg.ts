@@ -24,11 +24,6 @@ interface Selector {
   runs?: string;
 }
 
-interface Removal {
-  node: Node;
-  since: number;
-}
-
 export class AutoScalingGroup implements Model {
   readonly phase = PHASE.infrastructure;
   private readonly cluster: Cluster;
@@ -36,7 +31,8 @@ export class AutoScalingGroup implements Model {
   private readonly zones: string[];
   private readonly instanceType: string;
   private removed = 0;
-  private removing: Removal | undefined;
+  /** The node the cluster-autoscaler is draining. */
+  private removing: Node | undefined;
   private rebalance: { zone: string; launchedAt: number } | undefined;
 
   constructor(
@@ -62,7 +58,7 @@ export class AutoScalingGroup implements Model {
   /** In-service nodes of the group: present, not on their way out. */
   private members(): Node[] {
     return this.cluster.nodes.filter(
-      (n) => n.group === this.group && n.present && n.lostAt === undefined && n !== this.removing?.node,
+      (n) => n.group === this.group && n.present && n.lostAt === undefined && n !== this.removing,
     );
   }
 
@@ -82,7 +78,7 @@ export class AutoScalingGroup implements Model {
   /** The cluster-autoscaler removes nodes until it has removed `clusterAutoscaler.removeNodes`. */
   private scaleDown(t: number): void {
     if (this.removing) {
-      if (this.cluster.lifecycle.drained(this.removing.node)) this.terminateDrained(this.removing.node, t);
+      if (this.cluster.lifecycle.drained(this.removing)) this.terminateDrained(this.removing, t);
       return;
     }
     if (this.removed >= this.spec.num("clusterAutoscaler.removeNodes", 0)) return;
@@ -94,7 +90,7 @@ export class AutoScalingGroup implements Model {
       .filter((n) => n.ready && !n.cordoned && this.matches(n, sel))
       .sort((a, b) => requested(a) - requested(b))[0];
     if (!node) return;
-    this.removing = { node, since: t };
+    this.removing = node;
     const events = this.world.events;
     const nodeRef = { kind: "Node", name: node.name };
     // ScaleDown wording unverified (failure-signatures.md lists it so).

@@ -743,6 +743,14 @@ export class Cluster implements Model {
       );
     }
     m.get(KSM, "kube_node_spec_unschedulable", { node: node.name }).set(node.cordoned ? 1 : 0);
+    // Node labels as kube-state-metrics exports them when allowed (--metric-labels-allowlist): the
+    // zone and group of a node stay on record after the node itself is gone.
+    m.get(KSM, "kube_node_labels", {
+      node: node.name,
+      label_topology_kubernetes_io_zone: node.zone,
+      label_node_kubernetes_io_instance_type: node.instanceType,
+      label_eks_amazonaws_com_nodegroup: node.group,
+    }).set(1);
     m.get(KSM, "kube_node_status_allocatable", { node: node.name, resource: "pods", unit: "integer" }).set(
       node.maxPods,
     );

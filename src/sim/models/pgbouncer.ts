@@ -46,9 +46,8 @@ export interface ClientLoad {
 interface Process {
   pod: Pod;
   state: "up" | "stopping" | "closed" | "vanished";
-  /** When it left `up`; for `stopping`, when it exits. */
+  /** When it stopped answering (closed, vanished), or will exit (stopping). */
   at: number;
-  exitAt: number;
   load: ClientLoad;
   logins: string[];
   serverConns: number;
@@ -140,7 +139,7 @@ export class PgBouncer implements Model {
   /** How the pod a client connection is bound to is doing. */
   fate(podName: string): Fate {
     const p = this.processes.get(podName);
-    if (!p) return { state: "vanished", at: this.world.scenario.start };
+    if (!p) throw new Error(`${this.name}: no connection was ever made to ${podName}`);
     if (p.state === "closed" || p.state === "vanished") return { state: p.state, at: p.at };
     return { state: "up" };
   }
@@ -161,8 +160,7 @@ export class PgBouncer implements Model {
       p = {
         pod,
         state: "up",
-        at: 0,
-        exitAt: Number.POSITIVE_INFINITY,
+        at: Number.POSITIVE_INFINITY,
         load: emptyLoad(),
         logins: [],
         serverConns: 0,
@@ -186,7 +184,7 @@ export class PgBouncer implements Model {
     // preStop: sleep while the endpoint is removed, then SIGINT (safe shutdown: PAUSE, then exit).
     const sigint = t + this.spec.seconds("preStop.sleep", 0);
     p.state = "stopping";
-    p.exitAt = sigint + SIGINT_DRAIN_SECONDS;
+    p.at = sigint + SIGINT_DRAIN_SECONDS;
     this.log(p, "INFO", "got SIGINT, shutting down, waiting for all servers connections to be released", sigint);
   }
 
@@ -194,10 +192,9 @@ export class PgBouncer implements Model {
     this.cluster.scale(this.workload, this.spec.num("replicas", 2), tick.t);
     for (const pod of this.workload.pods) if (pod.phase === "Running") this.process(pod);
     for (const p of this.processes.values()) {
-      if (p.state === "stopping" && p.exitAt <= tick.t + tick.dt) {
+      if (p.state === "stopping" && p.at <= tick.t + tick.dt) {
         p.state = "closed";
-        p.at = p.exitAt;
-        this.log(p, "INFO", "server connections dropped, exiting", p.exitAt);
+        this.log(p, "INFO", "server connections dropped, exiting", p.at);
         this.server.close(p.pod.ip ?? p.pod.name);
       }
       p.load = emptyLoad();
@@ -311,11 +308,12 @@ export class PgBouncer implements Model {
     if (elapsed < STATS_PERIOD) return;
     const qps = Math.round(p.sinceStats.queries / elapsed);
     const xps = Math.round(p.sinceStats.xacts / elapsed);
-    const xactUs = Math.round((p.load.active / Math.max(1e-9, p.load.xacts / tick.dt)) * 1e6) || 0;
+    // Little's law: time in a transaction (or query) = those in flight / their rate.
+    const micros = (perTick: number) => (perTick > 0 ? Math.round((p.load.active / (perTick / tick.dt)) * 1e6) : 0);
     this.log(
       p,
       "INFO",
-      `stats: ${xps} xacts/s, ${qps} queries/s, in ${qps * BYTES_IN_PER_QUERY} B/s, out ${qps * BYTES_OUT_PER_QUERY} B/s, xact ${xactUs} us, query ${Math.round(xactUs / 4)} us, wait 0 us`,
+      `stats: ${xps} xacts/s, ${qps} queries/s, in ${qps * BYTES_IN_PER_QUERY} B/s, out ${qps * BYTES_OUT_PER_QUERY} B/s, xact ${micros(p.load.xacts)} us, query ${micros(p.load.queries)} us, wait 0 us`,
       tick.t + tick.dt,
     );
     p.lastStats = tick.t + tick.dt;

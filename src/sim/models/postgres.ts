@@ -70,7 +70,7 @@ export class PostgresServer implements Model {
     return idle + interval * this.spec.num("tcpKeepalivesCount", KERNEL_KEEPALIVE_COUNT);
   }
 
-  /** A pooler pod reports its backends; its first report backdates nothing (the pool opened just now). */
+  /** A pooler pod reports its backends this tick (each pod is one client host). */
   report(host: string, backends: HostBackends, t: number): void {
     const prior = this.hosts.get(host);
     this.commits += backends.xacts;

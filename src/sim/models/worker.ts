@@ -4,8 +4,9 @@
  * run, so a process works at most as many jobs at once as it has threads and usable connections. A
  * thread whose connection is stuck on a vanished pgbouncer is "busy" forever: it uses no CPU, logs
  * nothing and its pod stays Ready, while the queue backs up. Jobs that fail go to the retry set and come
- * back. Metrics are prometheus_exporter's Sidekiq and ActiveRecord instrumentation (default `ruby_`
- * prefix; names read in discourse/prometheus_exporter, not verified against a running exporter).
+ * back. Metrics are prometheus_exporter's Sidekiq and ActiveRecord instrumentation with its default
+ * `ruby_` prefix — unverified: read in discourse/prometheus_exporter's collectors, not checked against a
+ * running exporter (failure-signatures.md leaves the Sidekiq exporter's names open).
  */
 import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
