@@ -3,12 +3,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { Cluster } from "../src/sim/models/cluster.js";
-import { ScenarioError, scenariosDir } from "../src/sim/scenario.js";
+import { buildWorld } from "../src/sim/models/index.js";
+import { loadScenario, ScenarioError, scenariosDir } from "../src/sim/scenario.js";
 import { type Simulation, simulate } from "../src/sim/simulate.js";
 import type { KubeEvent, MetricSeries } from "../src/sim/telemetry.js";
 import { queryRangeJson } from "../src/sim/writers/prometheus.js";
 
+const TINY = fileURLToPath(new URL("../../test/fixtures/scenarios/tiny.yaml", import.meta.url));
 const REBALANCE = "pgbouncer-az-rebalance";
 const DRAINED = "lookalike-drained-node-replacement";
 
@@ -245,4 +248,42 @@ test("a worker whose db.target is not a pgbouncer is a scenario error naming the
     () => simulate(REBALANCE, { set: ["components.worker.db.target=postgres"] }),
     (err: Error) => err instanceof ScenarioError && err.message.includes("components.worker.db.target"),
   );
+});
+
+test("pods lost with their node are replaced elsewhere, unsignalled, a StatefulSet's under its own ordinal", () => {
+  const scenario = loadScenario(TINY, [
+    "cluster.nodeGroups=[{ name: small, instanceType: t3.medium, zones: [us-east-1a, us-east-1b], count: 2 }]",
+  ]);
+  const world = buildWorld(scenario, 1);
+  const cluster = world.get<Cluster>("cluster", "test");
+  const db = cluster.workload("db", {
+    kind: "StatefulSet",
+    namespace: "shop",
+    replicas: 2,
+    container: "db",
+    cpuRequest: 0.05,
+    cpuLimit: 1,
+    memoryRequest: 64 * 2 ** 20,
+    memoryLimit: 256 * 2 ** 20,
+    version: "1",
+    image: "db",
+  });
+  const tick = (i: number) => ({
+    i,
+    t: scenario.start + i * scenario.step,
+    offset: i * scenario.step,
+    dt: scenario.step,
+  });
+  cluster.step(tick(0));
+  const victim = db.pods[0].node;
+  assert.ok(victim);
+  const lost = cluster.lifecycle.podsOn(victim).map((p) => p.name);
+  cluster.lifecycle.loseInstance(victim, tick(1).t);
+  for (let i = 1; i <= 6; i++) cluster.step(tick(i));
+  assert.equal(victim.present, false, "the Node is deleted once its instance is gone");
+  assert.deepEqual(db.pods.map((p) => p.name).sort(), ["db-0", "db-1"]);
+  assert.ok(db.pods.every((p) => p.node && p.node !== victim && p.phase === "Running"));
+  const events = world.events.all();
+  assert.ok(!events.some((e) => e.reason === "Killing" && lost.includes(e.involved.name)), "no SIGTERM for lost pods");
+  assert.ok(!events.some((e) => e.reason === "ScalingReplicaSet"), "replacements are not a scaling change");
 });

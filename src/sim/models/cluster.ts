@@ -382,10 +382,20 @@ export class Cluster implements Model {
     return this.desiredReplicas.get(w) ?? w.pods.length;
   }
 
-  /** The ReplicaSet replaces pods deleted from under it (evicted, or gone with their node): no scaling event. */
+  /**
+   * The controller replaces pods deleted from under it (evicted, or gone with their node): no scaling
+   * event; a StatefulSet's replacement takes the missing ordinal.
+   */
   replaceMissing(w: Workload, t: number): void {
     const owner = w.kind === "Deployment" ? { kind: "ReplicaSet", name: w.replicaSet } : { kind: w.kind, name: w.name };
-    while (w.pods.length < this.desired(w)) this.createPod(w, { ...owner, namespace: w.namespace }, t);
+    while (w.pods.length < this.desired(w)) {
+      const used = new Set(w.pods.map((p) => p.name));
+      const ordinal =
+        w.kind === "StatefulSet"
+          ? Array.from({ length: w.pods.length + 1 }, (_, i) => `${w.name}-${i}`).find((n) => !used.has(n))
+          : undefined;
+      this.createPod(w, { ...owner, namespace: w.namespace }, t, ordinal);
+    }
   }
 
   /**
