@@ -34,3 +34,12 @@ test("a counter without a counter suffix is known by its shape; a plateau or a n
   const noisyGauge = Float64Array.from({ length: 40 }, (_, i) => 300 + ((i * 37) % 11));
   assert.equal(looksLikeCounter(noisyGauge), false);
 });
+
+test("a gauge named like a counter (pg_stat_activity_count) stays a gauge; a counter named so becomes a rate", async () => {
+  const { rateIfCounter } = await import("../src/case/counters.js");
+  const t = Float64Array.from({ length: 40 }, (_, i) => i * 15);
+  const gauge = Float64Array.from({ length: 40 }, (_, i) => 20 + ((i * 7) % 5));
+  assert.equal(rateIfCounter("pg_stat_activity_count", t, gauge), undefined);
+  const counter = Float64Array.from({ length: 40 }, (_, i) => i * 30);
+  assert.deepEqual([...(rateIfCounter("http_requests_total", t, counter)?.v ?? [])].slice(0, 2), [2, 2]);
+});

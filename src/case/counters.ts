@@ -23,29 +23,53 @@ const SHAPE_MAX_RESET_SHARE = 0.02;
 /** A reset falls near zero; a gauge's dip does not. */
 const RESET_FALLS_BELOW = 0.5;
 
+/** Steps that rise and steps that reset; undefined when a step falls without resetting (a gauge). */
+function counterSteps(v: Float64Array): { rising: number; resets: number } | undefined {
+  let rising = 0;
+  let resets = 0;
+  for (let i = 1; i < v.length; i++) {
+    if (v[i] < 0) return undefined;
+    if (v[i] > v[i - 1]) rising++;
+    else if (v[i] < v[i - 1]) {
+      if (v[i] >= v[i - 1] * RESET_FALLS_BELOW) return undefined;
+      resets++;
+    }
+  }
+  return { rising, resets };
+}
+
+/** Resets are rare; more of them means a gauge that happens to dip to near zero. */
+function fewResets(resets: number, steps: number): boolean {
+  return resets <= Math.max(1, steps * SHAPE_MAX_RESET_SHARE);
+}
+
 /**
  * Counters named without a counter suffix (mysqld_exporter's `mysql_global_status_*`, node_exporter's
  * `node_netstat_*`) are known by shape: rising in most intervals, never falling except to a reset.
  */
 export function looksLikeCounter(v: Float64Array): boolean {
   if (v.length < SHAPE_MIN_SAMPLES) return false;
-  let rising = 0;
-  let resets = 0;
-  for (let i = 1; i < v.length; i++) {
-    if (v[i] < 0) return false;
-    if (v[i] > v[i - 1]) rising++;
-    else if (v[i] < v[i - 1]) {
-      if (v[i] >= v[i - 1] * RESET_FALLS_BELOW) return false;
-      resets++;
-    }
-  }
-  const steps = v.length - 1;
-  return rising >= steps * SHAPE_MIN_RISING_SHARE && resets <= steps * SHAPE_MAX_RESET_SHARE;
+  const steps = counterSteps(v);
+  return (
+    steps !== undefined &&
+    steps.rising >= (v.length - 1) * SHAPE_MIN_RISING_SHARE &&
+    fewResets(steps.resets, v.length - 1)
+  );
+}
+
+/**
+ * A series named like a counter is one unless its values say otherwise: a gauge that happens to end
+ * in `_count` (postgres_exporter's `pg_stat_activity_count`) falls without resetting.
+ */
+function behavesLikeCounter(v: Float64Array): boolean {
+  const steps = counterSteps(v);
+  return steps !== undefined && fewResets(steps.resets, v.length - 1);
 }
 
 /** The per-second rate of a counter (by name or by shape); undefined for anything else. */
 export function rateIfCounter(metric: string, t: Float64Array, v: Float64Array) {
-  return isCounterName(metric) || looksLikeCounter(v) ? counterRate(t, v) : undefined;
+  const counter = isCounterName(metric) ? behavesLikeCounter(v) : looksLikeCounter(v);
+  return counter ? counterRate(t, v) : undefined;
 }
 
 /** Whether the values look like a counter: never negative (a gauge named like one may be). */
