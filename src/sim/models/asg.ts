@@ -10,6 +10,7 @@ import { ScenarioError } from "../scenario.js";
 import { Spec } from "../spec.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import type { Cluster, Node, Pod } from "./cluster.js";
+import { ScaleUp } from "./clusterAutoscaler.js";
 
 /**
  * Seconds from the rebalancing launch to the termination it makes room for: AWS launches the new
@@ -34,6 +35,8 @@ export class AutoScalingGroup implements Model {
   /** The node the cluster-autoscaler is draining. */
   private removing: Node | undefined;
   private rebalance: { zone: string; launchedAt: number } | undefined;
+  /** The cluster-autoscaler's scale-up, when the scenario turns it on (`clusterAutoscaler.scaleUp`). */
+  private readonly scaleUp: ScaleUp | undefined;
 
   constructor(
     readonly name: string,
@@ -48,6 +51,9 @@ export class AutoScalingGroup implements Model {
     if (!groupSpec) throw new ScenarioError(`${spec.path}.nodeGroup: no node group named ${this.group} in cluster`);
     this.zones = groupSpec.strings("zones", ["us-east-1a"]);
     this.instanceType = groupSpec.str("instanceType");
+    if (spec.bool("clusterAutoscaler.scaleUp", false)) {
+      this.scaleUp = new ScaleUp(this.cluster, groupSpec, spec.num("maxSize"), world);
+    }
   }
 
   private selector(key: string): Selector {
@@ -71,8 +77,13 @@ export class AutoScalingGroup implements Model {
   }
 
   step(tick: Tick): void {
+    this.scaleUp?.step(tick);
     this.scaleDown(tick.t);
     if (this.spec.bool("azRebalance", true)) this.azRebalance(tick.t);
+  }
+
+  observe(): void {
+    this.scaleUp?.observe();
   }
 
   /** The cluster-autoscaler removes nodes until it has removed `clusterAutoscaler.removeNodes`. */

@@ -83,6 +83,10 @@ export interface WorkloadOptions {
   antiAffinity?: boolean;
   /** A nodeSelector on the node group (`eks.amazonaws.com/nodegroup`): the pods run only there. */
   nodeGroup?: string;
+  /** Runs in the node's network namespace (aws-node, kube-proxy): the node's IP, no pod IP from the CNI. */
+  hostNetwork?: boolean;
+  /** Preferred pod anti-affinity on the hostname: the scheduler puts its pods on different nodes when it can. */
+  spread?: boolean;
 }
 
 export interface Workload extends WorkloadOptions {
@@ -103,6 +107,8 @@ export interface Node {
   vcpu: number;
   memory: number;
   maxPods: number;
+  /** Whether the node was bootstrapped with VPC CNI prefix delegation (its kubelet's max pods follow it). */
+  prefixDelegation: boolean;
   baselineBytesPerSecond: number;
   burstBytesPerSecond: number;
   /** bytes per second the root volume sustains */
@@ -114,6 +120,8 @@ export interface Node {
   ip: string;
   /** Unix seconds the EC2 instance went away (terminated); the Node object outlives it for a while. */
   lostAt?: number;
+  /** Unix seconds the API server last heard from a kubelet that is alive but cut off (its network saturated). */
+  unreachableSince?: number;
 }
 
 /** CPU cores the kubelet, kube-proxy and the OS keep on a node (EKS reserves about 70-110 m on small nodes). */
@@ -155,19 +163,74 @@ export class Cluster implements Model {
   private readonly rng: Rng;
   /** Pods deleted gracefully that have not exited yet (Terminating). */
   private terminating: { pod: Pod; until: number }[] = [];
-  private readonly prefixDelegation: boolean;
   private nextIp = 10;
   private lastFailedScheduling = new Map<Pod, number>();
+  /** Checks a pod passes before its container starts (the CNI must give it an address first). */
+  private readonly startGates: ((pod: Pod, t: number) => boolean)[] = [];
+  /** The node agents declared in `cluster.daemonSets`, placed on each node by the DaemonSet controller. */
+  private readonly nodeAgents: Workload[] = [];
 
   constructor(
-    spec: Spec,
+    readonly spec: Spec,
     private readonly world: World,
   ) {
     this.rng = world.rng.fork("cluster");
     this.lifecycle = new NodeLifecycle(this, world);
-    this.prefixDelegation = spec.bool("cni.prefixDelegation", false);
     for (const group of spec.list("nodeGroups")) this.addGroup(group);
     if (this.nodes.length === 0) throw new ScenarioError(`${spec.path}.nodeGroups: expected at least one node group`);
+    for (const name of spec.keys("daemonSets")) this.addDaemonSet(name, spec.child(`daemonSets.${name}`));
+  }
+
+  /** VPC CNI prefix delegation as configured now (a timeline may switch it; nodes launched later follow). */
+  prefixDelegation(): boolean {
+    return this.spec.bool("cni.prefixDelegation", false);
+  }
+
+  /** A pod starts only when every gate lets it (each gate reports its own refusal). */
+  addStartGate(gate: (pod: Pod, t: number) => boolean): void {
+    this.startGates.push(gate);
+  }
+
+  /**
+   * A node agent DaemonSet (aws-node, kube-proxy): one pod bound to every node by the DaemonSet
+   * controller, whatever the node's state, rather than placed by the scheduler.
+   */
+  private addDaemonSet(name: string, spec: Spec): void {
+    const namespace = spec.str("namespace", "kube-system");
+    const agent = this.workload(name, {
+      kind: "DaemonSet",
+      namespace,
+      replicas: 0,
+      container: spec.str("container", name),
+      cpuRequest: spec.num("cpuRequest", 0.025),
+      cpuLimit: spec.num("cpuLimit", 0.2),
+      memoryRequest: spec.bytes("memoryRequest", 64 * 2 ** 20),
+      memoryLimit: spec.bytes("memoryLimit", 256 * 2 ** 20),
+      version: spec.str("version", "1.0.0"),
+      image: spec.str("image", name),
+      hostNetwork: spec.bool("hostNetwork", false),
+    });
+    this.nodeAgents.push(agent);
+    // Like the workloads declared at the start, these pods exist before the recording.
+    const quiet = this.world.events.mute();
+    this.placeDaemonPods(this.world.scenario.start);
+    quiet();
+  }
+
+  /** Creates each node agent's missing pod on each node; the start gates and `start` bring it up. */
+  private placeDaemonPods(t: number): void {
+    for (const w of this.nodeAgents) {
+      for (const node of this.nodes) {
+        if (!node.present || w.pods.some((p) => p.node === node)) continue;
+        const pod = this.createPod(w, { kind: "DaemonSet", name: w.name, namespace: w.namespace }, t);
+        pod.node = node;
+        pod.ip = w.hostNetwork ? node.ip : this.podIp(node);
+      }
+    }
+  }
+
+  private podIp(node: Node): string {
+    return `10.0.${node.ip.split(".")[2]}.${(this.nextIp++ % 250) + 2}`;
   }
 
   private addGroup(group: Spec): void {
@@ -186,7 +249,10 @@ export class Cluster implements Model {
     const subnet = zone.charCodeAt(zone.length - 1) - 96;
     const host = 10 + this.nodes.length * 7 + Math.floor(this.rng.next() * 6);
     const ip = `10.0.${subnet * 16}.${host}`;
-    const maxPods = this.prefixDelegation ? limits.max_pods_prefix_delegation : limits.max_pods;
+    const prefixDelegation = this.prefixDelegation();
+    // A launch template's --max-pods overrides the CNI table (the way to set it above what IPs allow).
+    const maxPods =
+      groupSpec?.num("maxPods", 0) || (prefixDelegation ? limits.max_pods_prefix_delegation : limits.max_pods);
     const node: Node = {
       name: `ip-${ip.replaceAll(".", "-")}.ec2.internal`,
       group,
@@ -195,6 +261,7 @@ export class Cluster implements Model {
       vcpu: limits.vcpu,
       memory: limits.memory_gib * 2 ** 30,
       maxPods,
+      prefixDelegation,
       baselineBytesPerSecond: (limits.baseline_gbps * 1e9) / 8,
       burstBytesPerSecond: (limits.burst_gbps * 1e9) / 8,
       diskBytesPerSecond:
@@ -209,8 +276,12 @@ export class Cluster implements Model {
     return node;
   }
 
-  allocatableMemory(node: Node): number {
+  allocatableMemory(node: Pick<Node, "memory" | "maxPods">): number {
     return node.memory - RESERVED_MEMORY_BASE - RESERVED_MEMORY_PER_POD * node.maxPods;
+  }
+
+  allocatableCpu(node: Pick<Node, "vcpu">): number {
+    return node.vcpu - SYSTEM_CPU;
   }
 
   /** Declares a workload; its pods are created and scheduled by `scale`. */
@@ -237,8 +308,12 @@ export class Cluster implements Model {
     switch (w.kind) {
       case "Deployment":
         return `${w.replicaSet}-${this.rng.k8sSuffix(5)}`;
-      case "StatefulSet":
-        return `${w.name}-${w.pods.length}`;
+      case "StatefulSet": {
+        // The lowest ordinal not in use: a StatefulSet recreates a deleted pod under its old name.
+        let ordinal = 0;
+        while (w.pods.some((p) => p.name === `${w.name}-${ordinal}`)) ordinal++;
+        return `${w.name}-${ordinal}`;
+      }
       default:
         return `${w.name}-${this.rng.k8sSuffix(5)}`;
     }
@@ -483,16 +558,18 @@ export class Cluster implements Model {
     for (const w of this.workloads.values()) {
       for (const pod of w.pods) {
         if (pod.node || pod.phase !== "Pending") continue;
+        // Preferred anti-affinity first (a node without a pod of the same workload), then the emptiest.
+        const siblings = (n: Node) => (w.spread && on.get(n)?.some((p) => p.workload === w) ? 1 : 0);
         const candidates = this.nodes
           .filter((n) => this.fits(n, pod, on) === "ok")
-          .sort((a, b) => (on.get(a)?.length ?? 0) - (on.get(b)?.length ?? 0));
+          .sort((a, b) => siblings(a) - siblings(b) || (on.get(a)?.length ?? 0) - (on.get(b)?.length ?? 0));
         const node = candidates[0];
         if (!node) {
           this.failedScheduling(pod, on, t);
           continue;
         }
         pod.node = node;
-        pod.ip = `10.0.${node.ip.split(".")[2]}.${(this.nextIp++ % 250) + 2}`;
+        pod.ip = w.hostNetwork ? node.ip : this.podIp(node);
         on.set(node, [...(on.get(node) ?? []), pod]);
         this.world.events.emit(
           t,
@@ -543,6 +620,7 @@ export class Cluster implements Model {
     for (const w of this.workloads.values()) {
       for (const pod of w.pods) {
         if (!pod.node || pod.phase !== "Pending" || t - pod.created < START_SECONDS) continue;
+        if (!this.startGates.every((gate) => gate(pod, t))) continue;
         this.startPod(pod, t);
       }
     }
@@ -551,7 +629,8 @@ export class Cluster implements Model {
   private startPod(pod: Pod, t: number): void {
     pod.phase = "Running";
     pod.started = Math.min(t, pod.created + START_SECONDS);
-    pod.ready = true;
+    // On a node the control plane cannot hear from, the pod runs but is not marked Ready.
+    pod.ready = pod.node?.unreachableSince === undefined;
     this.world.events.emit(
       t,
       this.involved(pod),
@@ -592,7 +671,7 @@ export class Cluster implements Model {
       for (const pod of w.pods) {
         if (pod.backOffUntil !== undefined && t >= pod.backOffUntil && pod.phase === "Running") {
           pod.backOffUntil = undefined;
-          pod.ready = true;
+          pod.ready = pod.node?.unreachableSince === undefined;
           this.world.events.emit(
             t,
             this.involved(pod),
@@ -626,6 +705,7 @@ export class Cluster implements Model {
     if (tick.i === 0) this.startRunning(tick.t);
     this.lifecycle.step(tick.t);
     this.finishTerminations(tick.t);
+    this.placeDaemonPods(tick.t);
     this.progressRollouts(tick.t);
     this.resumeBackedOff(tick.t);
     this.schedule(tick.t);
@@ -706,6 +786,10 @@ export class Cluster implements Model {
       m.get(KSM, "kube_statefulset_status_replicas_ready", { namespace: w.namespace, statefulset: w.name }).set(
         available,
       );
+    } else if (w.kind === "DaemonSet") {
+      const labels = { namespace: w.namespace, daemonset: w.name };
+      m.get(KSM, "kube_daemonset_status_desired_number_scheduled", labels).set(w.pods.length);
+      m.get(KSM, "kube_daemonset_status_number_ready", labels).set(available);
     }
   }
 
@@ -745,8 +829,10 @@ export class Cluster implements Model {
     const retransmits = sum((u) => u.retransmits);
     const diskBusy = Math.min(1, write / node.diskBytesPerSecond);
     const host = { instance: `${node.ip}:9100`, node: node.name };
-    // A node whose kubelet stopped reporting is Unknown; one that reports it is not ready is False.
-    const condition = node.ready ? "true" : node.lostAt !== undefined ? "unknown" : "false";
+    // A node whose kubelet stopped reporting (gone, or cut off from the API server) is Unknown; one that
+    // reports it is not ready is False.
+    const silent = node.lostAt !== undefined || node.unreachableSince !== undefined;
+    const condition = node.ready ? "true" : silent ? "unknown" : "false";
     for (const status of ["true", "false", "unknown"]) {
       m.get(KSM, "kube_node_status_condition", { node: node.name, condition: "Ready", status }).set(
         status === condition ? 1 : 0,

@@ -6,7 +6,10 @@ import { isJsonObject, type Scenario, ScenarioError } from "../scenario.js";
 import { Spec } from "../spec.js";
 import { type Model, World } from "../world.js";
 import { createAsg } from "./asg.js";
+import { createClickHouse } from "./clickhouse.js";
 import { createCluster } from "./cluster.js";
+import { eksNodeModels } from "./eks.js";
+import { createIngest } from "./ingest.js";
 import { createKafkaClient } from "./kafkaClient.js";
 import { createLogBroker } from "./logBroker.js";
 import { createLogShipper } from "./logShipper.js";
@@ -31,6 +34,8 @@ const FACTORIES: Record<string, Factory> = {
   logbroker: createLogBroker,
   logshipper: createLogShipper,
   kafkaclient: createKafkaClient,
+  clickhouse: createClickHouse,
+  ingest: createIngest,
 };
 
 export const COMPONENT_TYPES = ["service", ...Object.keys(FACTORIES)];
@@ -70,5 +75,6 @@ export function buildWorld(scenario: Scenario, seed: number): World {
     }
   }
   world.add(new Mesh(world, services));
+  for (const model of eksNodeModels(world)) world.add(model);
   return world;
 }

@@ -24,6 +24,11 @@ const INSTANCE_SHUTDOWN_SECONDS = 60;
 const NODE_REGISTER_SECONDS = 90;
 /** From registration to Ready: the VPC CNI's ipamd starting and the node's first heartbeats. */
 const NODE_READY_SECONDS = 20;
+/**
+ * Pods tolerate `node.kubernetes.io/unreachable:NoExecute` for 300 s by default (the
+ * DefaultTolerationSeconds admission plugin); then the taint manager evicts them.
+ */
+const UNREACHABLE_TOLERATION_SECONDS = 300;
 
 interface Launch {
   group: string;
@@ -71,7 +76,10 @@ export class NodeLifecycle {
    * controller says about each pod.
    */
   drain(node: Node, t: number, beforeEach?: (pod: Pod) => void): void {
-    const pods = [...this.cluster.workloads.values()].flatMap((w) => w.pods).filter((p) => p.node === node);
+    // DaemonSet pods stay (`kubectl drain --ignore-daemonsets`, as node group updates and the autoscaler do).
+    const pods = [...this.cluster.workloads.values()]
+      .flatMap((w) => w.pods)
+      .filter((p) => p.node === node && p.workload.kind !== "DaemonSet");
     for (const pod of pods) {
       beforeEach?.(pod);
       this.cluster.deletePod(pod, t, true);
@@ -79,9 +87,9 @@ export class NodeLifecycle {
     for (const w of new Set(pods.map((p) => p.workload))) this.cluster.replaceMissing(w, t);
   }
 
-  /** True once no pod runs or terminates on the node. */
+  /** True once no pod but the DaemonSets' runs or terminates on the node. */
   drained(node: Node): boolean {
-    return this.podsOn(node).length === 0;
+    return this.podsOn(node).every((p) => p.workload.kind === "DaemonSet");
   }
 
   /**
@@ -110,13 +118,68 @@ export class NodeLifecycle {
     ];
   }
 
+  /**
+   * The kubelet is alive but its status updates stopped reaching the API server at `since` (its node's
+   * network is saturated): the node turns NotReady once the grace period has passed.
+   */
+  cutOff(node: Node, since: number): void {
+    if (node.unreachableSince === undefined) node.unreachableSince = since;
+  }
+
+  /** The kubelet's updates get through again: Ready at once, and its running pods ready again. */
+  reconnect(node: Node, t: number): void {
+    if (node.unreachableSince === undefined) return;
+    node.unreachableSince = undefined;
+    if (node.ready || !node.present || node.lostAt !== undefined) return;
+    node.ready = true;
+    this.world.events.emit(
+      t,
+      this.nodeRef(node),
+      "Normal",
+      "NodeReady",
+      `Node ${node.name} status is now: NodeReady`,
+      "kubelet",
+    );
+    for (const pod of this.podsOn(node))
+      if (pod.phase === "Running" && pod.backOffUntil === undefined) pod.ready = true;
+  }
+
   step(t: number): void {
     this.register(t);
     for (const node of this.cluster.nodes) {
-      if (!node.present || node.lostAt === undefined) continue;
+      if (!node.present) continue;
+      if (node.unreachableSince !== undefined) this.unreachable(node, node.unreachableSince, t);
+      if (node.lostAt === undefined) continue;
       if (node.ready && t - node.lostAt >= NODE_MONITOR_GRACE_SECONDS) this.markNotReady(node, t);
       if (!node.ready && t - node.lostAt >= INSTANCE_SHUTDOWN_SECONDS) this.remove(node, t);
     }
+  }
+
+  /**
+   * A live node the API server cannot hear from: NotReady after the grace period, and once the pods'
+   * toleration of the unreachable taint runs out, the taint manager evicts them. A Deployment's
+   * replacement is created at once; a StatefulSet's pod stays until its kubelet confirms the deletion,
+   * and DaemonSet pods tolerate the taint.
+   */
+  private unreachable(node: Node, since: number, t: number): void {
+    if (node.ready) {
+      if (t - since >= NODE_MONITOR_GRACE_SECONDS) this.markNotReady(node, t);
+      return;
+    }
+    if (t - since < NODE_MONITOR_GRACE_SECONDS + UNREACHABLE_TOLERATION_SECONDS) return;
+    const evicted = this.podsOn(node).filter((p) => p.workload.kind === "Deployment");
+    for (const pod of evicted) {
+      this.world.events.emit(
+        t,
+        { kind: "Pod", name: pod.name, namespace: pod.namespace },
+        "Normal",
+        "TaintManagerEviction",
+        `Marking for deletion Pod ${pod.namespace}/${pod.name}`,
+        "taint-eviction-controller",
+      );
+      this.cluster.deletePod(pod, t, false);
+    }
+    for (const w of new Set(evicted.map((p) => p.workload))) this.cluster.replaceMissing(w, t);
   }
 
   private register(t: number): void {

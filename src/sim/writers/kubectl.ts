@@ -55,6 +55,7 @@ function podJson(pod: Pod, now: number) {
     },
     spec: {
       nodeName: pod.node?.name,
+      ...(w.hostNetwork ? { hostNetwork: true } : {}),
       containers: [
         {
           name: w.container,
@@ -80,6 +81,17 @@ function podJson(pod: Pod, now: number) {
   };
 }
 
+/** Cordoned nodes are unschedulable; a node the control plane lost carries the unreachable taints. */
+function nodeSpec(node: Node) {
+  const taints: { key: string; effect: string }[] = [];
+  if (node.cordoned) taints.push({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" });
+  if (!node.ready) {
+    taints.push({ key: "node.kubernetes.io/unreachable", effect: "NoSchedule" });
+    taints.push({ key: "node.kubernetes.io/unreachable", effect: "NoExecute" });
+  }
+  return { ...(node.cordoned ? { unschedulable: true } : {}), ...(taints.length > 0 ? { taints } : {}) };
+}
+
 function nodeJson(node: Node, cluster: Cluster) {
   return {
     apiVersion: "v1",
@@ -95,7 +107,7 @@ function nodeJson(node: Node, cluster: Cluster) {
         "eks.amazonaws.com/nodegroup": node.group,
       },
     },
-    spec: node.cordoned ? { unschedulable: true } : {},
+    spec: nodeSpec(node),
     status: {
       capacity: { pods: String(node.maxPods), cpu: String(node.vcpu), memory: `${Math.round(node.memory / 1024)}Ki` },
       allocatable: {
