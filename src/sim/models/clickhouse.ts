@@ -24,8 +24,11 @@ const FETCH_BYTES_PER_SECOND = 120 * 2 ** 20;
 const PART_BYTES = 16 * 2 ** 20;
 /** Rows per inserted byte (about 100 bytes a row compressed in the native format). */
 const ROWS_PER_BYTE = 1 / 100;
-/** Bytes per INSERT statement: ingest workers batch large, as ClickHouse advises (an estimate). */
-export const INSERT_BATCH_BYTES = 16 * 2 ** 20;
+/**
+ * Bytes per INSERT statement: ingest workers flush about 30 s of their stream at once, in large batches
+ * as ClickHouse advises (an estimate).
+ */
+export const INSERT_BATCH_BYTES = 32 * 2 ** 20;
 /**
  * Part fetches run in the background fetches pool (16 threads) and a stalled one fails only when the
  * interserver HTTP receive timeout passes (180 s assumed: the default has changed between versions),
