@@ -29,8 +29,11 @@ export interface Simulation {
   world: World;
 }
 
-/** Pieces of a file gathered before each write: large files never exist as one string. */
-const CHUNK_CHARS = 1 << 22;
+/**
+ * Characters of a file gathered before each write: a large file never exists as one string, and each
+ * piece stays small (large strings and their buffers trigger full garbage collections).
+ */
+const CHUNK_CHARS = 1 << 16;
 
 /** The seed a scenario runs with when none is given: fixed, so `beneath demo` is reproducible. */
 export const DEFAULT_SEED = 1;
