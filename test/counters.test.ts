@@ -43,3 +43,11 @@ test("a gauge named like a counter (pg_stat_activity_count) stays a gauge; a cou
   const counter = Float64Array.from({ length: 40 }, (_, i) => i * 30);
   assert.deepEqual([...(rateIfCounter("http_requests_total", t, counter)?.v ?? [])].slice(0, 2), [2, 2]);
 });
+
+test("a leaking memory gauge that rises at every scrape stays a level: its name says bytes, not a total", async () => {
+  const { rateIfCounter } = await import("../src/case/counters.js");
+  const t = Float64Array.from({ length: 40 }, (_, i) => i * 15);
+  const leak = Float64Array.from({ length: 40 }, (_, i) => 1e9 + i * 5e7);
+  assert.equal(rateIfCounter("process_resident_memory_bytes", t, leak), undefined);
+  assert.ok(rateIfCounter("node_netstat_Tcp_RetransSegs", t, leak));
+});

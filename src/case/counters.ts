@@ -66,9 +66,17 @@ function behavesLikeCounter(v: Float64Array): boolean {
   return steps !== undefined && fewResets(steps.resets, v.length - 1);
 }
 
+/**
+ * A name ending in a base unit without `_total` is a gauge by the Prometheus naming conventions
+ * (`process_resident_memory_bytes`): a leak that rises at every scrape must stay a level.
+ */
+const GAUGE_UNIT_SUFFIX = /_(bytes|seconds|ratio|percent|celsius|volts|meters|grams|amperes|joules)$/;
+
 /** The per-second rate of a counter (by name or by shape); undefined for anything else. */
 export function rateIfCounter(metric: string, t: Float64Array, v: Float64Array) {
-  const counter = isCounterName(metric) ? behavesLikeCounter(v) : looksLikeCounter(v);
+  const counter = isCounterName(metric)
+    ? behavesLikeCounter(v)
+    : !GAUGE_UNIT_SUFFIX.test(metric) && looksLikeCounter(v);
   return counter ? counterRate(t, v) : undefined;
 }
 
