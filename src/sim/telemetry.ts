@@ -48,8 +48,15 @@ export class MetricRecorder {
   private readonly series = new Map<string, MetricSeries>();
   private readonly downJobs = new Set<string>();
 
+  /** Keys in the callers' label order, so a repeated lookup skips sorting (thousands of pods a tick). */
+  private readonly byCallOrder = new Map<string, MetricSeries>();
+
   /** The series of `metric` with `labels` scraped by `job`, created on first use. */
   get(job: string, metric: string, labels: Labels = {}): MetricSeries {
+    let fast = `${job}\u0000${metric}`;
+    for (const name in labels) fast += `\u0000${name}=${labels[name]}`;
+    const known = this.byCallOrder.get(fast);
+    if (known) return known;
     let key = `${job}\u0000${metric}`;
     for (const name of Object.keys(labels).sort()) key += `\u0000${name}=${labels[name]}`;
     let s = this.series.get(key);
@@ -57,6 +64,7 @@ export class MetricRecorder {
       s = new MetricSeries(this, job, metric, labels);
       this.series.set(key, s);
     }
+    this.byCallOrder.set(fast, s);
     return s;
   }
 

@@ -6,10 +6,13 @@ import { isJsonObject, type Scenario, ScenarioError } from "../scenario.js";
 import { Spec } from "../spec.js";
 import { type Model, World } from "../world.js";
 import { createAsg } from "./asg.js";
+import { createAutoscaler } from "./autoscaler.js";
 import { createClickHouse } from "./clickhouse.js";
 import { createCluster } from "./cluster.js";
+import { createConsumer } from "./consumer.js";
 import { eksNodeModels } from "./eks.js";
 import { createIngest } from "./ingest.js";
+import { createJob } from "./job.js";
 import { createKafkaClient } from "./kafkaClient.js";
 import { createLogBroker } from "./logBroker.js";
 import { createLogShipper } from "./logShipper.js";
@@ -17,6 +20,7 @@ import { Mesh } from "./mesh.js";
 import { createMySql } from "./mysql.js";
 import { createPgBouncer } from "./pgbouncer.js";
 import { createPostgres } from "./postgres.js";
+import { createRabbitMq } from "./rabbitmq.js";
 import { createRailsWeb } from "./railsWeb.js";
 import { createService, type Service, serviceHeights } from "./service.js";
 import { createWorker } from "./worker.js";
@@ -36,6 +40,11 @@ const FACTORIES: Record<string, Factory> = {
   kafkaclient: createKafkaClient,
   clickhouse: createClickHouse,
   ingest: createIngest,
+  rabbitmq: createRabbitMq,
+  consumer: createConsumer,
+  job: createJob,
+  hpa: createAutoscaler,
+  scaledobject: createAutoscaler,
 };
 
 export const COMPONENT_TYPES = ["service", ...Object.keys(FACTORIES)];

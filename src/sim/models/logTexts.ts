@@ -4,12 +4,19 @@
  */
 import type { Rng } from "../rng.js";
 import type { MessageText } from "../telemetry.js";
+import type { AmqpFailure } from "./amqp.js";
+import { amqpFailureText, isAmqpFailure } from "./amqpTexts.js";
 
 export type Language = "java" | "nodejs" | "python" | "go" | "php" | "dotnet";
 export const LANGUAGES: Language[] = ["java", "nodejs", "python", "go", "php", "dotnet"];
 
 /** Why a request failed; each cause logs its own text. */
-export type FailureCause = "code" | "dependency" | "timeout" | "pool-timeout" | "refused" | "unavailable";
+export type FailureCause = "code" | "dependency" | "timeout" | "pool-timeout" | "refused" | "unavailable" | AmqpFailure;
+
+/** Causes whose failed requests wait out a timeout rather than fail at once. */
+export function isTimeout(cause: FailureCause): boolean {
+  return ["timeout", "pool-timeout", "amqp-handshake-timeout", "amqp-blocked-timeout"].includes(cause);
+}
 
 const ms = (rng: Rng, low: number, high: number) => Math.round(rng.uniform(low, high));
 const id = (rng: Rng) => Math.floor(rng.uniform(1, 99999));
@@ -38,6 +45,7 @@ export function routineText(language: Language, route: string): MessageText {
 
 /** The line a failed request logs, by language and cause; `target` names the dependency or pool. */
 export function failureText(language: Language, cause: FailureCause, target: string): MessageText {
+  if (isAmqpFailure(cause)) return amqpFailureText(language, cause, target);
   if (cause === "pool-timeout") {
     return (rng) =>
       `HikariPool-1 - Connection is not available, request timed out after ${30000 + ms(rng, 0, 5)}ms. (SQLTransientConnectionException)`;

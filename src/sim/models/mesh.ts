@@ -6,6 +6,7 @@
 import type { Rng } from "../rng.js";
 import type { SimSpan } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
+import { isTimeout } from "./logTexts.js";
 import type { PodOutcome, Service } from "./service.js";
 
 /** OpenTelemetry head sampling: the share of requests traced unless a scenario says otherwise. */
@@ -66,7 +67,7 @@ export class Mesh implements Model {
     const failure = o.failures.find((f) => this.rng.next() < f.share);
     let t = start + this.duration(o.own) / 2;
     let failed = failure?.cause === "code";
-    const timedOut = failure && (failure.cause === "timeout" || failure.cause === "pool-timeout");
+    const timedOut = failure && isTimeout(failure.cause);
     for (const calleeName of service.spec.keys("calls")) {
       const calls = service.spec.num(`calls.${calleeName}`);
       const count = Math.floor(calls) + (this.rng.next() < calls % 1 ? 1 : 0);

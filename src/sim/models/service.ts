@@ -9,6 +9,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
+import { AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import type { Cluster, Pod, Workload } from "./cluster.js";
 import { type FailureCause, failureText, LANGUAGES, type Language, routineText } from "./logTexts.js";
 import type { MySqlServer } from "./mysql.js";
@@ -70,6 +71,8 @@ export interface ServiceOutcome {
 interface PodState {
   leakedMemory: number;
   pool?: ConnectionPool;
+  /** The AMQP connection a `publish` block gives each pod. */
+  publisher?: AmqpClient;
 }
 
 /** Ordering of services so callees step before their callers: the longest call path below each. */
@@ -180,6 +183,7 @@ export class Service implements Model {
     if (!state) return;
     state.leakedMemory = 0;
     state.pool?.reset();
+    state.publisher?.reset(pod.lastTerminated?.at ?? 0);
   }
 
   private state(pod: Pod): PodState {
@@ -187,6 +191,7 @@ export class Service implements Model {
     if (!s) {
       s = { leakedMemory: 0 };
       if (this.spec.has("db.target")) s.pool = this.makePool(pod);
+      if (this.spec.has("publish.target")) s.publisher = this.makePublisher(pod);
       this.states.set(pod, s);
     }
     return s;
@@ -207,9 +212,27 @@ export class Service implements Model {
     );
   }
 
+  /** A pod that publishes to a broker: one connection per pod, opened on first use (robot-shop's Publisher). */
+  private makePublisher(pod: Pod): AmqpClient {
+    const spec = this.spec.child("publish");
+    const client = {
+      workload: this.name,
+      namespace: pod.namespace,
+      pod: pod.name,
+      ip: pod.ip ?? "",
+      user: spec.str("user", this.name),
+    };
+    return new AmqpClient(brokerOf(this.world, spec), client, "publisher", clientOptions(spec, 0));
+  }
+
   step(tick: Tick): void {
     this.cluster.scale(this.workload, this.spec.num("replicas", 1), tick.t);
     if (this.spec.has("version")) this.cluster.rollout(this.workload, this.spec.str("version"));
+    for (const [pod, state] of this.states) {
+      if (!state.publisher || this.workload.pods.includes(pod)) continue;
+      state.publisher.close(tick.t);
+      this.states.delete(pod);
+    }
     const pods = this.cluster.readyPods(this.workload);
     const rps = this.inbound;
     if (pods.length === 0) {
@@ -282,6 +305,16 @@ export class Service implements Model {
         failedLatency = Math.max(failedLatency, spec.seconds("db.pool.connectionTimeout", 30));
       }
       if (result.refused > 0) failures.push({ cause: "refused", target: server.name, share: result.refused });
+    }
+    if (state.publisher) {
+      const perRequest = spec.num("publish.perRequest", 1);
+      const published = state.publisher.publish(rps * perRequest, tick);
+      latency += published.wait;
+      const attempts = Math.max(rps * perRequest * tick.dt, 1e-9);
+      for (const f of published.failed) {
+        failures.push({ cause: f.cause, target: state.publisher.broker.host, share: Math.min(1, f.count / attempts) });
+        failedLatency = Math.max(failedLatency, own + f.seconds);
+      }
     }
     const codeErrors = this.param(pod, "errorRate", 0);
     if (codeErrors > 0) failures.push({ cause: "code", target: this.name, share: codeErrors });
