@@ -100,7 +100,9 @@ const DEFAULT_BLOCKED_TIMEOUT = Number.POSITIVE_INFINITY;
 
 /** The broker a `publish` or `consume` block names in `target`. */
 export function brokerOf(world: World, spec: Spec): AmqpBroker {
-  const model = world.get<Model>(spec.str("target"), `${spec.path}.target`);
+  const target = spec.str("target");
+  const model = world.find<Model>(target);
+  if (!model) throw new ScenarioError(`${spec.path}.target: no component named ${target}`);
   if (typeof (model as Partial<AmqpBroker>).connect !== "function") {
     throw new ScenarioError(`${spec.path}.target: ${model.name} is not a message broker`);
   }

@@ -74,7 +74,7 @@ export class Autoscaler implements Model {
     private readonly world: World,
   ) {
     this.keda = spec.str("type") === "scaledobject";
-    this.hpaName = this.keda ? `keda-hpa-${name}` : name;
+    this.hpaName = this.keda ? `keda-hpa-${name}` : spec.str("name", name);
     // Fail on a bad trigger or target utilisation now, not an hour into the run.
     if (this.keda) sumOfRates(world.metrics, spec.str("trigger.query"), 0, `${spec.path}.trigger.query`);
     else spec.num("targetCPUUtilization");

@@ -41,7 +41,7 @@ const DEFAULT_PAGING_RATIO = 0.5;
  */
 const DEFAULT_PAGING_RATE = 250;
 /** Memory of an idle 3.10 node with the management and prometheus plugins (estimate; unverified). */
-const BASE_MEMORY = 110 * MiB;
+const BASE_MEMORY = 90 * MiB;
 /** Erlang processes of one AMQP connection: reader, writer, heartbeater, supervisors (estimate; unverified). */
 const CONNECTION_MEMORY = 60 * KiB;
 /** One channel process and its limiter (estimate; unverified). */
@@ -81,6 +81,8 @@ const MAX_FDS = 1048576;
 const BASE_FDS = 70;
 /** Prometheus scrape job and the counters rabbitmq_prometheus resets when the node restarts. */
 const SCRAPE_JOB = "rabbitmq";
+/** The scrape job of the Istio sidecars' merged metrics. */
+const ENVOY_JOB = "envoy-stats";
 const COUNTERS = [
   "rabbitmq_connections_opened_total",
   "rabbitmq_connections_closed_total",
@@ -110,6 +112,16 @@ interface Queue {
   unacked: number;
 }
 
+/** What a node's Istio sidecar counts of the TCP traffic from one source workload (reporter=destination). */
+interface SidecarTotals {
+  workload: string;
+  namespace: string;
+  opened: number;
+  closed: number;
+  received: number;
+  sent: number;
+}
+
 interface BrokerNode {
   index: number;
   /** `rabbit@<pod>.<cluster>-nodes.<namespace>`. */
@@ -129,6 +141,8 @@ interface BrokerNode {
   reported: Map<Counter, number>;
   /** This tick: handshakes done, bytes in and out, bytes paged, peak memory. */
   handshakes: number;
+  /** Per source workload, from the istio-proxy container, which an OOM kill of rabbitmq does not restart. */
+  sidecar: Map<string, SidecarTotals>;
   rxBytes: number;
   txBytes: number;
   pagedBytes: number;
@@ -192,6 +206,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
         totals: new Map(),
         reported: new Map(),
         handshakes: 0,
+        sidecar: new Map(),
         rxBytes: 0,
         txBytes: 0,
         pagedBytes: 0,
@@ -234,20 +249,20 @@ export class RabbitMqCluster implements Model, AmqpBroker {
     return this.nodes.some((n) => n.alarm);
   }
 
-  /** Memory of a node as RabbitMQ counts it (what the watermark is compared with). */
-  nodeMemory(index: number): number {
-    return this.nodes[index].memory;
+  /** A node as its operator sees it: serving or not, alarmed or not, its memory and connections. */
+  nodeState(index: number): { up: boolean; alarm: boolean; memory: number; workingSet: number; connections: number } {
+    const n = this.nodes[index];
+    return { up: n.up, alarm: n.alarm, memory: n.memory, workingSet: n.workingSet, connections: n.connections.size };
   }
 
-  /** Memory of a node's container as the kernel counts it (what the limit is compared with). */
-  nodeWorkingSet(index: number): number {
-    return this.nodes[index].workingSet;
+  /** Connections listed by the cluster, including those whose client is gone but the node has not noticed. */
+  connectionCount(): number {
+    return this.nodes.reduce((s, n) => s + n.connections.size, 0);
   }
 
-  /** Connections listed by a node, including those whose client is gone but the node has not noticed. */
-  connectionCount(index?: number): number {
-    const nodes = index === undefined ? this.nodes : [this.nodes[index]];
-    return nodes.reduce((s, n) => s + n.connections.size, 0);
+  /** The share of this tick's memory checks that found an alarm in effect (publishers blocked). */
+  blockedShare(): number {
+    return this.alarmSteps.length === 0 ? 0 : this.alarmSteps.filter((a) => a).length / this.alarmSteps.length;
   }
 
   /** Ready messages of a queue (in RAM and paged out). */
@@ -283,6 +298,18 @@ export class RabbitMqCluster implements Model, AmqpBroker {
 
   private count(node: BrokerNode, counter: Counter, n: number): void {
     node.totals.set(counter, (node.totals.get(counter) ?? 0) + n);
+  }
+
+  /** The sidecar's totals for the source of `connection`. */
+  private sidecar(node: BrokerNode, connection: AmqpConnection): SidecarTotals {
+    const { workload, namespace } = connection.client;
+    const key = `${namespace}/${workload}`;
+    let totals = node.sidecar.get(key);
+    if (!totals) {
+      totals = { workload, namespace, opened: 0, closed: 0, received: 0, sent: 0 };
+      node.sidecar.set(key, totals);
+    }
+    return totals;
   }
 
   /** Handshakes a node completes per second with the CPU its message work leaves. */
@@ -321,6 +348,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
     const connection = new AmqpConnection(pid, client, port, role, queue, node.index, t + wait);
     connection.blocked = this.alarmSteps.map((alarmed) => alarmed && role === "publisher");
     node.connections.add(connection);
+    this.sidecar(node, connection).opened++;
     if (recording) {
       this.count(node, "rabbitmq_connections_opened_total", 1);
       this.count(node, "rabbitmq_channels_opened_total", connection.channels);
@@ -354,6 +382,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
 
   private remove(node: BrokerNode, connection: AmqpConnection): void {
     node.connections.delete(connection);
+    this.sidecar(node, connection).closed++;
     this.count(node, "rabbitmq_connections_closed_total", 1);
     this.count(node, "rabbitmq_channels_closed_total", connection.channels);
     if (connection.role === "consumer" && connection.unacked > 0) {
@@ -371,7 +400,10 @@ export class RabbitMqCluster implements Model, AmqpBroker {
     const node = this.nodes.find((n) => this.pod(n) === pod);
     if (!node) return;
     const t = this.now;
-    for (const c of node.connections) c.dropped = true;
+    for (const c of node.connections) {
+      c.dropped = true;
+      this.sidecar(node, c).closed++;
+    }
     node.connections.clear();
     node.handshakeBacklog = 0;
     for (const q of this.queues.values()) {
@@ -500,6 +532,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
 
   private route(node: BrokerNode, c: AmqpConnection, n: number): void {
     node.rxBytes += n * this.messageBytes;
+    this.sidecar(node, c).received += n * this.messageBytes;
     this.count(node, "rabbitmq_global_messages_received_total", n);
     if (c.confirm) this.count(node, "rabbitmq_global_messages_received_confirm_total", n);
     c.accepted += n;
@@ -542,6 +575,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
       q.unacked += c.unacked;
       const node = this.nodes[c.node];
       node.txBytes += d * this.messageBytes;
+      this.sidecar(node, c).sent += d * this.messageBytes;
       this.count(node, "rabbitmq_global_messages_delivered_total", d);
       this.count(node, "rabbitmq_global_messages_delivered_consume_manual_ack_total", d);
       this.count(node, "rabbitmq_global_messages_acknowledged_total", d);
@@ -676,6 +710,38 @@ export class RabbitMqCluster implements Model, AmqpBroker {
 
   observe(tick: Tick): void {
     for (const node of this.nodes) if (node.up) this.observeNode(node, tick);
+    if (this.spec.bool("istio", false)) for (const node of this.nodes) this.observeSidecar(node);
+  }
+
+  /**
+   * Istio's standard TCP metrics as the broker pods' sidecars report them (reporter="destination"):
+   * what Kiali draws its graph from, one series per source workload.
+   */
+  private observeSidecar(node: BrokerNode): void {
+    const pod = this.pod(node);
+    if (pod.phase !== "Running") return;
+    const m = this.world.metrics;
+    for (const s of node.sidecar.values()) {
+      const labels: Labels = {
+        namespace: pod.namespace,
+        pod: pod.name,
+        reporter: "destination",
+        source_workload: s.workload,
+        source_workload_namespace: s.namespace,
+        destination_workload: this.workload.name,
+        destination_workload_namespace: pod.namespace,
+        destination_service: `${this.host}.${pod.namespace}.svc.cluster.local`,
+        destination_service_name: this.host,
+        destination_service_namespace: pod.namespace,
+        request_protocol: "tcp",
+        connection_security_policy: "mutual_tls",
+        response_flags: "-",
+      };
+      m.get(ENVOY_JOB, "istio_tcp_connections_opened_total", labels).set(s.opened);
+      m.get(ENVOY_JOB, "istio_tcp_connections_closed_total", labels).set(s.closed);
+      m.get(ENVOY_JOB, "istio_tcp_received_bytes_total", labels).set(Math.round(s.received));
+      m.get(ENVOY_JOB, "istio_tcp_sent_bytes_total", labels).set(Math.round(s.sent));
+    }
   }
 
   private observeNode(node: BrokerNode, tick: Tick): void {

@@ -51,7 +51,14 @@ function podJson(pod: Pod, now: number) {
       uid: uid(pod.name),
       creationTimestamp: iso(pod.created),
       labels: { app: w.name, ...(w.labels ?? {}) },
-      ownerReferences: [{ apiVersion: "apps/v1", kind: owner.kind, name: owner.name, controller: true }],
+      ownerReferences: [
+        {
+          apiVersion: owner.kind === "Job" ? "batch/v1" : "apps/v1",
+          kind: owner.kind,
+          name: owner.name,
+          controller: true,
+        },
+      ],
     },
     spec: {
       nodeName: pod.node?.name,
