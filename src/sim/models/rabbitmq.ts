@@ -162,6 +162,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
   private readonly queues = new Map<string, Queue>();
   /** This tick, per sub-step: whether a memory alarm was in effect anywhere in the cluster. */
   private alarmSteps: boolean[] = [];
+  private readonly sidecarOf = new WeakMap<AmqpConnection, SidecarTotals>();
   /** Bytes of one message body, read once a tick (the scenario may change it). */
   messageBytes = DEFAULT_MESSAGE_BYTES;
   private now = 0;
@@ -300,8 +301,10 @@ export class RabbitMqCluster implements Model, AmqpBroker {
     node.totals.set(counter, (node.totals.get(counter) ?? 0) + n);
   }
 
-  /** The sidecar's totals for the source of `connection`. */
+  /** The sidecar's totals for the source of `connection` (looked up once per connection). */
   private sidecar(node: BrokerNode, connection: AmqpConnection): SidecarTotals {
+    const known = this.sidecarOf.get(connection);
+    if (known) return known;
     const { workload, namespace } = connection.client;
     const key = `${namespace}/${workload}`;
     let totals = node.sidecar.get(key);
@@ -309,6 +312,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
       totals = { workload, namespace, opened: 0, closed: 0, received: 0, sent: 0 };
       node.sidecar.set(key, totals);
     }
+    this.sidecarOf.set(connection, totals);
     return totals;
   }
 
