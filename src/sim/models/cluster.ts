@@ -139,7 +139,7 @@ const BACKOFF_MAX = 300;
 /** Seconds from scheduling to a started container (image pull from cache, container start). */
 const START_SECONDS = 5;
 /** Average packet size used to turn bytes into packets. */
-const BYTES_PER_PACKET = 900;
+export const BYTES_PER_PACKET = 900;
 /** Share of TCP segments a healthy network retransmits. */
 const BASELINE_RETRANSMIT_SHARE = 1e-4;
 /** CFS period: 100 ms, so 10 periods per second. */

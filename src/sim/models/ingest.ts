@@ -12,13 +12,17 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type ClickHouse, INSERT_BATCH_BYTES, type InsertSource } from "./clickhouse.js";
-import type { Cluster, Pod, Workload } from "./cluster.js";
+import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
 import type { NodeNetwork } from "./nodeNetwork.js";
 
 /** Average Kafka message size: lag is reported in messages. */
 const MESSAGE_BYTES = 1024;
-/** CPU a worker spends per MiB moved (decode, batch, compress), cores·s/MiB (an estimate). */
+/** CPU a worker spends per MiB moved (decode, batch, compress), cores·s/MiB, and idle (estimates). */
 const CPU_PER_MIB = 0.01;
+const IDLE_CPU = 0.01;
+/** A worker's working set, as a share of its memory request; what its own logging writes, bytes/s. */
+const MEMORY_SHARE = 0.6;
+const LOG_BYTES_PER_SECOND = 2e3;
 const KAFKA_EXPORTER = "kafka-exporter";
 const KSM = "kube-state-metrics";
 /** The HPA controller's sync period (--horizontal-pod-autoscaler-sync-period default). */
@@ -136,7 +140,7 @@ export class Ingest implements Model, InsertSource {
     const perWorker = this.spec.bytes("bytesPerWorker");
     const workers = this.cluster.readyPods(this.workload);
     const net = this.world.get<NodeNetwork>("node-network", `components.${this.name}`);
-    const accepted = this.target().accepted;
+    const accepted = this.target().accepted();
     // Workers take from the topic as fast as they can while it has a backlog, else what arrives.
     const wanted = Math.min(workers.length * perWorker, this.wanted(tick.dt));
     const share = workers.length > 0 ? wanted / workers.length : 0;
@@ -156,6 +160,7 @@ export class Ingest implements Model, InsertSource {
         pod: "",
         container: this.name,
       };
+      // The worker's own wording around the server's exception (illustrative, not from a real client).
       for (const pod of workers) {
         this.world.logs.emit(
           { ...source, pod: pod.name, node: pod.node?.name },
@@ -172,13 +177,12 @@ export class Ingest implements Model, InsertSource {
   /** A worker reads its share from Kafka (outside the cluster) and writes it to ClickHouse. */
   private usage(pod: Pod, want: number, got: number): void {
     pod.usage = {
-      cpu: this.rng.jitter(0.01 + (got / 2 ** 20) * CPU_PER_MIB, 0.05),
-      memory: this.rng.jitter(this.workload.memoryRequest * 0.6, 0.02),
+      ...zeroUsage(),
+      cpu: this.rng.jitter(IDLE_CPU + (got / 2 ** 20) * CPU_PER_MIB, 0.05),
+      memory: this.rng.jitter(this.workload.memoryRequest * MEMORY_SHARE, 0.02),
       rxBytes: want,
       txBytes: want,
-      fsWriteBytes: 2e3,
-      droppedPackets: 0,
-      retransmits: 0,
+      fsWriteBytes: LOG_BYTES_PER_SECOND,
     };
   }
 

@@ -9,7 +9,7 @@
  */
 import type { Rng } from "../rng.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import type { Cluster, Node, Pod } from "./cluster.js";
+import { BYTES_PER_PACKET, type Cluster, type Node, type Pod } from "./cluster.js";
 
 /**
  * Size of the network I/O credit bucket, as seconds of full burst. AWS publishes no bucket size: the EC2
@@ -17,8 +17,6 @@ import type { Cluster, Node, Pod } from "./cluster.js";
  * instance size"; small sizes such as t3.medium sit at the low end.
  */
 const FULL_BURST_SECONDS = 300;
-/** Average packet size on the node's links (bulk transfers at a 9001 MTU mixed with small RPCs and ACKs). */
-const BYTES_PER_PACKET = 900;
 /**
  * AWS publishes no PPS allowance (ec2-network-limits.md). Assumed: it scales with the bandwidth allowance
  * in force as if packets averaged this size, so the PPS counter moves only well past the bandwidth allowance.
@@ -49,8 +47,6 @@ type AllowanceStat = (typeof ALLOWANCE_STATS)[number];
 export interface NodeLink {
   /** Share of the wanted traffic that got through in the worse direction (1: all of it). */
   delivered: number;
-  /** Wanted over allowed traffic in the worse direction (above 1: over the allowance). */
-  pressure: number;
 }
 
 interface LinkState {
@@ -60,8 +56,6 @@ interface LinkState {
   link: NodeLink;
   /** Whether the kubelet's connection to the API server is stalled. */
   stalled: boolean;
-  /** Total allowance-exceeded packets up to the alert: which node suffered most. */
-  exceededByAlert: number;
 }
 
 /** One direction through the shaper: what got through, and the credits left. */
@@ -112,9 +106,8 @@ export class NodeNetwork implements Model {
         creditsIn: credits,
         creditsOut: credits,
         exceeded: Object.fromEntries(ALLOWANCE_STATS.map((k) => [k, 0])) as Record<AllowanceStat, number>,
-        link: { delivered: 1, pressure: 0 },
+        link: { delivered: 1 },
         stalled: false,
-        exceededByAlert: 0,
       };
       this.links.set(node, s);
     }
@@ -123,7 +116,7 @@ export class NodeNetwork implements Model {
 
   /** How the node's network treated its pods last tick (the pods feel it on their next requests). */
   link(node: Node | undefined): NodeLink {
-    return (node && this.links.get(node)?.link) ?? { delivered: 1, pressure: 0 };
+    return (node && this.links.get(node)?.link) ?? { delivered: 1 };
   }
 
   /** Share of the network I/O credit bucket left, worse direction (for tests and checks). */
@@ -139,12 +132,15 @@ export class NodeNetwork implements Model {
   }
 
   /**
-   * The fact a truth names as `{most-saturated-node}`: the node whose ENA counted the most
-   * allowance-exceeded packets by the alert.
+   * The fact a truth names as `{most-saturated-node}`: the node whose ENA has counted the most
+   * allowance-exceeded packets so far (recorded up to the alert).
    */
   private recordMostSaturated(): void {
     let best: [Node, number] | undefined;
-    for (const [node, s] of this.links) if (!best || s.exceededByAlert > best[1]) best = [node, s.exceededByAlert];
+    for (const node of this.links.keys()) {
+      const n = this.exceededPackets(node);
+      if (!best || n > best[1]) best = [node, n];
+    }
     if (best && best[1] > 0) this.world.facts.set("most-saturated-node", best[0].name);
   }
 
@@ -193,9 +189,8 @@ export class NodeNetwork implements Model {
     s.exceeded.bw_in_allowance_exceeded += this.rng.poisson(overIn * dt);
     s.exceeded.bw_out_allowance_exceeded += this.rng.poisson(overOut * dt);
     s.exceeded.pps_allowance_exceeded += this.rng.poisson(overPps * dt);
-    if (tick.offset <= this.world.scenario.alert) s.exceededByAlert = this.exceededPackets(node);
     const delivered = Math.min(inShare, outShare);
-    s.link = { delivered, pressure: Math.max(wantIn / rx.allowance, wantOut / tx.allowance) };
+    s.link = { delivered };
     this.kubelet(node, s, 1 - delivered, tick);
   }
 
