@@ -114,8 +114,28 @@ test("Java service lines with other ids and stations merge; the template keeps t
   assert.equal(new Set(ids.slice(0, 3)).size, 1);
   assert.notEqual(ids[3], ids[0]);
   const template = templateOf(miner, ids[0]);
-  assert.match(template, /^<\*> INFO t\.s\.TravelServiceImpl#<\*> TraceID: <\*> SpanID: <\*> \[getRouteByRouteId\]/);
+  assert.match(template, /^<\*> INFO t\.s\.TravelServiceImpl#532 TraceID: <\*> SpanID: <\*> \[getRouteByRouteId\]/);
   assert.match(template, /Route\(id=<\*>, stations=\[<\*>, <\*>\], distances=\[<\*>, <\*>\]/);
+});
+
+test("source locations are kept: equal wording from two statements gives two templates", () => {
+  assert.equal(maskVariables("INFO t.s.TravelServiceImpl#457 took 12ms"), "INFO t.s.TravelServiceImpl#457 took <*>");
+  assert.equal(maskVariables("I0102 controller.go:123] sync 5 failed"), "I0102 controller.go:123] sync <*> failed");
+  // Not a location: no qualified or file name before the number.
+  assert.equal(maskVariables("retry count:5 at host:8080"), "retry count:<*> at host:<*>");
+  const step = (line: number, ms: number, trace: string) =>
+    `16:42:22.382 INFO  t.s.TravelServiceImpl#${line} TraceID: ${trace} SpanID: 439bc949a9eeb0cc [getTickets][Calculate distance][calculate time: ${ms}]`;
+  const { ids, miner } = mine([
+    step(366, 0, "ffc8ca7e4c8f06c75142c880d5595d96"),
+    step(372, 175, "ffc8ca7e4c8f06c75142c880d5595d96"),
+    step(366, 3, "5d0bbaa5c74d96842aabc39c7b39d067"),
+    "I0102 15:04:05.123456 1 controller.go:123] sync of pod-a failed",
+    "I0102 15:04:05.123456 1 controller.go:140] sync of pod-b failed",
+  ]);
+  assert.equal(ids[0], ids[2]);
+  assert.notEqual(ids[0], ids[1]);
+  assert.notEqual(ids[3], ids[4]);
+  assert.match(templateOf(miner, ids[3]), /controller\.go:123\] sync of pod-a failed$/);
 });
 
 test("statements of one logger with the same length stay apart", () => {

@@ -75,10 +75,30 @@ const IPV6 = `(?:${IPV6_FULL}|${IPV6_COMPRESSED})`;
 const LEVEL_KEYS = new Set(["level", "lvl", "severity", "loglevel", "log_level", "levelname"]);
 
 /**
+ * A source location: a qualified name or file name (at least one dot) joined to a line number by `#` or
+ * `:`, as logging patterns print the statement that wrote a line (`t.s.TravelServiceImpl#457`,
+ * `OrderService.java:88`, `main.go:45`). The line number is not a variable: it names the statement, and
+ * two statements with the same wording (a step logged before and after a computation) are different
+ * events whose order and presence in a request is what a code fault changes.
+ */
+const CODE_LOCATION = String.raw`(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*[#:]\d{1,6}`;
+const CODE_LOCATION_TOKEN = new RegExp(`^${CODE_LOCATION}$`);
+/** A source location starting at `lastIndex`, for the tokeniser (its `:` must not split it). */
+const CODE_LOCATION_AT = new RegExp(`${CODE_LOCATION}(?![\\w.:])`, "y");
+
+/** Whether a token names a source location (see CODE_LOCATION). */
+function isCodeLocation(token: string): boolean {
+  return CODE_LOCATION_TOKEN.test(token);
+}
+
+/**
  * Variable parts, in priority order (at one position the first alternative wins). Group 1 is the key of
- * a `key=value` pair, group 2 a path; both need a decision in code, everything else becomes `<*>`.
+ * a `key=value` pair, group 2 a path, group 3 a source location kept as it is; they need a decision in
+ * code, everything else becomes `<*>`.
  */
 const VARIABLE_SOURCES = [
+  // source location (kept; listed first so that its line number is not masked as a number)
+  String.raw`(?<![\w.$-])(${CODE_LOCATION})(?![\w.:])`,
   // key=value with an unquoted value
   String.raw`(?<![\w.-])([A-Za-z_][\w.-]*)=[^\s"'=,;()[\]{}<>]+`,
   // UUID
@@ -108,7 +128,13 @@ const QUOTED_SOURCES = [String.raw`"(?:[^"\\]|\\.)*"`, String.raw`(?<!\w)'[^'\n]
 
 const HAS_DIGIT = /\d/;
 
-function maskMatch(match: string, key: string | undefined, path: string | undefined): string {
+function maskMatch(
+  match: string,
+  location: string | undefined,
+  key: string | undefined,
+  path: string | undefined,
+): string {
+  if (location !== undefined) return match;
   if (key !== undefined) return LEVEL_KEYS.has(key.toLowerCase()) ? match : `${key}=${WILDCARD}`;
   if (path !== undefined) {
     if (!HAS_DIGIT.test(path)) return match;
@@ -181,6 +207,13 @@ export function tokenise(masked: string, truncated = false): Tokens {
       if (start < 0) start = i;
       continue;
     }
+    if (code === 0x3a && start >= 0) {
+      CODE_LOCATION_AT.lastIndex = start;
+      if (CODE_LOCATION_AT.exec(masked) && CODE_LOCATION_AT.lastIndex > i + 1) {
+        i = CODE_LOCATION_AT.lastIndex - 1;
+        continue;
+      }
+    }
     if (start >= 0) {
       push(masked.slice(start, i));
       start = -1;
@@ -235,9 +268,12 @@ function hasLetterOrDigit(token: string): boolean {
   return false;
 }
 
-/** The key under which a token routes: tokens with digits are likely variables and share the `<*>` branch. */
+/**
+ * The key under which a token routes: tokens with digits are likely variables and share the `<*>` branch;
+ * a source location names its statement and routes as itself.
+ */
 function routeKey(token: string): string {
-  return HAS_DIGIT.test(token) ? WILDCARD : token;
+  return HAS_DIGIT.test(token) && !isCodeLocation(token) ? WILDCARD : token;
 }
 
 interface Route {
@@ -275,6 +311,8 @@ function similarity(template: string[], tokens: string[], from: number): number 
   let same = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
+    // Lines written by different statements never share a template, however alike their words.
+    if (template[i] !== token && isCodeLocation(token) && isCodeLocation(template[i] ?? "")) return 0;
     if (template[i] === token) {
       if (i < from || token === WILDCARD || (token.length === 1 && isSplitChar(token.charCodeAt(0)))) continue;
       same++;
