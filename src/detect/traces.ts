@@ -35,15 +35,22 @@ type Phase = "baseline" | "incident";
 
 interface Invocation {
   phase: Phase;
+  traceId: string;
   /** Seconds in its own code; NaN for a client span, whose uncovered time is the call's, not its own. */
   selfTime: number;
   /** What the invocation did: `log:<template index>`, `call:<service> <operation>`, `error`. */
   features: Set<string>;
 }
 
+interface OverheadSample {
+  phase: Phase;
+  traceId: string;
+  seconds: number;
+}
+
 interface ServiceSamples {
   /** Caller-side time not spent inside this service's span: network, queueing, connection set-up. */
-  callOverhead: Record<Phase, number[]>;
+  callOverhead: OverheadSample[];
   errors: Record<Phase, number>;
   operations: Map<string, Invocation[]>;
   /** Example trace id per phase, for excerpts. */
@@ -60,7 +67,7 @@ function samplesFor(map: Map<string, ServiceSamples>, service: string): ServiceS
   let s = map.get(service);
   if (!s) {
     s = {
-      callOverhead: { baseline: [], incident: [] },
+      callOverhead: [],
       errors: { baseline: 0, incident: 0 },
       operations: new Map(),
       exampleTrace: {},
@@ -103,11 +110,11 @@ function collect(c: Case, window: Window) {
     const callsOut = kids.some((kid) => kid.service !== span.service);
     const selfTime = callsOut ? Number.NaN : Math.max(0, span.duration - childTime);
     const invocations = s.operations.get(span.operation) ?? [];
-    invocations.push({ phase, selfTime, features });
+    invocations.push({ phase, traceId: span.traceId, selfTime, features });
     s.operations.set(span.operation, invocations);
     const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
     if (parent && parent.service !== span.service) {
-      s.callOverhead[phase].push(Math.max(0, parent.duration - span.duration));
+      s.callOverhead.push({ phase, traceId: span.traceId, seconds: Math.max(0, parent.duration - span.duration) });
     }
   }
   return { perService, spanCount, typicalRequest: median(rootDurations) };
@@ -132,6 +139,52 @@ interface OperationFinding {
   own: boolean;
 }
 
+/**
+ * A failure of the invocation itself: an error status or an error-level log line inside it. Warnings are
+ * not: services warn on ordinary outcomes of a request (nothing found, a retry), so whether they are
+ * written follows the requests' payloads.
+ */
+function isFailure(feature: string, c: Case): boolean {
+  if (feature === "error") return true;
+  if (!feature.startsWith("log:")) return false;
+  const level = c.logs.templates[Number(feature.slice(4))].level;
+  return level === "error" || level === "fatal";
+}
+
+/** Key of a service's part in one request. */
+function requestPart(service: string, traceId: string): string {
+  return `${service}\u0000${traceId}`;
+}
+
+/**
+ * The services' parts in baseline requests where they failed in a way that stopped in the incident: an
+ * operation's failure that was common before and is significantly rarer now. The baseline then held the
+ * tail of an earlier incident, and those failing invocations are no picture of the service's normal:
+ * against them, its every return to its usual path (the lines it writes again, the calls it makes again)
+ * would look like a change. Other services in the same requests keep their samples: which of their paths
+ * a request takes depends on the request, and dropping whole requests would skew their baseline.
+ */
+function recoveringParts(c: Case, perService: Map<string, ServiceSamples>): Set<string> {
+  const parts = new Set<string>();
+  for (const [service, s] of perService) {
+    for (const invocations of s.operations.values()) {
+      const baseline = invocations.filter((i) => i.phase === "baseline");
+      const incident = invocations.filter((i) => i.phase === "incident");
+      if (baseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) continue;
+      const failures = new Set<string>();
+      for (const i of baseline) for (const f of i.features) if (isFailure(f, c)) failures.add(f);
+      for (const failure of failures) {
+        const failing = baseline.filter((i) => i.features.has(failure));
+        const k = incident.filter((i) => i.features.has(failure)).length;
+        const change = shareChangeSignificance(failing.length, baseline.length, k, incident.length);
+        if (change.rose || change.significance < MIN_SIGNIFICANCE) continue;
+        for (const i of failing) parts.add(requestPart(service, i.traceId));
+      }
+    }
+  }
+  return parts;
+}
+
 function describeFeature(feature: string, c: Case): { what: string; family: SignalFamily; weight: number } {
   if (feature === "error") return { what: "error status", family: "errors", weight: 1 };
   if (feature.startsWith("call:"))
@@ -151,41 +204,54 @@ function timeMateriality(added: number, typicalRequest: number): number {
   return Math.min(1, Math.max(0, added) / (MATERIAL_SHARE_OF_REQUEST * typicalRequest));
 }
 
-/** How invocations of one operation changed between baseline and incident. */
+/**
+ * How invocations of one operation changed between baseline and incident. A failure counts only when it
+ * starts (one that stops is a recovery), and it is judged against every baseline invocation: a new way of
+ * failing is news whatever came before. Everything else is judged against the baseline invocations outside
+ * the service's recovering requests (see recoveringParts).
+ */
 function operationFindings(
   c: Case,
+  service: string,
   operation: string,
   invocations: Invocation[],
   typicalRequest: number,
+  recovering: Set<string>,
 ): OperationFinding[] {
-  const baseline = invocations.filter((i) => i.phase === "baseline");
+  const everyBaseline = invocations.filter((i) => i.phase === "baseline");
+  const healthyBaseline = everyBaseline.filter((i) => !recovering.has(requestPart(service, i.traceId)));
   const incident = invocations.filter((i) => i.phase === "incident");
-  if (baseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) return [];
+  if (everyBaseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) return [];
   const findings: OperationFinding[] = [];
-  const shift = levelShift(
-    baseline.map((i) => i.selfTime),
-    incident.map((i) => i.selfTime),
-    "up",
-    MIN_SURPRISE,
-  );
-  if (shift && shift.surprise >= MIN_SURPRISE && shift.significance >= MIN_SIGNIFICANCE) {
-    findings.push({
-      signal: `own processing time of ${operation}`,
-      family: "processing",
-      strength:
-        timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
-        Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
-      detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
-      own: true,
-    });
+  if (healthyBaseline.length >= MIN_SAMPLES) {
+    const shift = levelShift(
+      healthyBaseline.map((i) => i.selfTime),
+      incident.map((i) => i.selfTime),
+      "up",
+      MIN_SURPRISE,
+    );
+    if (shift && shift.surprise >= MIN_SURPRISE && shift.significance >= MIN_SIGNIFICANCE) {
+      findings.push({
+        signal: `own processing time of ${operation}`,
+        family: "processing",
+        strength:
+          timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
+          Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+        detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
+        own: true,
+      });
+    }
   }
   const features = new Set<string>();
   for (const i of invocations) for (const f of i.features) features.add(f);
   for (const feature of features) {
+    const failure = isFailure(feature, c);
+    const baseline = failure ? everyBaseline : healthyBaseline;
+    if (baseline.length < MIN_SAMPLES) continue;
     const b = baseline.filter((i) => i.features.has(feature)).length;
     const k = incident.filter((i) => i.features.has(feature)).length;
     const change = shareChangeSignificance(b, baseline.length, k, incident.length);
-    if (change.significance < MIN_SIGNIFICANCE) continue;
+    if (change.significance < MIN_SIGNIFICANCE || (!change.rose && failure)) continue;
     const { what, family, weight } = describeFeature(feature, c);
     const share = (x: number, n: number) => `${((100 * x) / n).toFixed(0)}%`;
     findings.push({
@@ -208,6 +274,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
   const { perService, spanCount, typicalRequest } = collect(c, window);
   if (spanCount.baseline === 0 || spanCount.incident === 0) return [];
   const ratio = spanCount.incident / spanCount.baseline;
+  const recovering = recoveringParts(c, perService);
   const evidence: Evidence[] = [];
   const add = (
     service: string,
@@ -235,7 +302,12 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
   };
   for (const [service, s] of perService) {
     const trace = `trace ${s.exampleTrace.incident ?? ""}`;
-    const overhead = s.callOverhead;
+    const overhead = {
+      baseline: s.callOverhead
+        .filter((o) => o.phase === "baseline" && !recovering.has(requestPart(service, o.traceId)))
+        .map((o) => o.seconds),
+      incident: s.callOverhead.filter((o) => o.phase === "incident").map((o) => o.seconds),
+    };
     if (overhead.baseline.length >= MIN_SAMPLES && overhead.incident.length >= MIN_SAMPLES) {
       const shift = levelShift(overhead.baseline, overhead.incident, "up", MIN_SURPRISE);
       if (shift && shift.surprise >= MIN_SURPRISE) {
@@ -260,7 +332,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       trace,
     );
     const findings = [...s.operations].flatMap(([operation, invocations]) =>
-      operationFindings(c, operation, invocations, typicalRequest),
+      operationFindings(c, service, operation, invocations, typicalRequest, recovering),
     );
     findings.sort((a, b) => b.strength - a.strength);
     for (const f of findings.slice(0, MAX_OPERATION_ITEMS))
