@@ -269,6 +269,18 @@ function operationFindings(
   return findings;
 }
 
+/**
+ * The call overheads of every other service, baseline and incident: the network and queueing time a call
+ * costs here. Judging a service's calls against them too finds a delay that was already there when the
+ * recording starts (an onset before the first traced minute leaves no clean baseline of its own); the
+ * other services' calls cross the same network.
+ */
+function peerOverheads(perService: Map<string, ServiceSamples>, service: string): number[] {
+  return [...perService]
+    .filter(([other]) => other !== service)
+    .flatMap(([, samples]) => samples.callOverhead.map((o) => o.seconds));
+}
+
 export function detectTraceChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   if (c.spans.length === 0) return [];
   const { perService, spanCount, typicalRequest } = collect(c, window);
@@ -318,6 +330,22 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
           timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
             Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
           `latency of calls into it rose from ${formatValue(shift.baselineMedian * 1e3)} ms to ${formatValue(shift.incidentLevel * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
+          trace,
+          true,
+        );
+      }
+    }
+    const peers = peerOverheads(perService, service);
+    if (peers.length >= MIN_SAMPLES && overhead.incident.length >= MIN_SAMPLES) {
+      const shift = levelShift(peers, overhead.incident, "up", MIN_SURPRISE);
+      if (shift && shift.surprise >= MIN_SURPRISE) {
+        add(
+          service,
+          "latency of calls into it against calls into other services",
+          "latency",
+          timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
+            Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+          `calls into it spend ${formatValue(shift.incidentLevel * 1e3)} ms outside it vs ${formatValue(shift.baselineMedian * 1e3)} ms for calls into other services (${formatValue(shift.surprise)}σ)`,
           trace,
           true,
         );
