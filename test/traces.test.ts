@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Case, LogLevel, LogTemplate, Span } from "../src/case/model.js";
+import { detectTraceChanges } from "../src/detect/traces.js";
+import type { Evidence, Window } from "../src/detect/types.js";
+
+const WINDOW: Window = { baselineStart: 0, at: 600, end: 1200 };
+
+function template(entity: string, text: string, level: LogLevel): LogTemplate {
+  return { entity, template: text, level, counts: new Map(), traced: new Map(), samples: [], total: 0 };
+}
+
+function caseOf(spans: Span[], templates: LogTemplate[] = []): Case {
+  return {
+    entities: new Map(),
+    relations: [],
+    series: [],
+    logs: { bucketSeconds: 10, templates },
+    spans,
+    events: [],
+    objects: [],
+    sources: [],
+    skipped: [],
+  };
+}
+
+interface Call {
+  service: string;
+  operation: string;
+  /** Seconds the caller waits beyond the callee's own span (network, queueing). */
+  overhead: number;
+  logTemplates?: number[];
+}
+
+/** One request: `front /checkout` calling each callee once; span durations are 10 ms plus the overhead. */
+function request(id: string, start: number, calls: Call[]): Span[] {
+  const root: Span = {
+    traceId: id,
+    spanId: `${id}-root`,
+    service: "service:front",
+    operation: "/checkout",
+    start,
+    duration: 0,
+    error: false,
+  };
+  const spans: Span[] = [root];
+  for (const [n, call] of calls.entries()) {
+    const client: Span = {
+      traceId: id,
+      spanId: `${id}-client-${n}`,
+      parent: root.spanId,
+      service: "service:front",
+      operation: `HTTP POST ${call.service}`,
+      start,
+      duration: 0.01 + call.overhead,
+      error: false,
+    };
+    const server: Span = {
+      traceId: id,
+      spanId: `${id}-server-${n}`,
+      parent: client.spanId,
+      service: call.service,
+      operation: call.operation,
+      start,
+      duration: 0.01,
+      error: false,
+      logTemplates: call.logTemplates,
+    };
+    spans.push(client, server);
+    root.duration += client.duration;
+  }
+  return spans;
+}
+
+function evidenceOf(c: Case, entity: string): Evidence[] {
+  let n = 0;
+  return detectTraceChanges(c, WINDOW, () => `e${++n}`).filter((e) => e.entity === entity);
+}
+
+test("a failure that stops is a recovery: neither it nor the service's return to its usual path is evidence", () => {
+  const templates = [
+    template("service:back", "ERROR request failed", "error"),
+    template("service:back", "INFO order priced", "info"),
+  ];
+  const spans: Span[] = [];
+  for (let i = 0; i < 20; i++) {
+    // Before: the tail of an earlier incident, every call to back failing before it prices the order.
+    spans.push(
+      ...request(`b${i}`, 10 + i * 25, [
+        { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [0] },
+      ]),
+    );
+    spans.push(
+      ...request(`i${i}`, 610 + i * 25, [
+        { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [1] },
+      ]),
+    );
+  }
+  const back = evidenceOf(caseOf(spans, templates), "service:back");
+  assert.deepEqual(
+    back.map((e) => e.detail),
+    [],
+  );
+});
+
+test("a failure that starts is evidence even when the baseline invocations were failing otherwise", () => {
+  const templates = [
+    template("service:back", "ERROR request failed", "error"),
+    template("service:back", "ERROR price list unreadable", "error"),
+  ];
+  const spans: Span[] = [];
+  for (let i = 0; i < 20; i++) {
+    spans.push(
+      ...request(`b${i}`, 10 + i * 25, [
+        { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [0] },
+      ]),
+    );
+    spans.push(
+      ...request(`i${i}`, 610 + i * 25, [
+        { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [1] },
+      ]),
+    );
+  }
+  const back = evidenceOf(caseOf(spans, templates), "service:back");
+  assert.equal(back.length, 1);
+  assert.match(back[0].detail, /started doing error log "ERROR price list unreadable"/);
+});
+
+test("calls into a service that were slow from the start are found against calls into the other services", () => {
+  const spans: Span[] = [];
+  for (let i = 0; i < 20; i++) {
+    for (const [phase, start] of [
+      ["b", 10 + i * 25],
+      ["i", 610 + i * 25],
+    ] as const) {
+      spans.push(
+        ...request(`${phase}${i}`, start, [
+          { service: "service:slow", operation: "get", overhead: 1 + (i % 3) * 0.5 },
+          { service: "service:cart", operation: "get", overhead: 0.002 + (i % 4) * 0.001 },
+          { service: "service:user", operation: "get", overhead: 0.001 + (i % 5) * 0.001 },
+        ]),
+      );
+    }
+  }
+  const c = caseOf(spans);
+  const slow = evidenceOf(c, "service:slow");
+  assert.equal(slow.length, 1);
+  assert.equal(slow[0].signal, "latency of calls into it against calls into other services");
+  assert.equal(slow[0].own, true);
+  assert.ok(slow[0].strength > 0.5, `strength ${slow[0].strength}`);
+  assert.deepEqual(evidenceOf(c, "service:cart"), []);
+  assert.deepEqual(evidenceOf(c, "service:user"), []);
+});
