@@ -33,9 +33,21 @@ const MATERIAL_SHARE_OF_REQUEST = 0.1;
 
 type Phase = "baseline" | "incident";
 
+/**
+ * A span named after a database statement, as OpenTelemetry's database conventions name client spans
+ * (`SELECT shop.orders`, `INSERT orders`): its time is the database's, not the service's own processing.
+ */
+const DATABASE_STATEMENT = /^(?:SELECT|INSERT|UPDATE|DELETE|UPSERT|MERGE|REPLACE|CALL|BEGIN|COMMIT|ROLLBACK)(?:\s|$)/;
+
 interface Invocation {
+  span: Span;
   phase: Phase;
   traceId: string;
+  /**
+   * Who asked: the nearest calling span in another service, and the parent span (within the service, the
+   * endpoint or method that ran it). Empty for a request's root.
+   */
+  context: string;
   /** Seconds in its own code; NaN for a client span, whose uncovered time is the call's, not its own. */
   selfTime: number;
   /** What the invocation did: `log:<template index>`, `call:<service> <operation>`, `error`. */
@@ -106,28 +118,93 @@ function collect(c: Case, window: Window) {
     if (span.error) features.add("error");
     const childTime = kids.reduce((sum, kid) => sum + kid.duration, 0);
     // A span that calls another service is the client side of that call: the time it does not spend in
-    // the remote span is the network's and the callee's queue's (counted as calls into the callee).
-    const callsOut = kids.some((kid) => kid.service !== span.service);
+    // the remote span is the network's and the callee's queue's (counted as calls into the callee). A
+    // database statement's span is the client side of a call into the database.
+    const callsOut = kids.some((kid) => kid.service !== span.service) || DATABASE_STATEMENT.test(span.operation);
     const selfTime = callsOut ? Number.NaN : Math.max(0, span.duration - childTime);
     const invocations = s.operations.get(span.operation) ?? [];
-    invocations.push({ phase, traceId: span.traceId, selfTime, features });
-    s.operations.set(span.operation, invocations);
     const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
+    let caller = parent;
+    while (caller?.parent && caller.service === span.service) caller = byId.get(`${span.traceId}/${caller.parent}`);
+    const context = parent && caller ? `${caller.service} ${caller.operation} / ${parent.operation}` : "";
+    invocations.push({ span, phase, traceId: span.traceId, context, selfTime, features });
+    s.operations.set(span.operation, invocations);
     if (parent && parent.service !== span.service) {
       s.callOverhead.push({ phase, traceId: span.traceId, seconds: Math.max(0, parent.duration - span.duration) });
     }
   }
-  return { perService, spanCount, typicalRequest: median(rootDurations) };
+  return { perService, children, spanCount, typicalRequest: median(rootDurations) };
 }
 
 /**
- * −log10 p that a feature's share of invocations changed, either way: k of m incident invocations against
- * b of n baseline ones, the baseline share smoothed by one pseudo-invocation each way.
+ * Pseudo-invocations at the share over all contexts that a context's own baseline share is smoothed with:
+ * a context seen twice before says little alone, and the other contexts are the best guess for the rest.
  */
-function shareChangeSignificance(b: number, n: number, k: number, m: number): { rose: boolean; significance: number } {
-  const rise = binomialUpperTail(k, m, (b + 1) / (n + 2));
-  const fall = binomialUpperTail(m - k, m, (n - b + 1) / (n + 2));
-  return rise >= fall ? { rose: true, significance: rise } : { rose: false, significance: fall };
+const CONTEXT_PRIOR_WEIGHT = 2;
+
+interface ShareChange {
+  rose: boolean;
+  /** −log10 p of a change this large or larger, in its direction. */
+  significance: number;
+  /** Incident invocations compared (those whose context the baseline also has), and how many had it. */
+  m: number;
+  k: number;
+  /** The share the baseline predicts for those invocations, by context. */
+  expected: number;
+}
+
+/**
+ * Did a feature's share of invocations change, either way? Invocations are compared within their context
+ * (who asked): what a service does depends on what it is asked, so a shift in who calls it (a caller that
+ * recovers, a workflow that switches) must not read as a change in how it behaves. Each incident invocation
+ * is held to the share its context had in the baseline, smoothed towards the share over all contexts (itself
+ * smoothed by one pseudo-invocation each way) by CONTEXT_PRIOR_WEIGHT pseudo-invocations; contexts absent
+ * from either side give no comparison. Undefined when fewer than MIN_SAMPLES compare.
+ */
+function shareChange(feature: string, baseline: Invocation[], incident: Invocation[]): ShareChange | undefined {
+  const strata = new Map<string, { n: number; b: number; m: number; k: number }>();
+  const stratum = (context: string) => {
+    let found = strata.get(context);
+    if (!found) {
+      found = { n: 0, b: 0, m: 0, k: 0 };
+      strata.set(context, found);
+    }
+    return found;
+  };
+  for (const i of baseline) {
+    const x = stratum(i.context);
+    x.n++;
+    if (i.features.has(feature)) x.b++;
+  }
+  for (const i of incident) {
+    const x = stratum(i.context);
+    x.m++;
+    if (i.features.has(feature)) x.k++;
+  }
+  let n = 0;
+  let b = 0;
+  for (const x of strata.values()) {
+    if (x.n === 0 || x.m === 0) continue;
+    n += x.n;
+    b += x.b;
+  }
+  const pooled = (b + 1) / (n + 2);
+  let m = 0;
+  let k = 0;
+  let smoothed = 0;
+  let expected = 0;
+  for (const x of strata.values()) {
+    if (x.n === 0 || x.m === 0) continue;
+    m += x.m;
+    k += x.k;
+    smoothed += x.m * ((x.b + CONTEXT_PRIOR_WEIGHT * pooled) / (x.n + CONTEXT_PRIOR_WEIGHT));
+    expected += x.m * (x.b / x.n);
+  }
+  if (n < MIN_SAMPLES || m < MIN_SAMPLES) return undefined;
+  const rise = binomialUpperTail(k, m, smoothed / m);
+  const fall = binomialUpperTail(m - k, m, 1 - smoothed / m);
+  const change = { m, k, expected: expected / m };
+  return rise >= fall ? { rose: true, significance: rise, ...change } : { rose: false, significance: fall, ...change };
 }
 
 interface OperationFinding {
@@ -137,6 +214,8 @@ interface OperationFinding {
   detail: string;
   /** Self time excludes the children: a slower callee cannot have caused it. */
   own: boolean;
+  /** For a change in what invocations do: the incident invocations that show it. */
+  showing?: Invocation[];
 }
 
 /**
@@ -174,11 +253,9 @@ function recoveringParts(c: Case, perService: Map<string, ServiceSamples>): Set<
       const failures = new Set<string>();
       for (const i of baseline) for (const f of i.features) if (isFailure(f, c)) failures.add(f);
       for (const failure of failures) {
-        const failing = baseline.filter((i) => i.features.has(failure));
-        const k = incident.filter((i) => i.features.has(failure)).length;
-        const change = shareChangeSignificance(failing.length, baseline.length, k, incident.length);
-        if (change.rose || change.significance < MIN_SIGNIFICANCE) continue;
-        for (const i of failing) parts.add(requestPart(service, i.traceId));
+        const change = shareChange(failure, baseline, incident);
+        if (!change || change.rose || change.significance < MIN_SIGNIFICANCE) continue;
+        for (const i of baseline) if (i.features.has(failure)) parts.add(requestPart(service, i.traceId));
       }
     }
   }
@@ -246,27 +323,75 @@ function operationFindings(
   for (const i of invocations) for (const f of i.features) features.add(f);
   for (const feature of features) {
     const failure = isFailure(feature, c);
-    const baseline = failure ? everyBaseline : healthyBaseline;
-    if (baseline.length < MIN_SAMPLES) continue;
-    const b = baseline.filter((i) => i.features.has(feature)).length;
-    const k = incident.filter((i) => i.features.has(feature)).length;
-    const change = shareChangeSignificance(b, baseline.length, k, incident.length);
-    if (change.significance < MIN_SIGNIFICANCE || (!change.rose && failure)) continue;
+    const change = shareChange(feature, failure ? everyBaseline : healthyBaseline, incident);
+    if (!change || change.significance < MIN_SIGNIFICANCE || (!change.rose && failure)) continue;
     const { what, family, weight } = describeFeature(feature, c);
-    const share = (x: number, n: number) => `${((100 * x) / n).toFixed(0)}%`;
+    const percent = (share: number) => `${(100 * share).toFixed(0)}%`;
+    const { k, m, expected } = change;
     findings.push({
+      showing: incident.filter((i) => i.features.has(feature) === change.rose),
       signal: `${operation}: ${what}`,
       family,
       // As strong as both its significance and its size allow: a code path that switches for every call
       // (0% -> 100%) is a fault's mark; a share drifting with the request payloads (100% -> 73%) is not.
-      strength:
-        weight *
-        Math.min(significanceStrength(change.significance), Math.abs(k / incident.length - b / baseline.length)),
-      detail: `${operation} ${change.rose ? "started" : "stopped"} doing ${what}: ${share(k, incident.length)} of ${incident.length} invocations vs ${share(b, baseline.length)} of ${baseline.length} before`,
+      strength: weight * Math.min(significanceStrength(change.significance), Math.abs(k / m - expected)),
+      detail: `${operation} ${change.rose ? "started" : "stopped"} doing ${what}: ${percent(k / m)} of ${m} invocations vs ${percent(expected)} before`,
       own: false,
     });
   }
   return findings;
+}
+
+/**
+ * Share of a change in what a service does that a callee's change in the same requests explains. Where a
+ * service behaves differently inside requests in which a service below it also behaves differently, the
+ * change below is the likelier cause: failures and changed answers travel up the calls. The comparison is
+ * per request, so a callee that changed in other requests (or merely saw fewer calls) explains nothing.
+ */
+const IN_REQUEST_DISCOUNT = 0.8;
+
+/** Services below `span` (in its subtree, other than its own) with an invocation that changed. */
+function changedBelow(
+  span: Span,
+  children: Map<Span, Span[]>,
+  changed: Set<Invocation>,
+  bySpan: Map<Span, Invocation>,
+  memo: Map<Span, Set<string>>,
+): Set<string> {
+  const known = memo.get(span);
+  if (known) return known;
+  const found = new Set<string>();
+  memo.set(span, found);
+  for (const kid of children.get(span) ?? []) {
+    const invocation = bySpan.get(kid);
+    if (invocation && changed.has(invocation)) found.add(kid.service);
+    for (const service of changedBelow(kid, children, changed, bySpan, memo)) found.add(service);
+  }
+  return found;
+}
+
+/** Discounts a finding by the share of its invocations in which a service below changed too (see IN_REQUEST_DISCOUNT). */
+function explainInRequests(
+  finding: OperationFinding,
+  children: Map<Span, Span[]>,
+  changed: Set<Invocation>,
+  bySpan: Map<Span, Invocation>,
+  memo: Map<Span, Set<string>>,
+): void {
+  const showing = finding.showing ?? [];
+  if (showing.length === 0) return;
+  const below = new Map<string, number>();
+  let explained = 0;
+  for (const i of showing) {
+    const services = [...changedBelow(i.span, children, changed, bySpan, memo)].filter((s) => s !== i.span.service);
+    if (services.length > 0) explained++;
+    for (const s of services) below.set(s, (below.get(s) ?? 0) + 1);
+  }
+  if (explained === 0) return;
+  const share = explained / showing.length;
+  finding.strength *= 1 - IN_REQUEST_DISCOUNT * share;
+  const culprits = [...below].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+  finding.detail += `; in ${(100 * share).toFixed(0)}% of them ${culprits.slice(0, 2).join(", ")} changed too`;
 }
 
 /**
@@ -283,10 +408,25 @@ function peerOverheads(perService: Map<string, ServiceSamples>, service: string)
 
 export function detectTraceChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   if (c.spans.length === 0) return [];
-  const { perService, spanCount, typicalRequest } = collect(c, window);
+  const { perService, children, spanCount, typicalRequest } = collect(c, window);
   if (spanCount.baseline === 0 || spanCount.incident === 0) return [];
   const ratio = spanCount.incident / spanCount.baseline;
   const recovering = recoveringParts(c, perService);
+  const findingsOf = new Map<string, OperationFinding[]>();
+  for (const [service, s] of perService) {
+    findingsOf.set(
+      service,
+      [...s.operations].flatMap(([operation, invocations]) =>
+        operationFindings(c, service, operation, invocations, typicalRequest, recovering),
+      ),
+    );
+  }
+  const changed = new Set<Invocation>();
+  for (const findings of findingsOf.values()) for (const f of findings) for (const i of f.showing ?? []) changed.add(i);
+  const bySpan = new Map<Span, Invocation>();
+  for (const s of perService.values())
+    for (const list of s.operations.values()) for (const i of list) bySpan.set(i.span, i);
+  const memo = new Map<Span, Set<string>>();
   const evidence: Evidence[] = [];
   const add = (
     service: string,
@@ -359,9 +499,8 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
       trace,
     );
-    const findings = [...s.operations].flatMap(([operation, invocations]) =>
-      operationFindings(c, service, operation, invocations, typicalRequest, recovering),
-    );
+    const findings = findingsOf.get(service) ?? [];
+    for (const f of findings) explainInRequests(f, children, changed, bySpan, memo);
     findings.sort((a, b) => b.strength - a.strength);
     for (const f of findings.slice(0, MAX_OPERATION_ITEMS))
       add(service, f.signal, f.family, f.strength, f.detail, trace, f.own);
