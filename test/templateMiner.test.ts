@@ -138,9 +138,28 @@ test("source locations are kept: equal wording from two statements gives two tem
   assert.match(templateOf(miner, ids[3]), /controller\.go:123\] sync of pod-a failed$/);
 });
 
+test("lines from one source location share a template whatever the length of their payload", () => {
+  const query = (ids: string[]) =>
+    `19:18:37.407 INFO  p.c.PriceController#46 TraceID: 8eef384b2b7df2b34071ac2ab271910e SpanID: b75c128b49aec6ca [findByRouteIdsAndTrainTypes][Query price][RouteIds: [${ids.join(", ")}]]`;
+  const { ids, miner } = mine([
+    query(["92708982-77af-4318-be25-57ccb0ff69ad"]),
+    query(["aefcef3f-3f42-46e8-afd7-6cb2a928bd3d", "a3f256c1-0e43-4f7d-9c21-121bf258101f"]),
+    query([
+      "084837bb-53c8-4438-87c8-0321a4d09917",
+      "f3d4d4ef-693b-4456-8eed-59c0d717dd08",
+      "92708982-77af-4318-be25-57ccb0ff69ad",
+    ]),
+  ]);
+  assert.equal(new Set(ids).size, 1);
+  assert.match(
+    templateOf(miner, ids[0]),
+    /^<\*> INFO p\.c\.PriceController#46 TraceID: <\*> SpanID: <\*> \[findByRouteIdsAndTrainTypes\]/,
+  );
+});
+
 test("statements of one logger with the same length stay apart", () => {
   const prefix =
-    "16:42:22.382 INFO  o.c.OrderController#39 TraceID: b017403c40b9f88a3d77f6dd7dc26ea9 SpanID: f7f17f61e1f77a63";
+    "16:42:22.382 INFO  o.c.OrderController TraceID: b017403c40b9f88a3d77f6dd7dc26ea9 SpanID: f7f17f61e1f77a63";
   const { distinct } = mine([
     `${prefix} [getSoldTickets][Get Sold Ticket][Travel Date: 2023-01-29]`,
     `${prefix} [modifyOrder][Modify Order Status][Order Id: a066f652-5e38-403c-b5f4-1306c010b0ba]`,

@@ -268,12 +268,9 @@ function hasLetterOrDigit(token: string): boolean {
   return false;
 }
 
-/**
- * The key under which a token routes: tokens with digits are likely variables and share the `<*>` branch;
- * a source location names its statement and routes as itself.
- */
+/** The key under which a token routes: tokens with digits are likely variables and share the `<*>` branch. */
 function routeKey(token: string): string {
-  return HAS_DIGIT.test(token) && !isCodeLocation(token) ? WILDCARD : token;
+  return HAS_DIGIT.test(token) ? WILDCARD : token;
 }
 
 interface Route {
@@ -311,8 +308,6 @@ function similarity(template: string[], tokens: string[], from: number): number 
   let same = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    // Lines written by different statements never share a template, however alike their words.
-    if (template[i] !== token && isCodeLocation(token) && isCodeLocation(template[i] ?? "")) return 0;
     if (template[i] === token) {
       if (i < from || token === WILDCARD || (token.length === 1 && isSplitChar(token.charCodeAt(0)))) continue;
       same++;
@@ -356,6 +351,8 @@ export class TemplateMiner {
   private readonly root = new Map<number, TreeNode>();
   private readonly clusters: Cluster[] = [];
   private readonly overflow = new Map<number, Cluster>();
+  /** Templates of lines that name their source location, by that location. */
+  private readonly byLocation = new Map<string, Cluster>();
 
   constructor(options: TemplateMinerOptions = {}) {
     const depth = options.depth ?? DEFAULT_DEPTH;
@@ -385,6 +382,18 @@ export class TemplateMiner {
     const truncated = message.length > MAX_MESSAGE_CHARS;
     const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
     const { tokens, spaced } = tokenise(maskVariables(line, this.maskQuoted), truncated);
+    // A line that names the statement that wrote it belongs to that statement's template, however its
+    // payload varies (a list of ids makes the line longer or shorter, and Drain would split it by length).
+    const location = tokens.find(isCodeLocation);
+    if (location !== undefined) {
+      const known = this.byLocation.get(location);
+      if (known) return this.absorb(known, tokens);
+      if (this.clusters.length - this.overflow.size < this.regularLimit) {
+        const cluster = this.create(tokens, spaced);
+        this.byLocation.set(location, cluster);
+        return { id: cluster.id, template: render(cluster), isNew: true };
+      }
+    }
     const { keys, end } = route(tokens, this.routeDepth);
 
     const leaf = this.findLeaf(tokens.length, keys);
