@@ -13,7 +13,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { InvolvedObject, LogSource, MessageText } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, type Node, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, type Node, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 import type { NodeNetwork } from "./nodeNetwork.js";
 
 /** The Prometheus endpoint's usual port (`<prometheus><port>9363</port>`). */
@@ -133,10 +133,12 @@ export class ClickHouse implements Model {
       namespace,
       replicas: this.replicas(),
       container: "clickhouse",
-      cpuRequest: spec.num("resources.cpuRequest", 0.5),
-      cpuLimit: spec.num("resources.cpuLimit", 1.5),
-      memoryRequest: spec.bytes("resources.memoryRequest", 1.5 * 2 ** 30),
-      memoryLimit: spec.bytes("resources.memoryLimit", 2 * 2 ** 30),
+      ...resourcesFromSpec(spec, {
+        cpuRequest: 0.5,
+        cpuLimit: 1.5,
+        memoryRequest: 1.5 * 2 ** 30,
+        memoryLimit: 2 * 2 ** 30,
+      }),
       version,
       image,
       onRestart: (pod) => this.restarted(pod),

@@ -89,6 +89,41 @@ export interface WorkloadOptions {
   spread?: boolean;
 }
 
+/** CPU (cores) and memory (bytes) a container requests and may use. */
+export interface Resources {
+  cpuRequest: number;
+  cpuLimit: number;
+  memoryRequest: number;
+  memoryLimit: number;
+}
+
+/** `resources.{cpu,memory}{Request,Limit}` of a component, over the component type's own defaults. */
+export function resourcesFromSpec(spec: Spec, defaults: Resources): Resources {
+  return {
+    cpuRequest: spec.num("resources.cpuRequest", defaults.cpuRequest),
+    cpuLimit: spec.num("resources.cpuLimit", defaults.cpuLimit),
+    memoryRequest: spec.bytes("resources.memoryRequest", defaults.memoryRequest),
+    memoryLimit: spec.bytes("resources.memoryLimit", defaults.memoryLimit),
+  };
+}
+
+/**
+ * The Deployment a request-serving component runs as, from the keys every such component shares:
+ * `namespace`, `replicas`, `resources`, `version`, `image` (default `<namespace>/<name>`).
+ */
+export function deploymentFromSpec(name: string, spec: Spec, defaults: Resources): WorkloadOptions {
+  const namespace = spec.str("namespace", "default");
+  return {
+    kind: "Deployment",
+    namespace,
+    replicas: spec.num("replicas", 1),
+    container: name,
+    ...resourcesFromSpec(spec, defaults),
+    version: spec.str("version", "1.0.0"),
+    image: spec.str("image", `${namespace}/${name}`),
+  };
+}
+
 export interface Workload extends WorkloadOptions {
   name: string;
   replicaSet: string;

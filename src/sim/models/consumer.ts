@@ -11,7 +11,7 @@ import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
-import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
 import { LANGUAGES, type Language } from "./logTexts.js";
 
 /** robot-shop's dispatch sleeps a second between connection attempts. */
@@ -40,18 +40,13 @@ export class QueueConsumer implements Model {
       throw new ScenarioError(`${spec.path}.language: expected one of ${LANGUAGES.join(", ")}`);
     }
     this.language = language;
-    const namespace = spec.str("namespace", "default");
     this.workload = this.cluster.workload(name, {
-      kind: "Deployment",
-      namespace,
-      replicas: spec.num("replicas", 1),
-      container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.1),
-      cpuLimit: spec.num("resources.cpuLimit", 0.5),
-      memoryRequest: spec.bytes("resources.memoryRequest", 64 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 256 * 2 ** 20),
-      version: spec.str("version", "1.0.0"),
-      image: spec.str("image", `${namespace}/${name}`),
+      ...deploymentFromSpec(name, spec, {
+        cpuRequest: 0.1,
+        cpuLimit: 0.5,
+        memoryRequest: 64 * 2 ** 20,
+        memoryLimit: 256 * 2 ** 20,
+      }),
       onRestart: (pod) => this.clients.get(pod)?.reset(this.now),
     });
   }

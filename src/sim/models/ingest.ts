@@ -12,7 +12,7 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type ClickHouse, INSERT_BATCH_BYTES, type InsertSource } from "./clickhouse.js";
-import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
 import type { NodeNetwork } from "./nodeNetwork.js";
 
 /** Average Kafka message size: lag is reported in messages. */
@@ -53,18 +53,13 @@ export class Ingest implements Model, InsertSource {
     this.cluster = world.get<Cluster>("cluster", `components.${name}`);
     this.backlog = spec.bytes("backlog", 0);
     this.replicas = spec.num("replicas", 1);
-    const namespace = spec.str("namespace", "default");
     this.workload = this.cluster.workload(name, {
-      kind: "Deployment",
-      namespace,
-      replicas: spec.num("replicas", 1),
-      container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.1),
-      cpuLimit: spec.num("resources.cpuLimit", 0.5),
-      memoryRequest: spec.bytes("resources.memoryRequest", 128 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 256 * 2 ** 20),
-      version: spec.str("version", "1.0.0"),
-      image: spec.str("image", `${namespace}/${name}`),
+      ...deploymentFromSpec(name, spec, {
+        cpuRequest: 0.1,
+        cpuLimit: 0.5,
+        memoryRequest: 128 * 2 ** 20,
+        memoryLimit: 256 * 2 ** 20,
+      }),
     });
     const target = spec.str("target");
     const clickhouse = world.find<ClickHouse>(target);

@@ -14,7 +14,7 @@ import type { Labels, LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
-import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 import { LANGUAGES, type Language } from "./logTexts.js";
 
 /** A script that catches a broker error and tries again after a few seconds. */
@@ -105,10 +105,12 @@ export class BatchJob implements Model {
       namespace: this.namespace,
       replicas: 0,
       container: this.name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.05),
-      cpuLimit: spec.num("resources.cpuLimit", 0.5),
-      memoryRequest: spec.bytes("resources.memoryRequest", 64 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 256 * 2 ** 20),
+      ...resourcesFromSpec(spec, {
+        cpuRequest: 0.05,
+        cpuLimit: 0.5,
+        memoryRequest: 64 * 2 ** 20,
+        memoryLimit: 256 * 2 ** 20,
+      }),
       labels: { "job-name": this.jobName },
       version: spec.str("version", "latest"),
       image: spec.str("image", `${this.namespace}/${this.name}`),

@@ -9,7 +9,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import type { Cluster, Pod, Workload } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, type Pod, type Workload } from "./cluster.js";
 import type { LogBroker } from "./logBroker.js";
 
 /** Producer `max.block.ms` and AdminClient `default.api.timeout.ms` defaults: 60 s. */
@@ -55,16 +55,12 @@ export class KafkaClient implements Model {
     this.rng = world.rng.fork(name);
     this.cluster = world.get<Cluster>("cluster", `components.${name}`);
     this.workload = this.cluster.workload(name, {
-      kind: "Deployment",
-      namespace: spec.str("namespace", "default"),
-      replicas: spec.num("replicas", 1),
-      container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.25),
-      cpuLimit: spec.num("resources.cpuLimit", 1),
-      memoryRequest: spec.bytes("resources.memoryRequest", 512 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 1024 * 2 ** 20),
-      version: spec.str("version", "1.0.0"),
-      image: spec.str("image", `${spec.str("namespace", "default")}/${name}`),
+      ...deploymentFromSpec(name, spec, {
+        cpuRequest: 0.25,
+        cpuLimit: 1,
+        memoryRequest: 512 * 2 ** 20,
+        memoryLimit: 1024 * 2 ** 20,
+      }),
       nodeGroup: spec.has("nodeGroup") ? spec.str("nodeGroup") : undefined,
     });
   }

@@ -21,7 +21,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { Level, LogSource, MessageText, MetricSeries } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import type { Cluster, Pod, PodUsage, Workload } from "./cluster.js";
+import { type Cluster, type Pod, type PodUsage, resourcesFromSpec, type Workload } from "./cluster.js";
 import type { LogShipper } from "./logShipper.js";
 import { RustLogFilter } from "./rustLogFilter.js";
 import { cpuSlowdown } from "./service.js";
@@ -171,10 +171,7 @@ export class LogBroker implements Model {
       namespace,
       replicas: brokers,
       container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 1),
-      cpuLimit: spec.num("resources.cpuLimit", 2),
-      memoryRequest: spec.bytes("resources.memoryRequest", 2 * 2 ** 30),
-      memoryLimit: spec.bytes("resources.memoryLimit", 16 * 2 ** 30),
+      ...resourcesFromSpec(spec, { cpuRequest: 1, cpuLimit: 2, memoryRequest: 2 * 2 ** 30, memoryLimit: 16 * 2 ** 30 }),
       version: spec.str("version", "2.2.9"),
       image: spec.str("image", "ghcr.io/lspecian/chronik-server"),
       antiAffinity: true,

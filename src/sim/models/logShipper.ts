@@ -19,7 +19,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { Labels, Level, LogSource, MessageText, MetricSeries } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import type { Cluster, Node, Pod, Workload } from "./cluster.js";
+import { type Cluster, type Node, type Pod, resourcesFromSpec, type Workload } from "./cluster.js";
 
 /** Records a second each node's throttle filter passes when the scenario does not say. */
 const DEFAULT_THROTTLE_RATE = 200;
@@ -78,10 +78,12 @@ export class LogShipper implements Model {
       namespace,
       replicas: this.cluster.nodes.filter((n) => n.present).length,
       container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.1),
-      cpuLimit: spec.num("resources.cpuLimit", 1),
-      memoryRequest: spec.bytes("resources.memoryRequest", 128 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 512 * 2 ** 20),
+      ...resourcesFromSpec(spec, {
+        cpuRequest: 0.1,
+        cpuLimit: 1,
+        memoryRequest: 128 * 2 ** 20,
+        memoryLimit: 512 * 2 ** 20,
+      }),
       version: spec.str("version", "3.1.9"),
       image: spec.str("image", "fluent/fluent-bit"),
     });

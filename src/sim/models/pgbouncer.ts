@@ -10,7 +10,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 import { PostgresServer } from "./postgres.js";
 
 /** pgbouncer's defaults (pgbouncer.ini docs): default_pool_size 20, max_client_conn 100, stats every 60 s. */
@@ -83,10 +83,12 @@ export class PgBouncer implements Model {
       namespace,
       replicas: spec.num("replicas", 2),
       container: "pgbouncer",
-      cpuRequest: spec.num("resources.cpuRequest", 0.1),
-      cpuLimit: spec.num("resources.cpuLimit", 0.5),
-      memoryRequest: spec.bytes("resources.memoryRequest", 64 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 128 * 2 ** 20),
+      ...resourcesFromSpec(spec, {
+        cpuRequest: 0.1,
+        cpuLimit: 0.5,
+        memoryRequest: 64 * 2 ** 20,
+        memoryLimit: 128 * 2 ** 20,
+      }),
       version: spec.str("version", "1.21.0"),
       image: spec.str("image", "edoburu/pgbouncer"),
       zones: spec.has("zones") ? spec.strings("zones") : undefined,

@@ -24,7 +24,7 @@ import {
   type ConnectResult,
   serviceClusterIp,
 } from "./amqp.js";
-import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 
 const MiB = 2 ** 20;
 const KiB = 2 ** 10;
@@ -184,10 +184,7 @@ export class RabbitMqCluster implements Model, AmqpBroker {
       namespace,
       replicas,
       container: "rabbitmq",
-      cpuRequest: spec.num("resources.cpuRequest", 0.2),
-      cpuLimit: spec.num("resources.cpuLimit", 1),
-      memoryRequest: spec.bytes("resources.memoryRequest", 256 * MiB),
-      memoryLimit: spec.bytes("resources.memoryLimit", 1024 * MiB),
+      ...resourcesFromSpec(spec, { cpuRequest: 0.2, cpuLimit: 1, memoryRequest: 256 * MiB, memoryLimit: 1024 * MiB }),
       version: spec.str("version", "3.10.7"),
       image: spec.str("image", "rabbitmq"),
       labels: { "app.kubernetes.io/name": clusterName, "app.kubernetes.io/component": "rabbitmq" },

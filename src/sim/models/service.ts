@@ -10,7 +10,7 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { AmqpClient, brokerOf, clientOptions } from "./amqp.js";
-import type { Cluster, Pod, Workload } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, type Pod, type Workload } from "./cluster.js";
 import { type FailureCause, failureText, LANGUAGES, type Language, routineText } from "./logTexts.js";
 import type { MySqlServer } from "./mysql.js";
 import { ConnectionPool } from "./pool.js";
@@ -138,16 +138,12 @@ export class Service implements Model {
     }
     this.language = language;
     this.workload = this.cluster.workload(name, {
-      kind: "Deployment",
-      namespace: spec.str("namespace", "default"),
-      replicas: spec.num("replicas", 1),
-      container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.1),
-      cpuLimit: spec.num("resources.cpuLimit", 1),
-      memoryRequest: spec.bytes("resources.memoryRequest", 256 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 512 * 2 ** 20),
-      version: spec.str("version", "1.0.0"),
-      image: spec.str("image", `${spec.str("namespace", "default")}/${name}`),
+      ...deploymentFromSpec(name, spec, {
+        cpuRequest: 0.1,
+        cpuLimit: 1,
+        memoryRequest: 256 * 2 ** 20,
+        memoryLimit: 512 * 2 ** 20,
+      }),
       onRestart: (pod) => this.restarted(pod),
     });
   }

@@ -13,7 +13,7 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { ActiveRecordPool, bouncerOf, type ConnFailure } from "./activeRecord.js";
-import { type Cluster, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
 
 /** Sidekiq's default concurrency (Sidekiq 7: 5 threads per process). */
 const DEFAULT_CONCURRENCY = 5;
@@ -67,18 +67,13 @@ export class Worker implements Model {
   ) {
     this.rng = world.rng.fork(name);
     this.cluster = world.get<Cluster>("cluster", spec.path);
-    const namespace = spec.str("namespace", "default");
     this.workload = this.cluster.workload(name, {
-      kind: "Deployment",
-      namespace,
-      replicas: spec.num("replicas", 1),
-      container: name,
-      cpuRequest: spec.num("resources.cpuRequest", 0.25),
-      cpuLimit: spec.num("resources.cpuLimit", 1),
-      memoryRequest: spec.bytes("resources.memoryRequest", 512 * 2 ** 20),
-      memoryLimit: spec.bytes("resources.memoryLimit", 1024 * 2 ** 20),
-      version: spec.str("version", "1.0.0"),
-      image: spec.str("image", `${namespace}/${name}`),
+      ...deploymentFromSpec(name, spec, {
+        cpuRequest: 0.25,
+        cpuLimit: 1,
+        memoryRequest: 512 * 2 ** 20,
+        memoryLimit: 1024 * 2 ** 20,
+      }),
       onRestart: (pod) => this.states.get(pod)?.pool.reset(),
       onStop: (pod, how, t) => this.stopped(pod, how, t),
     });
