@@ -33,7 +33,7 @@ interface Call {
 }
 
 /** One request: `front /checkout` calling each callee once; span durations are 10 ms plus the overhead. */
-function request(id: string, start: number, calls: Call[]): Span[] {
+function request(id: string, start: number, calls: Call[], rootLogs?: number[]): Span[] {
   const root: Span = {
     traceId: id,
     spanId: `${id}-root`,
@@ -42,6 +42,7 @@ function request(id: string, start: number, calls: Call[]): Span[] {
     start,
     duration: 0,
     error: false,
+    logTemplates: rootLogs,
   };
   const spans: Span[] = [root];
   for (const [n, call] of calls.entries()) {
@@ -150,4 +151,26 @@ test("calls into a service that were slow from the start are found against calls
   assert.ok(slow[0].strength > 0.5, `strength ${slow[0].strength}`);
   assert.deepEqual(evidenceOf(c, "service:cart"), []);
   assert.deepEqual(evidenceOf(c, "service:user"), []);
+});
+
+test("a caller's new failure inside requests whose call to a callee turned slow is mostly the callee's", () => {
+  const templates = [template("service:front", "ERROR upstream timed out", "error")];
+  const spans: Span[] = [];
+  for (let i = 0; i < 20; i++) {
+    spans.push(...request(`b${i}`, 10 + i * 25, [{ service: "service:back", operation: "get", overhead: 0.002 }]));
+    // In the incident half the requests wait 2 s for back, and those fail.
+    const slow = i % 2 === 0;
+    spans.push(
+      ...request(
+        `i${i}`,
+        610 + i * 25,
+        [{ service: "service:back", operation: "get", overhead: slow ? 2 : 0.002 }],
+        slow ? [0] : [],
+      ),
+    );
+  }
+  const front = evidenceOf(caseOf(spans, templates), "service:front").find((e) => e.signal.includes("ERROR"));
+  assert.ok(front, "the failure is still reported");
+  assert.match(front.detail, /explained by changes of service:back in the same requests/);
+  assert.ok(front.strength < 0.3, `strength ${front.strength}`);
 });

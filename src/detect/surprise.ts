@@ -44,6 +44,8 @@ export interface LevelShift {
   incidentLevel: number;
   /** Index (into the incident values) of the first sample beyond `threshold`, or -1. */
   firstBeyond: number;
+  /** Whether a value lies beyond `threshold` from the baseline in the bad direction. */
+  beyond: (value: number) => boolean;
 }
 
 /** How far the incident values sit from the baseline, in robust σ, in the bad direction. */
@@ -71,6 +73,7 @@ export function levelShift(
     baselineMedian: fit.median,
     incidentLevel: quantileSorted(levels, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
     firstBeyond,
+    beyond,
   };
 }
 

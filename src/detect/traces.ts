@@ -58,6 +58,8 @@ interface OverheadSample {
   phase: Phase;
   traceId: string;
   seconds: number;
+  /** The callee's invocation the caller waited for. */
+  invocation: Invocation;
 }
 
 interface ServiceSamples {
@@ -127,10 +129,12 @@ function collect(c: Case, window: Window) {
     let caller = parent;
     while (caller?.parent && caller.service === span.service) caller = byId.get(`${span.traceId}/${caller.parent}`);
     const context = parent && caller ? `${caller.service} ${caller.operation} / ${parent.operation}` : "";
-    invocations.push({ span, phase, traceId: span.traceId, context, selfTime, features });
+    const invocation: Invocation = { span, phase, traceId: span.traceId, context, selfTime, features };
+    invocations.push(invocation);
     s.operations.set(span.operation, invocations);
     if (parent && parent.service !== span.service) {
-      s.callOverhead.push({ phase, traceId: span.traceId, seconds: Math.max(0, parent.duration - span.duration) });
+      const seconds = Math.max(0, parent.duration - span.duration);
+      s.callOverhead.push({ phase, traceId: span.traceId, seconds, invocation });
     }
   }
   return { perService, children, spanCount, typicalRequest: median(rootDurations) };
@@ -214,7 +218,7 @@ interface OperationFinding {
   detail: string;
   /** Self time excludes the children: a slower callee cannot have caused it. */
   own: boolean;
-  /** For a change in what invocations do: the incident invocations that show it. */
+  /** The incident invocations that show the change. */
   showing?: Invocation[];
 }
 
@@ -316,6 +320,9 @@ function operationFindings(
           Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
         detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
         own: true,
+        showing: incident.filter(
+          (i) => shift.beyond(i.selfTime) && timeMateriality(i.selfTime - shift.baselineMedian, typicalRequest) >= 1,
+        ),
       });
     }
   }
@@ -344,54 +351,89 @@ function operationFindings(
 
 /**
  * Share of a change in what a service does that a callee's change in the same requests explains. Where a
- * service behaves differently inside requests in which a service below it also behaves differently, the
- * change below is the likelier cause: failures and changed answers travel up the calls. The comparison is
- * per request, so a callee that changed in other requests (or merely saw fewer calls) explains nothing.
+ * service behaves differently inside requests in which a service it calls also behaves differently, the
+ * change below is the likelier cause: failures, timeouts and changed answers travel up the calls. The
+ * comparison is per request, so a callee that changed in other requests (or merely saw fewer calls)
+ * explains nothing. Not all of it: a caller can be the root and its callee merely affected.
  */
 const IN_REQUEST_DISCOUNT = 0.8;
 
-/** Services below `span` (in its subtree, other than its own) with an invocation that changed. */
-function changedBelow(
+/** Per changed invocation, the strength of the strongest change it shows. */
+type Changed = Map<Invocation, number>;
+
+/** How strongly a service's part of a request, from `span` down to where it calls other services, changed (0: not). */
+function partChange(
   span: Span,
   children: Map<Span, Span[]>,
-  changed: Set<Invocation>,
+  changed: Changed,
   bySpan: Map<Span, Invocation>,
-  memo: Map<Span, Set<string>>,
-): Set<string> {
+  memo: Map<Span, number>,
+): number {
   const known = memo.get(span);
-  if (known) return known;
-  const found = new Set<string>();
-  memo.set(span, found);
-  for (const kid of children.get(span) ?? []) {
-    const invocation = bySpan.get(kid);
-    if (invocation && changed.has(invocation)) found.add(kid.service);
-    for (const service of changedBelow(kid, children, changed, bySpan, memo)) found.add(service);
-  }
+  if (known !== undefined) return known;
+  const invocation = bySpan.get(span);
+  let strongest = invocation ? (changed.get(invocation) ?? 0) : 0;
+  for (const kid of children.get(span) ?? [])
+    if (kid.service === span.service) strongest = Math.max(strongest, partChange(kid, children, changed, bySpan, memo));
+  memo.set(span, strongest);
+  return strongest;
+}
+
+/**
+ * How strongly each direct callee's part of the request below `span` changed. Direct callees only, as in
+ * the reasoner: a deep request reaches many services, and one of them has almost always changed somewhere.
+ */
+function calleeChanges(
+  span: Span,
+  children: Map<Span, Span[]>,
+  changed: Changed,
+  bySpan: Map<Span, Invocation>,
+  memo: Map<Span, number>,
+): Map<string, number> {
+  const found = new Map<string, number>();
+  const walk = (s: Span) => {
+    for (const kid of children.get(s) ?? []) {
+      if (kid.service === span.service) walk(kid);
+      else {
+        const strength = partChange(kid, children, changed, bySpan, memo);
+        if (strength > 0) found.set(kid.service, Math.max(found.get(kid.service) ?? 0, strength));
+      }
+    }
+  };
+  walk(span);
   return found;
 }
 
-/** Discounts a finding by the share of its invocations in which a service below changed too (see IN_REQUEST_DISCOUNT). */
+/**
+ * Discounts a finding by how much of it its callees' changes in the same requests explain (see
+ * IN_REQUEST_DISCOUNT). As in the reasoner, a callee explains in proportion to how its own change compares:
+ * a weak change below (a share drifting with the payloads) explains little of a strong one above.
+ */
 function explainInRequests(
   finding: OperationFinding,
   children: Map<Span, Span[]>,
-  changed: Set<Invocation>,
+  changed: Changed,
   bySpan: Map<Span, Invocation>,
-  memo: Map<Span, Set<string>>,
+  memo: Map<Span, number>,
 ): void {
   const showing = finding.showing ?? [];
-  if (showing.length === 0) return;
-  const below = new Map<string, number>();
+  if (showing.length === 0 || !(finding.strength > 0)) return;
+  const by = new Map<string, number>();
   let explained = 0;
   for (const i of showing) {
-    const services = [...changedBelow(i.span, children, changed, bySpan, memo)].filter((s) => s !== i.span.service);
-    if (services.length > 0) explained++;
-    for (const s of services) below.set(s, (below.get(s) ?? 0) + 1);
+    let best = 0;
+    for (const [service, strength] of calleeChanges(i.span, children, changed, bySpan, memo)) {
+      const share = Math.min(1, strength / finding.strength) ** 2;
+      best = Math.max(best, share);
+      by.set(service, (by.get(service) ?? 0) + share);
+    }
+    explained += best;
   }
   if (explained === 0) return;
   const share = explained / showing.length;
   finding.strength *= 1 - IN_REQUEST_DISCOUNT * share;
-  const culprits = [...below].sort((a, b) => b[1] - a[1]).map(([s]) => s);
-  finding.detail += `; in ${(100 * share).toFixed(0)}% of them ${culprits.slice(0, 2).join(", ")} changed too`;
+  const culprits = [...by].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+  finding.detail += `; ${(100 * share).toFixed(0)}% explained by changes of ${culprits.slice(0, 2).join(", ")} in the same requests`;
 }
 
 /**
@@ -406,14 +448,76 @@ function peerOverheads(perService: Map<string, ServiceSamples>, service: string)
     .flatMap(([, samples]) => samples.callOverhead.map((o) => o.seconds));
 }
 
+/** How calls into a service got slower: against its own baseline, and against calls into other services. */
+function overheadFindings(
+  perService: Map<string, ServiceSamples>,
+  service: string,
+  recovering: Set<string>,
+  typicalRequest: number,
+): OperationFinding[] {
+  const s = perService.get(service);
+  if (!s) return [];
+  const incident = s.callOverhead.filter((o) => o.phase === "incident");
+  if (incident.length < MIN_SAMPLES) return [];
+  const baseline = s.callOverhead
+    .filter((o) => o.phase === "baseline" && !recovering.has(requestPart(service, o.traceId)))
+    .map((o) => o.seconds);
+  const references = [
+    {
+      values: baseline,
+      signal: "latency of calls into it",
+      detail: (from: string, to: string, sigma: string) =>
+        `latency of calls into it rose from ${from} ms to ${to} ms (${sigma}σ)`,
+    },
+    {
+      values: peerOverheads(perService, service),
+      signal: "latency of calls into it against calls into other services",
+      detail: (from: string, to: string, sigma: string) =>
+        `calls into it spend ${to} ms outside it vs ${from} ms for calls into other services (${sigma}σ)`,
+    },
+  ];
+  const findings: OperationFinding[] = [];
+  for (const reference of references) {
+    if (reference.values.length < MIN_SAMPLES) continue;
+    const shift = levelShift(
+      reference.values,
+      incident.map((o) => o.seconds),
+      "up",
+      MIN_SURPRISE,
+    );
+    if (!shift || shift.surprise < MIN_SURPRISE) continue;
+    findings.push({
+      signal: reference.signal,
+      family: "latency",
+      strength:
+        timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
+        Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
+      detail: reference.detail(
+        formatValue(shift.baselineMedian * 1e3),
+        formatValue(shift.incidentLevel * 1e3),
+        formatValue(shift.surprise),
+      ),
+      own: true,
+      showing: incident
+        .filter(
+          (o) => shift.beyond(o.seconds) && timeMateriality(o.seconds - shift.baselineMedian, typicalRequest) >= 1,
+        )
+        .map((o) => o.invocation),
+    });
+  }
+  return findings;
+}
+
 export function detectTraceChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   if (c.spans.length === 0) return [];
   const { perService, children, spanCount, typicalRequest } = collect(c, window);
   if (spanCount.baseline === 0 || spanCount.incident === 0) return [];
   const ratio = spanCount.incident / spanCount.baseline;
   const recovering = recoveringParts(c, perService);
+  const overheadOf = new Map<string, OperationFinding[]>();
   const findingsOf = new Map<string, OperationFinding[]>();
   for (const [service, s] of perService) {
+    overheadOf.set(service, overheadFindings(perService, service, recovering, typicalRequest));
     findingsOf.set(
       service,
       [...s.operations].flatMap(([operation, invocations]) =>
@@ -421,89 +525,52 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       ),
     );
   }
-  const changed = new Set<Invocation>();
-  for (const findings of findingsOf.values()) for (const f of findings) for (const i of f.showing ?? []) changed.add(i);
+  // Invocations that behaved differently in any measured way: slower to reach or slower in their own code by
+  // a material part of a request (enough to time a caller out), or doing something else. They are what can
+  // explain a caller's change in the same request.
+  const changed: Changed = new Map();
+  for (const found of [...overheadOf.values(), ...findingsOf.values()])
+    for (const f of found) for (const i of f.showing ?? []) changed.set(i, Math.max(changed.get(i) ?? 0, f.strength));
   const bySpan = new Map<Span, Invocation>();
   for (const s of perService.values())
     for (const list of s.operations.values()) for (const i of list) bySpan.set(i.span, i);
-  const memo = new Map<Span, Set<string>>();
+  const memo = new Map<Span, number>();
   const evidence: Evidence[] = [];
-  const add = (
-    service: string,
-    signal: string,
-    family: SignalFamily,
-    strength: number,
-    detail: string,
-    excerpt: string,
-    own = false,
-  ) => {
-    if (strength <= 0) return;
+  const add = (service: string, f: Omit<OperationFinding, "showing">, excerpt: string) => {
+    if (f.strength <= 0) return;
     const item: Evidence = {
       id: nextId(),
       entity: service,
-      signal,
+      signal: f.signal,
       type: "trace",
-      family,
+      family: f.family,
       start: window.at,
-      strength,
-      detail,
+      strength: f.strength,
+      detail: f.detail,
       excerpt,
     };
-    if (own) item.own = true;
+    if (f.own) item.own = true;
     evidence.push(item);
   };
   for (const [service, s] of perService) {
     const trace = `trace ${s.exampleTrace.incident ?? ""}`;
-    const overhead = {
-      baseline: s.callOverhead
-        .filter((o) => o.phase === "baseline" && !recovering.has(requestPart(service, o.traceId)))
-        .map((o) => o.seconds),
-      incident: s.callOverhead.filter((o) => o.phase === "incident").map((o) => o.seconds),
-    };
-    if (overhead.baseline.length >= MIN_SAMPLES && overhead.incident.length >= MIN_SAMPLES) {
-      const shift = levelShift(overhead.baseline, overhead.incident, "up", MIN_SURPRISE);
-      if (shift && shift.surprise >= MIN_SURPRISE) {
-        add(
-          service,
-          "latency of calls into it",
-          "latency",
-          timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
-            Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
-          `latency of calls into it rose from ${formatValue(shift.baselineMedian * 1e3)} ms to ${formatValue(shift.incidentLevel * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
-          trace,
-          true,
-        );
-      }
-    }
-    const peers = peerOverheads(perService, service);
-    if (peers.length >= MIN_SAMPLES && overhead.incident.length >= MIN_SAMPLES) {
-      const shift = levelShift(peers, overhead.incident, "up", MIN_SURPRISE);
-      if (shift && shift.surprise >= MIN_SURPRISE) {
-        add(
-          service,
-          "latency of calls into it against calls into other services",
-          "latency",
-          timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
-            Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
-          `calls into it spend ${formatValue(shift.incidentLevel * 1e3)} ms outside it vs ${formatValue(shift.baselineMedian * 1e3)} ms for calls into other services (${formatValue(shift.surprise)}σ)`,
-          trace,
-          true,
-        );
-      }
-    }
+    for (const f of overheadOf.get(service) ?? []) add(service, f, trace);
+    const errorSignificance = countChangeSignificance(s.errors.incident, s.errors.baseline, ratio);
     add(
       service,
-      "error spans",
-      "errors",
-      significanceStrength(countChangeSignificance(s.errors.incident, s.errors.baseline, ratio)),
-      `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
+      {
+        signal: "error spans",
+        family: "errors",
+        strength: significanceStrength(errorSignificance),
+        detail: `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
+        own: false,
+      },
       trace,
     );
     const findings = findingsOf.get(service) ?? [];
-    for (const f of findings) explainInRequests(f, children, changed, bySpan, memo);
+    for (const f of findings) if (!f.own) explainInRequests(f, children, changed, bySpan, memo);
     findings.sort((a, b) => b.strength - a.strength);
-    for (const f of findings.slice(0, MAX_OPERATION_ITEMS))
-      add(service, f.signal, f.family, f.strength, f.detail, trace, f.own);
+    for (const f of findings.slice(0, MAX_OPERATION_ITEMS)) add(service, f, trace);
   }
   return evidence;
 }
