@@ -210,6 +210,7 @@ test("markdown follows the report shape with evidence tables, impact, timeline a
 test("without a confident cause both renderers say so and list the candidates with their confidences", () => {
   const text = renderText(unsure(), { color: false });
   assert.match(text.split("\n")[0], /^No confident cause/);
+  assert.equal(text.match(/No confident cause/g)?.length, 1, "said once, not again in the summary");
   assert.match(text, /#1 logging\.flood on process:node1 \(42%\)/);
   assert.match(text, /#2 broker\.partition-overcommit on broker:node3 \(31%\)/);
 

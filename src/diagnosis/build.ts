@@ -117,7 +117,7 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
     ? "No cause found: no signal moved beyond its baseline in the incident window."
     : lead.confidence >= CONFIDENT_AT
       ? `${lead.entity} is the likely root cause (${lead.kind}, ${percent(lead.confidence)} confidence): ${lead.chain[0].effect}.`
-      : `No confident cause; the leading candidate is ${lead.entity} (${lead.kind}, ${percent(lead.confidence)}).`;
+      : `The leading candidate is ${lead.entity} (${lead.kind}, ${percent(lead.confidence)}), too weak to name as the cause.`;
   const ruledOut = ranked.slice(top, top + 5).map((h) => ({
     entity: h.entity,
     kind: h.kind.id,
