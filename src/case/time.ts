@@ -43,11 +43,23 @@ export function parseTimestamp(text: string): number {
   return isoToSeconds(iso);
 }
 
+/**
+ * Whole-second stamps parsed recently: log lines come many to a second, and Date.parse is the
+ * costliest step of reading a timestamp. Bounded, so a long file does not grow it without end.
+ */
+const parsedSeconds = new Map<string, number>();
+const PARSED_SECONDS_MAX = 4096;
+
 /** Date.parse keeps only milliseconds; keep the sub-millisecond digits of ISO fractions. */
 function isoToSeconds(iso: string): number {
   const fraction = /\.(\d+)/.exec(iso);
   const withoutFraction = fraction ? iso.replace(fraction[0], "") : iso;
-  const ms = Date.parse(withoutFraction);
+  let ms = parsedSeconds.get(withoutFraction);
+  if (ms === undefined) {
+    ms = Date.parse(withoutFraction);
+    if (parsedSeconds.size >= PARSED_SECONDS_MAX) parsedSeconds.clear();
+    parsedSeconds.set(withoutFraction, ms);
+  }
   if (Number.isNaN(ms)) return Number.NaN;
   return ms / 1e3 + (fraction ? Number(`0.${fraction[1]}`) : 0);
 }

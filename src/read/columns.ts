@@ -17,6 +17,17 @@ export function isTimeColumn(name: string): boolean {
 
 /** The canonical label (`service`, `pod`, ...) a column name stands for, or undefined. */
 export function entityLabelOf(name: string): string | undefined {
+  if (entityLabels.has(name)) return entityLabels.get(name);
+  const label = entityLabelOfName(name);
+  // Field names repeat on every line of a file: remember the answer (few distinct names exist).
+  if (entityLabels.size < ENTITY_LABELS_MAX) entityLabels.set(name, label);
+  return label;
+}
+
+const entityLabels = new Map<string, string | undefined>();
+const ENTITY_LABELS_MAX = 4096;
+
+function entityLabelOfName(name: string): string | undefined {
   const n = normaliseName(name);
   if (n === "servicename" || n === "service" || n === "svc") return "service";
   if (n === "podname" || n === "pod") return "pod";

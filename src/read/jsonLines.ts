@@ -35,38 +35,28 @@ const OTHER_FORMAT_KEYS = ["resourceLogs", "resourceSpans", "resourceMetrics", "
 const SNIFF_LINES = 5;
 
 /**
- * A dotted path prepared once: for each split point, the key before it and the path after it. Lines
- * are many and paths few, so the joins are not redone per line.
+ * A dotted path prepared once, at load: for each split point, the key before it and the path after
+ * it. Lines are many and paths few, so the joins are not redone per line.
  */
 interface DottedPath {
   /** [key made of the first i parts, the rest of the path], longest key first. */
   splits: [string, DottedPath | undefined][];
 }
 
-const preparedPaths = new Map<string, DottedPath>();
-
 function preparePath(path: string): DottedPath {
-  const known = preparedPaths.get(path);
-  if (known) return known;
   const parts = path.split(".");
   const splits: [string, DottedPath | undefined][] = [];
   for (let i = parts.length; i >= 1; i--) {
     const rest = i === parts.length ? undefined : preparePath(parts.slice(i).join("."));
     splits.push([parts.slice(0, i).join("."), rest]);
   }
-  const prepared = { splits };
-  preparedPaths.set(path, prepared);
-  return prepared;
+  return { splits };
 }
 
 /**
  * The value at a dotted path, whether the dots are nesting (`{"service":{"name":..}}`), part of a key
  * (`{"service.name":..}`) or a mix of both.
  */
-function valueAt(object: JsonObject, path: string): unknown {
-  return valueAtPrepared(object, preparePath(path));
-}
-
 function valueAtPrepared(object: JsonObject, path: DottedPath): unknown {
   for (const [key, rest] of path.splits) {
     if (!(key in object)) continue;
@@ -79,6 +69,11 @@ function valueAtPrepared(object: JsonObject, path: DottedPath): unknown {
   }
   return undefined;
 }
+
+const PREPARED_ENTITY_FIELDS = NESTED_ENTITY_FIELDS.map(([path, label]) => [preparePath(path), label] as const);
+const PREPARED_LEVEL_FIELDS = LEVEL_FIELDS.map(preparePath);
+const PREPARED_TRACE_ID_FIELDS = TRACE_ID_FIELDS.map(preparePath);
+const PREPARED_SPAN_ID_FIELDS = SPAN_ID_FIELDS.map(preparePath);
 
 function timeOf(object: JsonObject): number {
   const key = TIME_FIELDS.find((k) => k in object) ?? Object.keys(object).find(isTimeColumn);
@@ -103,8 +98,8 @@ function labelsOf(object: JsonObject): Labels {
     const text = textOf(value);
     if (label && text) labels[label] ??= text;
   }
-  for (const [path, label] of NESTED_ENTITY_FIELDS) {
-    const text = textOf(valueAt(object, path));
+  for (const [path, label] of PREPARED_ENTITY_FIELDS) {
+    const text = textOf(valueAtPrepared(object, path));
     if (text) labels[label] ??= text;
   }
   const namespace = textOf(object.namespace);
@@ -122,11 +117,11 @@ export function logRecordOf(object: JsonObject, fallbackLabels: Labels): LogReco
   // The namespace qualifies an entity but names none: a line with only a namespace still needs a source.
   const named = Object.keys(labels).some((k) => k !== "namespace");
   const record: LogRecord = { t, message, labels: named ? labels : { ...labels, ...fallbackLabels } };
-  const level = levelOf(LEVEL_FIELDS.map((f) => valueAt(object, f)).find((v) => v !== undefined));
+  const level = levelOf(PREPARED_LEVEL_FIELDS.map((f) => valueAtPrepared(object, f)).find((v) => v !== undefined));
   if (level) record.level = level;
-  const firstText = (fields: string[]) => fields.map((f) => textOf(valueAt(object, f))).find((v) => v);
-  const traceId = firstText(TRACE_ID_FIELDS);
-  const spanId = firstText(SPAN_ID_FIELDS);
+  const firstText = (fields: DottedPath[]) => fields.map((f) => textOf(valueAtPrepared(object, f))).find((v) => v);
+  const traceId = firstText(PREPARED_TRACE_ID_FIELDS);
+  const spanId = firstText(PREPARED_SPAN_ID_FIELDS);
   if (traceId && spanId) {
     record.traceId = traceId;
     record.spanId = spanId;
