@@ -339,6 +339,9 @@ function merge(cluster: Cluster, tokens: string[]): void {
 }
 
 /** Streams log lines into templates with counts (see the file comment). */
+/** Distinct recent lines kept tokenised per miner: enough for a system's fixed messages, small in memory. */
+const RECENT_LINES_MAX = 1024;
+
 export class TemplateMiner {
   private readonly routeDepth: number;
   private readonly threshold: number;
@@ -351,6 +354,8 @@ export class TemplateMiner {
   private readonly root = new Map<number, TreeNode>();
   private readonly clusters: Cluster[] = [];
   private readonly overflow = new Map<number, Cluster>();
+  /** Lines seen lately, masked and tokenised: many systems write the very same line again and again. */
+  private readonly recentLines = new Map<string, Tokens>();
   /** Templates of lines that name their source location, by that location. */
   private readonly byLocation = new Map<string, Cluster>();
 
@@ -381,7 +386,13 @@ export class TemplateMiner {
   add(message: string): MinedLine {
     const truncated = message.length > MAX_MESSAGE_CHARS;
     const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-    const { tokens, spaced } = tokenise(maskVariables(line, this.maskQuoted), truncated);
+    let tokenised = this.recentLines.get(line);
+    if (tokenised === undefined) {
+      tokenised = tokenise(maskVariables(line, this.maskQuoted), truncated);
+      if (this.recentLines.size >= RECENT_LINES_MAX) this.recentLines.clear();
+      this.recentLines.set(line, tokenised);
+    }
+    const { tokens, spaced } = tokenised;
     // A line that names the statement that wrote it belongs to that statement's template, however its
     // payload varies (a list of ids makes the line longer or shorter, and Drain would split it by length).
     const location = tokens.find(isCodeLocation);
@@ -420,7 +431,14 @@ export class TemplateMiner {
   }
 
   private create(tokens: string[], spaced: boolean[]): Cluster {
-    const cluster: Cluster = { id: this.clusters.length, tokens, spaced, count: 1, text: undefined };
+    // Copies: the cluster's tokens become wildcards as it merges, and the line's tokens may be reused.
+    const cluster: Cluster = {
+      id: this.clusters.length,
+      tokens: [...tokens],
+      spaced: [...spaced],
+      count: 1,
+      text: undefined,
+    };
     this.clusters.push(cluster);
     return cluster;
   }
