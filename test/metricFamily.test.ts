@@ -14,6 +14,11 @@ test("metric names map to families and bad directions by general words", () => {
       "carts_lod",
       "SyscallWrite",
       "node_disk_io_time_seconds_total",
+      "kube_pod_container_status_restarts_total",
+      "kube_deployment_status_replicas_unavailable",
+      "kube_pod_status_ready",
+      "kube_deployment_status_replicas_available",
+      "node_memory_MemAvailable_bytes",
     ].map((m) => {
       const c = classifyMetric(m);
       return `${c.family}/${c.bad}`;
@@ -28,6 +33,11 @@ test("metric names map to families and bad directions by general words", () => {
       "throughput/either",
       "throughput/either",
       "disk/up",
+      "errors/up",
+      "errors/up",
+      "errors/down",
+      "errors/down",
+      "memory/up",
     ],
   );
 });

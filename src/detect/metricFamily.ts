@@ -20,7 +20,9 @@ export interface MetricClass {
 
 /** Ordered: the first matching rule wins, so specific words come before generic ones. */
 const RULES: { pattern: RegExp; family: SignalFamily; bad: BadDirection }[] = [
-  { pattern: /success|availability|up$/i, family: "errors", bad: "down" },
+  // A container that restarts, crash-loops or is not ready fails the calls sent to it: lost availability.
+  { pattern: /restart|crashloop|unavailable|terminated_reason|waiting_reason/i, family: "errors", bad: "up" },
+  { pattern: /success|availability|available$|status_ready$|up$/i, family: "errors", bad: "down" },
   { pattern: /error|fail|5xx|exception|timeout|refused|reject/i, family: "errors", bad: "up" },
   { pattern: /drop|retrans|loss|allowance_exceeded/i, family: "packet-loss", bad: "up" },
   { pattern: /cpu|throttl|load1|load5/i, family: "cpu", bad: "up" },
