@@ -3,6 +3,7 @@
  * given, nothing else), print the diagnosis, write the Markdown report, and say how it compares with
  * the truth the simulator kept apart.
  */
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +40,20 @@ export function verdict(sim: Simulation, d: Diagnosis): string {
   return `truth: ${truth.entity} ${truth.kind}; beneath's top cause: ${found} (${entity}, ${kind})`;
 }
 
+/** What the report adds for a simulated case: the truth beside the verdict, and the charts of its key series. */
+function simulationSection(sim: Simulation, d: Diagnosis, out: string): string {
+  const lines = [
+    "## The simulated incident",
+    "",
+    `Scenario \`${sim.scenario.name}\` (seed ${sim.seed}): ${sim.scenario.description}.`,
+    "",
+  ];
+  lines.push(`${verdict(sim, d)}.`, "");
+  if (existsSync(join(out, "charts.svg")))
+    lines.push("![The scenario's key series, with the fault start and the alert](charts.svg)", "");
+  return lines.join("\n");
+}
+
 export function registerDemo(program: Command): void {
   program
     .command("demo")
@@ -52,7 +67,7 @@ export function registerDemo(program: Command): void {
       const at = sim.scenario.start + sim.scenario.alert;
       const diagnosis = await analyze([dir], { at });
       const report = join(out, "report.md");
-      await writeFile(report, renderMarkdown(diagnosis));
+      await writeFile(report, `${renderMarkdown(diagnosis)}\n${simulationSection(sim, diagnosis, out)}`);
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       process.stdout.write(`${sim.scenario.description}\n\n`);
       process.stdout.write(renderText(diagnosis, { color }));
