@@ -1,5 +1,6 @@
 /** Runs every detector over the Case and window (DESIGN.md, step 3). */
 import type { Case } from "../case/model.js";
+import { dependencyEvidence } from "./dependencyLogs.js";
 import { detectLogChanges } from "./logs.js";
 import { detectSeriesAnomalies } from "./seriesAnomaly.js";
 import { detectTraceChanges } from "./traces.js";
@@ -13,9 +14,11 @@ import type { Evidence, Window } from "./types.js";
 export const ALERT_LAGS_SECONDS = [0, 60, 120];
 
 function detectAt(c: Case, window: Window, nextId: () => string): Evidence[] {
+  const logs = detectLogChanges(c, window, nextId);
   return [
     ...detectSeriesAnomalies(c, window, nextId),
-    ...detectLogChanges(c, window, nextId),
+    ...logs,
+    ...dependencyEvidence(c, logs, nextId),
     ...detectTraceChanges(c, window, nextId),
   ];
 }
