@@ -174,3 +174,48 @@ test("a caller's new failure inside requests whose call to a callee turned slow 
   assert.match(front.detail, /explained by changes of service:back in the same requests/);
   assert.ok(front.strength < 0.3, `strength ${front.strength}`);
 });
+
+/** A request from front's `client` span into `service`'s `operation`, which writes `logTemplates`. */
+function call(id: string, start: number, client: string, service: string, operation: string, logs: number[]): Span[] {
+  return [
+    {
+      traceId: id,
+      spanId: `${id}-c`,
+      service: "service:front",
+      operation: client,
+      start,
+      duration: 0.02,
+      error: false,
+    },
+    {
+      traceId: id,
+      spanId: `${id}-s`,
+      parent: `${id}-c`,
+      service,
+      operation,
+      start,
+      duration: 0.01,
+      error: false,
+      logTemplates: logs,
+    },
+  ];
+}
+
+test("a line's switch from always to never is judged among the callers that see it, not diluted by others", () => {
+  const templates = [template("service:price", "INFO price list queried", "info")];
+  const spans: Span[] = [];
+  for (let i = 0; i < 20; i++) {
+    // The same operation name serves two endpoints; only the one asked with POST writes the line.
+    spans.push(...call(`bp${i}`, 10 + i * 25, "HTTP POST", "service:price", "query", [0]));
+    spans.push(...call(`bg${i}`, 20 + i * 25, "HTTP GET", "service:price", "query", []));
+    spans.push(...call(`ip${i}`, 610 + i * 25, "HTTP POST", "service:price", "query", []));
+    spans.push(...call(`ig${i}`, 620 + i * 25, "HTTP GET", "service:price", "query", []));
+  }
+  const price = evidenceOf(caseOf(spans, templates), "service:price");
+  assert.equal(price.length, 1);
+  assert.match(
+    price[0].detail,
+    /stopped doing info log "INFO price list queried": 0% of 20 invocations vs 100% before/,
+  );
+  assert.ok(price[0].strength > 0.6, `strength ${price[0].strength}`);
+});

@@ -150,10 +150,14 @@ interface ShareChange {
   rose: boolean;
   /** −log10 p of a change this large or larger, in its direction. */
   significance: number;
-  /** Incident invocations compared (those whose context the baseline also has), and how many had it. */
+  /**
+   * Incident invocations compared in the contexts where the feature occurs at all (before or now), how
+   * many had it, and the share the baseline predicts for them, by context. Contexts that never show it on
+   * either side say nothing about its share: an operation name shared by two endpoints, one of which writes
+   * a line on every call, must not dilute that line's switch from always to never.
+   */
   m: number;
   k: number;
-  /** The share the baseline predicts for those invocations, by context. */
   expected: number;
 }
 
@@ -163,7 +167,8 @@ interface ShareChange {
  * recovers, a workflow that switches) must not read as a change in how it behaves. Each incident invocation
  * is held to the share its context had in the baseline, smoothed towards the share over all contexts (itself
  * smoothed by one pseudo-invocation each way) by CONTEXT_PRIOR_WEIGHT pseudo-invocations; contexts absent
- * from either side give no comparison. Undefined when fewer than MIN_SAMPLES compare.
+ * from either side give no comparison. Undefined when fewer than MIN_SAMPLES compare or no compared context
+ * shows the feature.
  */
 function shareChange(feature: string, baseline: Invocation[], incident: Invocation[]): ShareChange | undefined {
   const strata = new Map<string, { n: number; b: number; m: number; k: number }>();
@@ -196,18 +201,21 @@ function shareChange(feature: string, baseline: Invocation[], incident: Invocati
   let m = 0;
   let k = 0;
   let smoothed = 0;
-  let expected = 0;
+  const bearing = { m: 0, k: 0, expected: 0 };
   for (const x of strata.values()) {
     if (x.n === 0 || x.m === 0) continue;
     m += x.m;
     k += x.k;
     smoothed += x.m * ((x.b + CONTEXT_PRIOR_WEIGHT * pooled) / (x.n + CONTEXT_PRIOR_WEIGHT));
-    expected += x.m * (x.b / x.n);
+    if (x.b === 0 && x.k === 0) continue;
+    bearing.m += x.m;
+    bearing.k += x.k;
+    bearing.expected += x.m * (x.b / x.n);
   }
-  if (n < MIN_SAMPLES || m < MIN_SAMPLES) return undefined;
+  if (n < MIN_SAMPLES || m < MIN_SAMPLES || bearing.m === 0) return undefined;
   const rise = binomialUpperTail(k, m, smoothed / m);
   const fall = binomialUpperTail(m - k, m, 1 - smoothed / m);
-  const change = { m, k, expected: expected / m };
+  const change = { m: bearing.m, k: bearing.k, expected: bearing.expected / bearing.m };
   return rise >= fall ? { rose: true, significance: rise, ...change } : { rose: false, significance: fall, ...change };
 }
 
