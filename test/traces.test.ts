@@ -219,3 +219,24 @@ test("a line's switch from always to never is judged among the callers that see 
   );
   assert.ok(price[0].strength > 0.6, `strength ${price[0].strength}`);
 });
+
+test("where the baseline's other requests were failing, its one healthy request still shows the usual path", () => {
+  const templates = [
+    template("service:travel", "ERROR no instances available", "error"),
+    template("service:travel", "INFO trips read", "info"),
+    template("service:travel", "INFO distance calculated", "info"),
+  ];
+  const spans: Span[] = [];
+  for (let i = 0; i < 12; i++) {
+    // Before: the tail of an earlier incident, all but one call failing; the healthy one writes both lines.
+    spans.push(...call(`b${i}`, 10 + i * 25, "HTTP POST", "service:travel", "query", i === 0 ? [1, 2] : [0]));
+    // Now: no call fails, but none writes the line after the trips are read.
+    spans.push(...call(`i${i}`, 610 + i * 25, "HTTP POST", "service:travel", "query", [1]));
+  }
+  const travel = evidenceOf(caseOf(spans, templates), "service:travel");
+  assert.equal(travel.length, 1);
+  assert.match(
+    travel[0].detail,
+    /stopped doing info log "INFO distance calculated": 0% of 12 invocations vs 100% before/,
+  );
+});

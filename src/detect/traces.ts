@@ -20,6 +20,14 @@ import type { Evidence, SignalFamily, Window } from "./types.js";
  * how few samples there are, decides whether the change counts.
  */
 const MIN_SAMPLES = 2;
+/**
+ * Baseline invocations enough to hold a feature's share against. One: where the baseline's other requests
+ * were failing (the tail of an earlier incident, see recoveringParts), the one healthy request left is the
+ * only picture of the usual path, and a line every incident invocation now skips is still plain against it.
+ * How little one invocation says is the significance test's to weigh (the smoothing towards the share over
+ * all contexts and the binomial tail); the incident side keeps MIN_SAMPLES.
+ */
+const MIN_BASELINE_INVOCATIONS = 1;
 /** Evidence items kept per service from its operations: the strongest few say what changed. */
 const MAX_OPERATION_ITEMS = 3;
 /** A changed call is a changed path that a different request payload can also explain. */
@@ -167,8 +175,8 @@ interface ShareChange {
  * recovers, a workflow that switches) must not read as a change in how it behaves. Each incident invocation
  * is held to the share its context had in the baseline, smoothed towards the share over all contexts (itself
  * smoothed by one pseudo-invocation each way) by CONTEXT_PRIOR_WEIGHT pseudo-invocations; contexts absent
- * from either side give no comparison. Undefined when fewer than MIN_SAMPLES compare or no compared context
- * shows the feature.
+ * from either side give no comparison. Undefined when fewer than MIN_BASELINE_INVOCATIONS baseline or
+ * MIN_SAMPLES incident invocations compare, or no compared context shows the feature.
  */
 function shareChange(feature: string, baseline: Invocation[], incident: Invocation[]): ShareChange | undefined {
   const strata = new Map<string, { n: number; b: number; m: number; k: number }>();
@@ -212,7 +220,7 @@ function shareChange(feature: string, baseline: Invocation[], incident: Invocati
     bearing.k += x.k;
     bearing.expected += x.m * (x.b / x.n);
   }
-  if (n < MIN_SAMPLES || m < MIN_SAMPLES || bearing.m === 0) return undefined;
+  if (n < MIN_BASELINE_INVOCATIONS || m < MIN_SAMPLES || bearing.m === 0) return undefined;
   const rise = binomialUpperTail(k, m, smoothed / m);
   const fall = binomialUpperTail(m - k, m, 1 - smoothed / m);
   const change = { m: bearing.m, k: bearing.k, expected: bearing.expected / bearing.m };
