@@ -5,14 +5,13 @@
  * the broker drops it. Its replicas follow `replicas`, which an autoscaler may write.
  */
 import type { Rng } from "../rng.js";
-import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
 import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
-import { LANGUAGES, type Language } from "./logTexts.js";
+import { type Language, languageOf } from "./logTexts.js";
 
 /** robot-shop's dispatch sleeps a second between connection attempts. */
 const DEFAULT_RETRY_DELAY = 1;
@@ -35,11 +34,7 @@ export class QueueConsumer implements Model {
   ) {
     this.rng = world.rng.fork(name);
     this.cluster = world.get<Cluster>("cluster", spec.path);
-    const language = spec.str("language", "go") as Language;
-    if (!LANGUAGES.includes(language)) {
-      throw new ScenarioError(`${spec.path}.language: expected one of ${LANGUAGES.join(", ")}`);
-    }
-    this.language = language;
+    this.language = languageOf(spec, "go");
     this.workload = this.cluster.workload(name, {
       ...deploymentFromSpec(name, spec, {
         cpuRequest: 0.1,

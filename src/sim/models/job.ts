@@ -15,7 +15,7 @@ import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
 import { type Cluster, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
-import { LANGUAGES, type Language } from "./logTexts.js";
+import { type Language, languageOf } from "./logTexts.js";
 
 /** A script that catches a broker error and tries again after a few seconds. */
 const DEFAULT_RETRY_DELAY = 5;
@@ -63,11 +63,7 @@ export class BatchJob implements Model {
     this.rng = world.rng.fork(name);
     this.cluster = world.get<Cluster>("cluster", spec.path);
     this.namespace = spec.str("namespace", "default");
-    const language = spec.str("language", "python") as Language;
-    if (!LANGUAGES.includes(language)) {
-      throw new ScenarioError(`${spec.path}.language: expected one of ${LANGUAGES.join(", ")}`);
-    }
-    this.language = language;
+    this.language = languageOf(spec, "python");
     if (spec.has("cronJob")) {
       this.cronJob = spec.str("cronJob.name", name);
       if (spec.has("start")) throw new ScenarioError(`${spec.path}.start: a CronJob's Job starts on its schedule`);

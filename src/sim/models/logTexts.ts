@@ -3,12 +3,23 @@
  * of each cause produces. Texts are data: a scenario picks a language per service.
  */
 import type { Rng } from "../rng.js";
+import { ScenarioError } from "../scenario.js";
+import type { Spec } from "../spec.js";
 import type { MessageText } from "../telemetry.js";
 import type { AmqpFailure } from "./amqp.js";
 import { amqpFailureText, isAmqpFailure } from "./amqpTexts.js";
 
 export type Language = "java" | "nodejs" | "python" | "go" | "php" | "dotnet";
 export const LANGUAGES: Language[] = ["java", "nodejs", "python", "go", "php", "dotnet"];
+
+/** A component's `language`, checked against the ones whose texts exist. */
+export function languageOf(spec: Spec, fallback: Language): Language {
+  const language = spec.str("language", fallback) as Language;
+  if (!LANGUAGES.includes(language)) {
+    throw new ScenarioError(`${spec.path}.language: expected one of ${LANGUAGES.join(", ")}`);
+  }
+  return language;
+}
 
 /** Why a request failed; each cause logs its own text. */
 export type FailureCause = "code" | "dependency" | "timeout" | "pool-timeout" | "refused" | "unavailable" | AmqpFailure;

@@ -11,7 +11,7 @@ import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { type Cluster, deploymentFromSpec, type Pod, type Workload } from "./cluster.js";
-import { type FailureCause, failureText, LANGUAGES, type Language, routineText } from "./logTexts.js";
+import { type FailureCause, failureText, type Language, languageOf, routineText } from "./logTexts.js";
 import type { MySqlServer } from "./mysql.js";
 import { ConnectionPool } from "./pool.js";
 
@@ -132,11 +132,7 @@ export class Service implements Model {
     this.phase = PHASE.service + height;
     this.rng = world.rng.fork(name);
     this.cluster = world.get<Cluster>("cluster", `components.${name}`);
-    const language = spec.str("language", "java") as Language;
-    if (!LANGUAGES.includes(language)) {
-      throw new ScenarioError(`${spec.path}.language: expected one of ${LANGUAGES.join(", ")}`);
-    }
-    this.language = language;
+    this.language = languageOf(spec, "java");
     this.workload = this.cluster.workload(name, {
       ...deploymentFromSpec(name, spec, {
         cpuRequest: 0.1,
