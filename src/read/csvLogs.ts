@@ -2,12 +2,12 @@
 import { parseTimestamp } from "../case/time.js";
 import { entityLabelOf, isTimeColumn, normaliseName } from "./columns.js";
 import { firstLine, parseCsvHeader } from "./csvHeader.js";
-import { csvRecords } from "./csvRecords.js";
+import { csvRows } from "./csvRecords.js";
 import { isObject } from "./jsonDocument.js";
 import { LineFailures } from "./lineFailures.js";
 import { levelOf, sourceNameOf } from "./logFields.js";
 import { chooseTimeColumn } from "./metricCsv.js";
-import { type Labels, type LogRecord, ReadError, type Reader } from "./types.js";
+import type { Labels, LogRecord, Reader } from "./types.js";
 
 const MESSAGE_COLUMNS = new Set(["log", "message", "msg"]);
 const LEVEL_COLUMNS = new Set(["level", "severity", "lvl", "levelname", "loglevel"]);
@@ -72,30 +72,13 @@ export const csvLogsReader: Reader = {
   async read(input, sink) {
     const failures = new LineFailures(input.file, sink, "CSV log rows with a time and a message");
     const fallbackLabels = { service: sourceNameOf(input.file) };
-    let header: string[] | undefined;
-    let columns: Columns | undefined;
     let timeColumn: number | undefined;
-    for await (const { line, fields } of csvRecords(input, (where, reason) => sink.skip(where, reason))) {
-      if (!header) {
-        header = fields;
-        columns = columnsOf(header);
-        if (!columns) {
-          throw new ReadError(
-            input.file,
-            "line 1",
-            "a CSV header with a time column and a message column (log, message, msg)",
-          );
-        }
-        continue;
-      }
-      if (!columns) continue;
-      if (fields.length !== header.length) {
-        failures.failed(
-          `line ${line}`,
-          `expected ${header.length} fields, found ${fields.length} (cut off or malformed)`,
-        );
-        continue;
-      }
+    const rows = csvRows(input, failures, (where, reason) => sink.skip(where, reason), {
+      columnsOf,
+      expected: "a CSV header with a time column and a message column (log, message, msg)",
+      whenEmpty: "a CSV header with a time column and a message column; the file is empty",
+    });
+    for await (const { line, fields, header, columns } of rows) {
       // Chosen on the first row: a numeric epoch column beats a formatted one (exact, zone-free).
       timeColumn ??= chooseTimeColumn(columns.time, fields) ?? columns.time[0];
       const t = parseTimestamp(fields[timeColumn]);
@@ -117,12 +100,6 @@ export const csvLogsReader: Reader = {
       sink.addLog(record);
       failures.read();
     }
-    if (!header)
-      throw new ReadError(
-        input.file,
-        "line 1",
-        "a CSV header with a time column and a message column; the file is empty",
-      );
     failures.finish();
   },
 };

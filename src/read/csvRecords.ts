@@ -3,6 +3,7 @@
  * Our own RFC 4180 parser rather than a library's: metric files are read whole on every analysis and
  * this is their hot path (a general-purpose parser spent a third of the read time in bookkeeping).
  */
+import type { LineFailures } from "./lineFailures.js";
 import { ReadError, type ReaderInput } from "./types.js";
 
 export interface CsvRecord {
@@ -120,4 +121,50 @@ export async function* csvRecords(
     }
     yield { line: lineNumber, fields: record as string[] };
   }
+}
+
+/** A data row of a CSV with a header, and what the header named. */
+export interface CsvRow<C> {
+  line: number;
+  fields: string[];
+  header: string[];
+  columns: C;
+}
+
+/**
+ * The data rows of a row-per-item CSV (logs, spans): the first record is the header, from which
+ * `columnsOf` picks the columns the reader needs (a header without them is a ReadError saying what was
+ * expected); a row whose width differs from the header's is reported to `failures` and skipped.
+ */
+export async function* csvRows<C>(
+  input: ReaderInput,
+  failures: LineFailures,
+  onBadRecord: (where: string, reason: string) => void,
+  header: {
+    columnsOf: (names: string[]) => C | undefined;
+    /** What a usable header is, for the error; `whenEmpty` is the error for a file with no header at all. */
+    expected: string;
+    whenEmpty: string;
+    /** Further checks of a header that has the columns (throws a ReadError). */
+    check?: (names: string[], columns: C) => void;
+  },
+): AsyncGenerator<CsvRow<C>> {
+  let names: string[] | undefined;
+  let columns: C | undefined;
+  for await (const { line, fields } of csvRecords(input, onBadRecord)) {
+    if (!names) {
+      names = fields;
+      columns = header.columnsOf(names);
+      if (!columns) throw new ReadError(input.file, "line 1", header.expected);
+      header.check?.(names, columns);
+      continue;
+    }
+    if (columns === undefined) continue;
+    if (fields.length !== names.length) {
+      failures.failed(`line ${line}`, `expected ${names.length} fields, found ${fields.length} (cut off or malformed)`);
+      continue;
+    }
+    yield { line, fields, header: names, columns };
+  }
+  if (!names) throw new ReadError(input.file, "line 1", header.whenEmpty);
 }

@@ -6,7 +6,7 @@
 import { parseTimestamp } from "../case/time.js";
 import { entityLabelOf, normaliseName } from "./columns.js";
 import { firstLine, parseCsvHeader } from "./csvHeader.js";
-import { csvRecords } from "./csvRecords.js";
+import { csvRows } from "./csvRecords.js";
 import { LineFailures } from "./lineFailures.js";
 import { sourceNameOf } from "./logFields.js";
 import { type Labels, ReadError, type Reader, type SpanRecord } from "./types.js";
@@ -145,21 +145,13 @@ export const spanCsvReader: Reader = {
   async read(input, sink) {
     const failures = new LineFailures(input.file, sink, "span rows with ids, a start time and an end time or duration");
     const fallbackLabels = { service: sourceNameOf(input.file) };
-    let header: string[] | undefined;
-    let columns: Columns | undefined;
     /** Seconds per unit of a unit-less duration column, learnt from the first row that has both times. */
     let learntUnit: number | undefined;
-    for await (const { line, fields } of csvRecords(input, (where, reason) => sink.skip(where, reason))) {
-      if (!header) {
-        header = fields;
-        columns = columnsOf(header);
-        if (!columns) {
-          throw new ReadError(
-            input.file,
-            "line 1",
-            "a span CSV header: trace id, span id, and a start time or duration column",
-          );
-        }
+    const rows = csvRows(input, failures, (where, reason) => sink.skip(where, reason), {
+      columnsOf,
+      expected: "a span CSV header: trace id, span id, and a start time or duration column",
+      whenEmpty: "a span CSV header; the file is empty",
+      check: (header, columns) => {
         if (columns.duration !== undefined && columns.durationUnit === undefined && columns.end === undefined) {
           throw new ReadError(
             input.file,
@@ -167,16 +159,9 @@ export const spanCsvReader: Reader = {
             "a duration unit in the column name (duration_ms, duration_us, duration_ns) or an end-time column",
           );
         }
-        continue;
-      }
-      if (!columns) continue;
-      if (fields.length !== header.length) {
-        failures.failed(
-          `line ${line}`,
-          `expected ${header.length} fields, found ${fields.length} (cut off or malformed)`,
-        );
-        continue;
-      }
+      },
+    });
+    for await (const { line, fields, columns } of rows) {
       const traceId = fields[columns.trace];
       const spanId = fields[columns.span];
       const startText = columns.start === undefined ? "" : fields[columns.start];
@@ -215,7 +200,6 @@ export const spanCsvReader: Reader = {
       sink.addSpan(record);
       failures.read();
     }
-    if (!header) throw new ReadError(input.file, "line 1", "a span CSV header; the file is empty");
     failures.finish();
   },
 };
