@@ -16,7 +16,16 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { Labels, MetricRecorder } from "../telemetry.js";
 import type { World } from "../world.js";
+import type { Resources } from "./cluster.js";
 import { type ClientLoad, PgBouncer } from "./pgbouncer.js";
+
+/** A Rails process (Puma or Sidekiq) with its boot footprint: a quarter core, half a GiB, up to twice that. */
+export const RAILS_PROCESS_RESOURCES: Resources = {
+  cpuRequest: 0.25,
+  cpuLimit: 1,
+  memoryRequest: 512 * 2 ** 20,
+  memoryLimit: 1024 * 2 ** 20,
+};
 
 /** Linux tcp_retries2 = 15: retransmissions from a 200 ms RTO doubling up to 120 s add up to 924.6 s. */
 const TCP_RETRIES2_SECONDS = 924.6;

@@ -12,7 +12,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { ActiveRecordPool, bouncerOf, type ConnFailure } from "./activeRecord.js";
+import { ActiveRecordPool, bouncerOf, type ConnFailure, RAILS_PROCESS_RESOURCES } from "./activeRecord.js";
 import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
 
 /** Sidekiq's default concurrency (Sidekiq 7: 5 threads per process). */
@@ -68,12 +68,7 @@ export class Worker implements Model {
     this.rng = world.rng.fork(name);
     this.cluster = world.get<Cluster>("cluster", spec.path);
     this.workload = this.cluster.workload(name, {
-      ...deploymentFromSpec(name, spec, {
-        cpuRequest: 0.25,
-        cpuLimit: 1,
-        memoryRequest: 512 * 2 ** 20,
-        memoryLimit: 1024 * 2 ** 20,
-      }),
+      ...deploymentFromSpec(name, spec, RAILS_PROCESS_RESOURCES),
       onRestart: (pod) => this.states.get(pod)?.pool.reset(),
       onStop: (pod, how, t) => this.stopped(pod, how, t),
     });
