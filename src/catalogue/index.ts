@@ -1,4 +1,5 @@
 /** The registry of fault kinds: adding a kind is adding one file and a line here. */
+import { badDeploy } from "./badDeploy.js";
 import { codeError } from "./codeError.js";
 import { cpuSaturation } from "./cpuSaturation.js";
 import { diskIoSaturation } from "./diskIo.js";
@@ -14,6 +15,8 @@ export const CATALOGUE: readonly FaultKind[] = [
   packetLoss,
   diskIoSaturation,
   codeError,
+  // After code.error: with no rollout in the data the two tie, and the tie goes to code.error.
+  badDeploy,
 ];
 
 export function faultKind(id: string): FaultKind | undefined {

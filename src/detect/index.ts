@@ -1,5 +1,6 @@
 /** Runs every detector over the Case and window (DESIGN.md, step 3). */
 import type { Case } from "../case/model.js";
+import { detectChanges } from "./changes.js";
 import { dependencyEvidence } from "./dependencyLogs.js";
 import { detectLogChanges } from "./logs.js";
 import { detectSeriesAnomalies } from "./seriesAnomaly.js";
@@ -19,6 +20,7 @@ function detectAt(c: Case, window: Window, nextId: () => string): Evidence[] {
     ...detectSeriesAnomalies(c, window, nextId),
     ...logs,
     ...dependencyEvidence(c, logs, nextId),
+    ...detectChanges(c, window, nextId),
     ...detectTraceChanges(c, window, nextId),
   ];
 }

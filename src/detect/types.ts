@@ -40,6 +40,8 @@ export type SignalFamily =
   | "disk"
   | "throughput"
   | "log"
+  /** Something new was rolled out to the entity (a ReplicaSet, an image): a fact, not a symptom. */
+  | "change"
   | "other";
 
 /** The analysis window: baseline before `at`, incident from `at` to `end`. Unix seconds. */

@@ -24,6 +24,9 @@ const FAMILY_WEIGHT: Record<SignalFamily, number> = {
   log: 1,
   network: 0.5,
   throughput: 0.5,
+  // A rollout is a fact about the entity, not a fault: it explains symptoms that follow it, and alone
+  // (a routine deploy) must not make a confident cause.
+  change: 0.5,
   other: 0.25,
 };
 /**
