@@ -16,7 +16,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { Labels, MetricRecorder } from "../telemetry.js";
 import type { World } from "../world.js";
-import type { Resources } from "./cluster.js";
+import type { Pod, Resources } from "./cluster.js";
 import { type ClientLoad, PgBouncer } from "./pgbouncer.js";
 
 /** A Rails process (Puma or Sidekiq) with its boot footprint: a quarter core, half a GiB, up to twice that. */
@@ -232,5 +232,48 @@ export class ActiveRecordPool {
     metrics.get(job, "ruby_active_record_connection_pool_idle", l).set(open - inUse);
     metrics.get(job, "ruby_active_record_connection_pool_waiting", l).set(Math.round(waiting));
     metrics.get(job, "ruby_active_record_connection_pool_size", l).set(this.size());
+  }
+}
+
+/** One Rails process (a Puma or Sidekiq pod): its pool, and the connections its work held last tick. */
+export interface RailsProcess {
+  pool: ActiveRecordPool;
+  working: number;
+}
+
+/** The Rails processes of a component, one per pod, each with a pool bound to the component's pgbouncer. */
+export class RailsProcesses {
+  private readonly byPod = new Map<Pod, RailsProcess>();
+
+  constructor(
+    private readonly spec: Spec,
+    private readonly world: World,
+    private readonly rng: Rng,
+  ) {}
+
+  /** The pod's process, started with a pool that gives up a stuck call after `giveUpAfter` seconds. */
+  of(pod: Pod, giveUpAfter: number, preexisting: boolean): RailsProcess {
+    let process = this.byPod.get(pod);
+    if (!process) {
+      const pool = new ActiveRecordPool(
+        this.spec.child("db"),
+        bouncerOf(this.spec, this.world),
+        pod.ip ?? pod.name,
+        giveUpAfter,
+        this.rng.fork(pod.name),
+        preexisting,
+      );
+      process = { pool, working: 0 };
+      this.byPod.set(pod, process);
+    }
+    return process;
+  }
+
+  get(pod: Pod): RailsProcess | undefined {
+    return this.byPod.get(pod);
+  }
+
+  delete(pod: Pod): void {
+    this.byPod.delete(pod);
   }
 }

@@ -8,7 +8,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { ActiveRecordPool, bouncerOf, type ConnFailure, RAILS_PROCESS_RESOURCES } from "./activeRecord.js";
+import { type ConnFailure, RAILS_PROCESS_RESOURCES, type RailsProcess, RailsProcesses } from "./activeRecord.js";
 import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
 
 /** Puma's thread count as `rails new` configures it: RAILS_MAX_THREADS, 5. */
@@ -21,17 +21,12 @@ const BASE_MEMORY = 420 * 2 ** 20;
 const REQUEST_BYTES = 1200;
 const RESPONSE_BYTES = 8000;
 
-interface ProcessState {
-  pool: ActiveRecordPool;
-  working: number;
-}
-
 export class RailsWeb implements Model {
   readonly phase = PHASE.service;
   readonly workload: Workload;
   private readonly cluster: Cluster;
   private readonly rng: Rng;
-  private readonly states = new Map<Pod, ProcessState>();
+  private readonly states: RailsProcesses;
 
   constructor(
     readonly name: string,
@@ -39,6 +34,7 @@ export class RailsWeb implements Model {
     private readonly world: World,
   ) {
     this.rng = world.rng.fork(name);
+    this.states = new RailsProcesses(spec, world, this.rng);
     this.cluster = world.get<Cluster>("cluster", spec.path);
     this.workload = this.cluster.workload(name, {
       ...deploymentFromSpec(name, spec, RAILS_PROCESS_RESOURCES),
@@ -51,21 +47,8 @@ export class RailsWeb implements Model {
     return this.spec.seconds("requestTimeout", DEFAULT_REQUEST_TIMEOUT);
   }
 
-  private state(pod: Pod, tick: Tick): ProcessState {
-    let s = this.states.get(pod);
-    if (!s) {
-      const pool = new ActiveRecordPool(
-        this.spec.child("db"),
-        bouncerOf(this.spec, this.world),
-        pod.ip ?? pod.name,
-        this.requestTimeout(),
-        this.rng.fork(pod.name),
-        tick.i === 0,
-      );
-      s = { pool, working: 0 };
-      this.states.set(pod, s);
-    }
-    return s;
+  private state(pod: Pod, tick: Tick): RailsProcess {
+    return this.states.of(pod, this.requestTimeout(), tick.i === 0);
   }
 
   step(tick: Tick): void {
@@ -113,7 +96,7 @@ export class RailsWeb implements Model {
 
   private observePod(
     pod: Pod,
-    state: ProcessState,
+    state: RailsProcess,
     failures: Map<ConnFailure, number>,
     requests: number,
     failed: number,

@@ -12,7 +12,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { ActiveRecordPool, bouncerOf, type ConnFailure, RAILS_PROCESS_RESOURCES } from "./activeRecord.js";
+import { type ConnFailure, RAILS_PROCESS_RESOURCES, type RailsProcess, RailsProcesses } from "./activeRecord.js";
 import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
 
 /** Sidekiq's default concurrency (Sidekiq 7: 5 threads per process). */
@@ -26,16 +26,10 @@ const RETRY_DELAY = 20;
 /** Bytes a Sidekiq log line takes on disk. */
 const LOG_LINE_BYTES = 200;
 
-interface ProcessState {
-  pool: ActiveRecordPool;
-  /** Connections in use by running jobs, as of the last tick. */
-  working: number;
-}
-
 /** One pod's share of the tick: what it could do and what it did. */
 interface PodWork {
   pod: Pod;
-  state: ProcessState;
+  state: RailsProcess;
   capacity: number;
   freeThreads: number;
   failures: Map<ConnFailure, number>;
@@ -55,7 +49,7 @@ export class Worker implements Model {
   readonly workload: Workload;
   private readonly cluster: Cluster;
   private readonly rng: Rng;
-  private readonly states = new Map<Pod, ProcessState>();
+  private readonly states: RailsProcesses;
   /** The queue in Redis as cohorts of jobs by enqueue time, oldest first. */
   private queue: { t: number; n: number }[] = [];
   private retries: { at: number; n: number }[] = [];
@@ -66,6 +60,7 @@ export class Worker implements Model {
     private readonly world: World,
   ) {
     this.rng = world.rng.fork(name);
+    this.states = new RailsProcesses(spec, world, this.rng);
     this.cluster = world.get<Cluster>("cluster", spec.path);
     this.workload = this.cluster.workload(name, {
       ...deploymentFromSpec(name, spec, RAILS_PROCESS_RESOURCES),
@@ -90,21 +85,8 @@ export class Worker implements Model {
     return this.queue.reduce((s, c) => s + c.n, 0);
   }
 
-  private state(pod: Pod, tick: Tick): ProcessState {
-    let s = this.states.get(pod);
-    if (!s) {
-      const pool = new ActiveRecordPool(
-        this.spec.child("db"),
-        bouncerOf(this.spec, this.world),
-        pod.ip ?? pod.name,
-        Number.POSITIVE_INFINITY,
-        this.rng.fork(pod.name),
-        tick.i === 0,
-      );
-      s = { pool, working: 0 };
-      this.states.set(pod, s);
-    }
-    return s;
+  private state(pod: Pod, tick: Tick): RailsProcess {
+    return this.states.of(pod, Number.POSITIVE_INFINITY, tick.i === 0);
   }
 
   /**
