@@ -78,14 +78,10 @@ function evidenceOf(c: Case, entity: string): Evidence[] {
   return detectTraceChanges(c, WINDOW, () => `e${++n}`).filter((e) => e.entity === entity);
 }
 
-test("a failure that stops is a recovery: neither it nor the service's return to its usual path is evidence", () => {
-  const templates = [
-    template("service:back", "ERROR request failed", "error"),
-    template("service:back", "INFO order priced", "info"),
-  ];
+/** Twenty calls to back's `price` before the alert writing template 0, and twenty after writing template 1. */
+function priceCalls(): Span[] {
   const spans: Span[] = [];
   for (let i = 0; i < 20; i++) {
-    // Before: the tail of an earlier incident, every call to back failing before it prices the order.
     spans.push(
       ...request(`b${i}`, 10 + i * 25, [
         { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [0] },
@@ -97,6 +93,16 @@ test("a failure that stops is a recovery: neither it nor the service's return to
       ]),
     );
   }
+  return spans;
+}
+
+test("a failure that stops is a recovery: neither it nor the service's return to its usual path is evidence", () => {
+  const templates = [
+    template("service:back", "ERROR request failed", "error"),
+    template("service:back", "INFO order priced", "info"),
+  ];
+  // Before: the tail of an earlier incident, every call to back failing before it prices the order.
+  const spans = priceCalls();
   const back = evidenceOf(caseOf(spans, templates), "service:back");
   assert.deepEqual(
     back.map((e) => e.detail),
@@ -109,19 +115,7 @@ test("a failure that starts is evidence even when the baseline invocations were 
     template("service:back", "ERROR request failed", "error"),
     template("service:back", "ERROR price list unreadable", "error"),
   ];
-  const spans: Span[] = [];
-  for (let i = 0; i < 20; i++) {
-    spans.push(
-      ...request(`b${i}`, 10 + i * 25, [
-        { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [0] },
-      ]),
-    );
-    spans.push(
-      ...request(`i${i}`, 610 + i * 25, [
-        { service: "service:back", operation: "price", overhead: 0.001, logTemplates: [1] },
-      ]),
-    );
-  }
+  const spans = priceCalls();
   const back = evidenceOf(caseOf(spans, templates), "service:back");
   assert.equal(back.length, 1);
   assert.match(back[0].detail, /started doing error log "ERROR price list unreadable"/);
