@@ -377,21 +377,23 @@ const IN_REQUEST_DISCOUNT = 0.8;
 /** Per changed invocation, the strength of the strongest change it shows. */
 type Changed = Map<Invocation, number>;
 
+/** The requests' span trees and which invocations in them changed, with the part strengths found so far. */
+interface RequestChanges {
+  children: Map<Span, Span[]>;
+  changed: Changed;
+  bySpan: Map<Span, Invocation>;
+  memo: Map<Span, number>;
+}
+
 /** How strongly a service's part of a request, from `span` down to where it calls other services, changed (0: not). */
-function partChange(
-  span: Span,
-  children: Map<Span, Span[]>,
-  changed: Changed,
-  bySpan: Map<Span, Invocation>,
-  memo: Map<Span, number>,
-): number {
-  const known = memo.get(span);
+function partChange(span: Span, r: RequestChanges): number {
+  const known = r.memo.get(span);
   if (known !== undefined) return known;
-  const invocation = bySpan.get(span);
-  let strongest = invocation ? (changed.get(invocation) ?? 0) : 0;
-  for (const kid of children.get(span) ?? [])
-    if (kid.service === span.service) strongest = Math.max(strongest, partChange(kid, children, changed, bySpan, memo));
-  memo.set(span, strongest);
+  const invocation = r.bySpan.get(span);
+  let strongest = invocation ? (r.changed.get(invocation) ?? 0) : 0;
+  for (const kid of r.children.get(span) ?? [])
+    if (kid.service === span.service) strongest = Math.max(strongest, partChange(kid, r));
+  r.memo.set(span, strongest);
   return strongest;
 }
 
@@ -399,19 +401,13 @@ function partChange(
  * How strongly each direct callee's part of the request below `span` changed. Direct callees only, as in
  * the reasoner: a deep request reaches many services, and one of them has almost always changed somewhere.
  */
-function calleeChanges(
-  span: Span,
-  children: Map<Span, Span[]>,
-  changed: Changed,
-  bySpan: Map<Span, Invocation>,
-  memo: Map<Span, number>,
-): Map<string, number> {
+function calleeChanges(span: Span, r: RequestChanges): Map<string, number> {
   const found = new Map<string, number>();
   const walk = (s: Span) => {
-    for (const kid of children.get(s) ?? []) {
+    for (const kid of r.children.get(s) ?? []) {
       if (kid.service === span.service) walk(kid);
       else {
-        const strength = partChange(kid, children, changed, bySpan, memo);
+        const strength = partChange(kid, r);
         if (strength > 0) found.set(kid.service, Math.max(found.get(kid.service) ?? 0, strength));
       }
     }
@@ -425,20 +421,14 @@ function calleeChanges(
  * IN_REQUEST_DISCOUNT). As in the reasoner, a callee explains in proportion to how its own change compares:
  * a weak change below (a share drifting with the payloads) explains little of a strong one above.
  */
-function explainInRequests(
-  finding: OperationFinding,
-  children: Map<Span, Span[]>,
-  changed: Changed,
-  bySpan: Map<Span, Invocation>,
-  memo: Map<Span, number>,
-): void {
+function explainInRequests(finding: OperationFinding, r: RequestChanges): void {
   const showing = finding.showing ?? [];
   if (showing.length === 0 || !(finding.strength > 0)) return;
   const by = new Map<string, number>();
   let explained = 0;
   for (const i of showing) {
     let best = 0;
-    for (const [service, strength] of calleeChanges(i.span, children, changed, bySpan, memo)) {
+    for (const [service, strength] of calleeChanges(i.span, r)) {
       const share = Math.min(1, strength / finding.strength) ** 2;
       best = Math.max(best, share);
       by.set(service, (by.get(service) ?? 0) + share);
@@ -550,7 +540,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
   const bySpan = new Map<Span, Invocation>();
   for (const s of perService.values())
     for (const list of s.operations.values()) for (const i of list) bySpan.set(i.span, i);
-  const memo = new Map<Span, number>();
+  const requests: RequestChanges = { children, changed, bySpan, memo: new Map() };
   const evidence: Evidence[] = [];
   const add = (service: string, f: Omit<OperationFinding, "showing">, excerpt: string) => {
     if (f.strength <= 0) return;
@@ -584,7 +574,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       trace,
     );
     const findings = findingsOf.get(service) ?? [];
-    for (const f of findings) if (!f.own) explainInRequests(f, children, changed, bySpan, memo);
+    for (const f of findings) if (!f.own) explainInRequests(f, requests);
     findings.sort((a, b) => b.strength - a.strength);
     for (const f of findings.slice(0, MAX_OPERATION_ITEMS)) add(service, f, trace);
   }
