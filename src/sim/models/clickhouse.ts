@@ -13,7 +13,15 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { InvolvedObject, LogSource, MessageText } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, type Node, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
+import {
+  type Cluster,
+  logSourceOf,
+  type Node,
+  type Pod,
+  resourcesFromSpec,
+  type Workload,
+  zeroUsage,
+} from "./cluster.js";
 import type { NodeNetwork } from "./nodeNetwork.js";
 
 /** The Prometheus endpoint's usual port (`<prometheus><port>9363</port>`). */
@@ -404,13 +412,7 @@ export class ClickHouse implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    return {
-      workload: this.name,
-      namespace: pod.namespace,
-      pod: pod.name,
-      container: "clickhouse",
-      node: pod.node?.name,
-    };
+    return logSourceOf(pod, this.name);
   }
 
   /** A random peer server's address, as the exception texts name it. */

@@ -8,7 +8,7 @@ import { ec2Limits } from "../../catalogue/aws/instanceLimits.js";
 import type { Rng } from "../rng.js";
 import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
-import type { InvolvedObject, Labels } from "../telemetry.js";
+import type { InvolvedObject, Labels, LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { NodeLifecycle } from "./nodeLifecycle.js";
 
@@ -122,6 +122,11 @@ export function deploymentFromSpec(name: string, spec: Spec, defaults: Resources
     version: spec.str("version", "1.0.0"),
     image: spec.str("image", `${namespace}/${name}`),
   };
+}
+
+/** Who writes a pod's log lines, as the log shipper labels them; `workload` names the file they land in. */
+export function logSourceOf(pod: Pod, workload = pod.workload.name): LogSource {
+  return { workload, namespace: pod.namespace, pod: pod.name, container: pod.workload.container, node: pod.node?.name };
 }
 
 export interface Workload extends WorkloadOptions {

@@ -10,7 +10,7 @@ import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
-import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, logSourceOf, type Pod, type Workload, zeroUsage } from "./cluster.js";
 import { type Language, languageOf } from "./logTexts.js";
 
 /** robot-shop's dispatch sleeps a second between connection attempts. */
@@ -72,7 +72,7 @@ export class QueueConsumer implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    return { workload: this.name, namespace: pod.namespace, pod: pod.name, container: this.name, node: pod.node?.name };
+    return logSourceOf(pod, this.name);
   }
 
   step(tick: Tick): void {

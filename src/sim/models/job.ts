@@ -14,7 +14,7 @@ import type { Labels, LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
-import { type Cluster, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, logSourceOf, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 import { type Language, languageOf } from "./logTexts.js";
 
 /** A script that catches a broker error and tries again after a few seconds. */
@@ -159,7 +159,7 @@ export class BatchJob implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    return { workload: this.name, namespace: pod.namespace, pod: pod.name, container: this.name, node: pod.node?.name };
+    return logSourceOf(pod, this.name);
   }
 
   step(tick: Tick): void {

@@ -9,7 +9,7 @@ import type { Rng } from "../rng.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, deploymentFromSpec, type Pod, type Workload } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, logSourceOf, type Pod, type Workload } from "./cluster.js";
 import type { LogBroker } from "./logBroker.js";
 
 /** Producer `max.block.ms` and AdminClient `default.api.timeout.ms` defaults: 60 s. */
@@ -80,8 +80,7 @@ export class KafkaClient implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    const w = this.workload;
-    return { workload: w.name, namespace: w.namespace, pod: pod.name, container: w.container, node: pod.node?.name };
+    return logSourceOf(pod);
   }
 
   step(tick: Tick): void {

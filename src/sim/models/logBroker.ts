@@ -21,7 +21,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { Level, LogSource, MessageText, MetricSeries } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, type Pod, type PodUsage, resourcesFromSpec, type Workload } from "./cluster.js";
+import { type Cluster, logSourceOf, type Pod, type PodUsage, resourcesFromSpec, type Workload } from "./cluster.js";
 import type { LogShipper } from "./logShipper.js";
 import { RustLogFilter } from "./rustLogFilter.js";
 import { cpuSlowdown } from "./service.js";
@@ -356,8 +356,7 @@ export class LogBroker implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    const w = this.workload;
-    return { workload: w.name, namespace: w.namespace, pod: pod.name, container: w.container, node: pod.node?.name };
+    return logSourceOf(pod);
   }
 
   private memoryOf(p: BrokerProcess, partitions: number): number {

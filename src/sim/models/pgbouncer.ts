@@ -10,7 +10,7 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, logSourceOf, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 import { PostgresServer } from "./postgres.js";
 
 /** pgbouncer's defaults (pgbouncer.ini docs): default_pool_size 20, max_client_conn 100, stats every 60 s. */
@@ -204,13 +204,7 @@ export class PgBouncer implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    return {
-      workload: this.name,
-      namespace: pod.namespace,
-      pod: pod.name,
-      container: "pgbouncer",
-      node: pod.node?.name,
-    };
+    return logSourceOf(pod, this.name);
   }
 
   private log(p: Process, level: "INFO" | "WARN", message: string, t: number): void {

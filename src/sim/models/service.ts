@@ -10,7 +10,7 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { AmqpClient, brokerOf, clientOptions } from "./amqp.js";
-import { type Cluster, deploymentFromSpec, type Pod, type Workload } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, logSourceOf, type Pod, type Workload } from "./cluster.js";
 import { type FailureCause, failureText, type Language, languageOf, routineText } from "./logTexts.js";
 import type { MySqlServer } from "./mysql.js";
 import { ConnectionPool } from "./pool.js";
@@ -353,7 +353,7 @@ export class Service implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    return { workload: this.name, namespace: pod.namespace, pod: pod.name, container: this.name, node: pod.node?.name };
+    return logSourceOf(pod, this.name);
   }
 
   private observePod(o: PodOutcome, tick: Tick): void {

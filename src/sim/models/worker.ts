@@ -13,7 +13,7 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type ConnFailure, RAILS_PROCESS_RESOURCES, type RailsProcess, RailsProcesses } from "./activeRecord.js";
-import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, logSourceOf, type Pod, type Workload, zeroUsage } from "./cluster.js";
 
 /** Sidekiq's default concurrency (Sidekiq 7: 5 threads per process). */
 const DEFAULT_CONCURRENCY = 5;
@@ -182,7 +182,7 @@ export class Worker implements Model {
   }
 
   private source(pod: Pod): LogSource {
-    return { workload: this.name, namespace: pod.namespace, pod: pod.name, container: this.name, node: pod.node?.name };
+    return logSourceOf(pod, this.name);
   }
 
   private observePod(w: PodWork, tick: Tick): void {
