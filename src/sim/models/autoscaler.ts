@@ -10,7 +10,7 @@ import { ScenarioError, setAtPath, valueAtPath } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { MetricRecorder, MetricSeries } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import type { Workload } from "./cluster.js";
+import { KSM, type Workload } from "./cluster.js";
 
 /** The HPA controller ignores changes within 10% of the target (--horizontal-pod-autoscaler-tolerance). */
 const TOLERANCE = 0.1;
@@ -18,7 +18,6 @@ const TOLERANCE = 0.1;
 const DEFAULT_SCALE_UP_PODS = 4;
 const DEFAULT_SCALE_UP_PERIOD = 15;
 const DEFAULT_SCALE_DOWN_WINDOW = 300;
-const KSM = "kube-state-metrics";
 /** The one PromQL form this model evaluates: a sum of per-second rates of a counter. */
 const SUM_OF_RATES = /^\s*sum\s*\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\[\s*(\d+)([smh])\s*\]\s*\)\s*\)\s*$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };

@@ -185,9 +185,10 @@ const BASELINE_RETRANSMIT_SHARE = 1e-4;
 /** CFS period: 100 ms, so 10 periods per second. */
 const CFS_PERIODS_PER_SECOND = 10;
 
-const KSM = "kube-state-metrics";
+/** Scrape jobs of the cluster's own exporters, as kube-prometheus names them. */
+export const KSM = "kube-state-metrics";
 const KUBELET = "kubelet";
-const NODE_EXPORTER = "node-exporter";
+export const NODE_EXPORTER = "node-exporter";
 
 export function zeroUsage(): PodUsage {
   return { cpu: 0, memory: 0, rxBytes: 0, txBytes: 0, fsWriteBytes: 0, droppedPackets: 0, retransmits: 0 };

@@ -12,7 +12,7 @@ import type { Spec } from "../spec.js";
 import type { LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type ClickHouse, INSERT_BATCH_BYTES, type InsertSource } from "./clickhouse.js";
-import { type Cluster, deploymentFromSpec, type Pod, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, deploymentFromSpec, KSM, type Pod, type Workload, zeroUsage } from "./cluster.js";
 import type { NodeNetwork } from "./nodeNetwork.js";
 
 /** Average Kafka message size: lag is reported in messages. */
@@ -24,7 +24,6 @@ const IDLE_CPU = 0.01;
 const MEMORY_SHARE = 0.6;
 const LOG_BYTES_PER_SECOND = 2e3;
 const KAFKA_EXPORTER = "kafka-exporter";
-const KSM = "kube-state-metrics";
 /** The HPA controller's sync period (--horizontal-pod-autoscaler-sync-period default). */
 const HPA_SYNC_SECONDS = 15;
 /** Default HPA scale-up policy: at most double, or add 4 pods, per 15 s, whichever is more. */

@@ -14,7 +14,7 @@ import type { Labels, LogSource } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
 import { type AmqpBroker, AmqpClient, brokerOf, clientOptions } from "./amqp.js";
 import { amqpFailureText } from "./amqpTexts.js";
-import { type Cluster, logSourceOf, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
+import { type Cluster, KSM, logSourceOf, type Pod, resourcesFromSpec, type Workload, zeroUsage } from "./cluster.js";
 import { type Language, languageOf } from "./logTexts.js";
 
 /** A script that catches a broker error and tries again after a few seconds. */
@@ -22,7 +22,6 @@ const DEFAULT_RETRY_DELAY = 5;
 /** CPU of the script per message it builds and publishes (a JSON document, a pika call). */
 const CPU_PER_MESSAGE = 0.003;
 const IDLE_CPU = 0.005;
-const KSM = "kube-state-metrics";
 /** A daily schedule `M H * * *`: the only form this model needs. */
 const DAILY = /^(\d{1,2}) (\d{1,2}) \* \* \*$/;
 

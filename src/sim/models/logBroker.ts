@@ -21,7 +21,15 @@ import { ScenarioError } from "../scenario.js";
 import type { Spec } from "../spec.js";
 import type { Level, LogSource, MessageText, MetricSeries } from "../telemetry.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { type Cluster, logSourceOf, type Pod, type PodUsage, resourcesFromSpec, type Workload } from "./cluster.js";
+import {
+  type Cluster,
+  KSM,
+  logSourceOf,
+  type Pod,
+  type PodUsage,
+  resourcesFromSpec,
+  type Workload,
+} from "./cluster.js";
 import type { LogShipper } from "./logShipper.js";
 import { RustLogFilter } from "./rustLogFilter.js";
 import { cpuSlowdown } from "./service.js";
@@ -573,16 +581,15 @@ export class LogBroker implements Model {
   /** kube-state-metrics of the broker's ConfigMap and StatefulSet: a config change shows as a new resourceVersion and generation. */
   private observeKubeState(): void {
     const m = this.world.metrics;
-    const ksm = "kube-state-metrics";
     const w = this.workload;
     const configmap = { namespace: w.namespace, configmap: `${w.name}-config` };
-    m.get(ksm, "kube_configmap_info", configmap).set(1);
-    m.get(ksm, "kube_configmap_metadata_resource_version", configmap).set(this.configResourceVersion);
+    m.get(KSM, "kube_configmap_info", configmap).set(1);
+    m.get(KSM, "kube_configmap_metadata_resource_version", configmap).set(this.configResourceVersion);
     const set = { namespace: w.namespace, statefulset: w.name };
-    m.get(ksm, "kube_statefulset_metadata_generation", set).set(this.generation);
-    m.get(ksm, "kube_statefulset_status_observed_generation", set).set(this.generation);
+    m.get(KSM, "kube_statefulset_metadata_generation", set).set(this.generation);
+    m.get(KSM, "kube_statefulset_status_observed_generation", set).set(this.generation);
     const updated = w.pods.filter((p) => (this.podRevision.get(p) ?? 0) === this.revision).length;
-    m.get(ksm, "kube_statefulset_status_replicas_updated", set).set(updated);
+    m.get(KSM, "kube_statefulset_status_replicas_updated", set).set(updated);
   }
 
   /** kafka_exporter (danielqsj/kafka_exporter): brokers in the metadata and each partition's leader. */

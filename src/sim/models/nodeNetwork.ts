@@ -9,7 +9,7 @@
  */
 import type { Rng } from "../rng.js";
 import { type Model, PHASE, type Tick, type World } from "../world.js";
-import { BYTES_PER_PACKET, type Cluster, type Node, type Pod } from "./cluster.js";
+import { BYTES_PER_PACKET, type Cluster, NODE_EXPORTER, type Node, type Pod } from "./cluster.js";
 
 /**
  * Size of the network I/O credit bucket, as seconds of full burst. AWS publishes no bucket size: the EC2
@@ -32,7 +32,6 @@ const KUBELET_STALL_SEVERITY = 0.35;
 /** Mean seconds to a stall when nothing gets through. */
 const KUBELET_STALL_MEAN_SECONDS = 90;
 
-const NODE_EXPORTER = "node-exporter";
 /** Each ENA allowance statistic becomes `node_ethtool_<name>`; all five are exported, quiet ones stay 0. */
 const ALLOWANCE_STATS = [
   "bw_in_allowance_exceeded",
