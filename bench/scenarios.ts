@@ -31,6 +31,8 @@ const CAUSES_ASKED = 5;
 interface Run {
   scenario: string;
   class: TruthClass;
+  /** Whether the scenario reproduces one of the seed write-ups. */
+  seedIncident: boolean;
   seed: number;
   set: string[];
   truth: { entity?: string; kind?: string };
@@ -72,6 +74,7 @@ async function runOnce(name: string, seed: number, useDraws: boolean, scratch: s
   return {
     scenario: name,
     class: truth.class,
+    seedIncident: sim.scenario.seedIncident !== undefined,
     seed,
     set,
     truth: { entity: truth.entity, kind: truth.kind },
@@ -112,7 +115,7 @@ function report(runs: Run[], wallMs: number): string {
     );
   }
   const incidents = runs.filter((r) => r.class === "incident");
-  const seeds = incidents.filter((r) => loadScenario(r.scenario).seedIncident !== undefined);
+  const seeds = incidents.filter((r) => r.seedIncident);
   const innocent = runs.filter((r) => r.class !== "incident");
   lines.push("");
   lines.push(
