@@ -23,6 +23,7 @@ function sample(): Diagnosis {
       alert_time: "2025-11-19T01:02:12.000Z",
     },
     summary: "A DEBUG log flood on broker node1 (≈180k lines/s) exhausted its memory and crashed it.",
+    confident: true,
     causes: [
       {
         rank: 1,

@@ -26,6 +26,18 @@ export interface Evidence {
    * without it may be a callee's fault showing through.
    */
   own?: boolean;
+  /** The numbers behind it, for reports and programs: the incident value (as `detail` states it). */
+  value?: number;
+  /** The baseline value it is compared against. */
+  baseline?: number;
+  /** The limit it is measured against, where one is known (max_connections, max pods, a memory limit). */
+  limit?: number;
+  /** Unit of value, baseline and limit: "bytes", "seconds", "ratio", "connections", "pods", "per second", ... */
+  unit?: string;
+  /** The series it came from, so a report can draw it against its baseline and limit. */
+  series?: { metric: string; labels: Record<string, string> };
+  /** The log template it came from. */
+  template?: string;
 }
 
 export type SignalFamily =

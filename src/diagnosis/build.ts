@@ -25,7 +25,7 @@ export interface BuildInput {
 }
 
 function toDiagnosisEvidence(e: Evidence): DiagnosisEvidence {
-  return {
+  const out: DiagnosisEvidence = {
     id: e.id,
     entity: e.entity,
     type: e.type,
@@ -33,7 +33,15 @@ function toDiagnosisEvidence(e: Evidence): DiagnosisEvidence {
     detail: e.detail,
     excerpt: e.excerpt,
     start: toIso(e.start),
+    score: Math.round(e.strength * 1000) / 1000,
   };
+  if (e.value !== undefined && Number.isFinite(e.value)) out.value = e.value;
+  if (e.baseline !== undefined && Number.isFinite(e.baseline)) out.baseline = e.baseline;
+  if (e.limit !== undefined && Number.isFinite(e.limit)) out.limit = e.limit;
+  if (e.unit) out.unit = e.unit;
+  if (e.series) out.series = e.series;
+  if (e.template) out.template = e.template;
+  return out;
 }
 
 /** From the root up through callers that show evidence, strongest first: how the fault reached users. */
@@ -134,6 +142,7 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
       window: { start: toIso(window.at), end: toIso(window.end) },
     },
     summary,
+    confident: lead !== undefined && lead.confidence >= CONFIDENT_AT,
     causes,
     ruled_out: ruledOut,
     missing_data: missingData(c, input.alertTime),

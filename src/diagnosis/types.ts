@@ -12,11 +12,42 @@ export interface DiagnosisEvidence {
   excerpt: string;
   /** ISO 8601, when the observation started; the Markdown timeline orders by it. */
   start?: string;
+  /** 0..1, the evidence's strength. */
+  score?: number;
+  value?: number;
+  baseline?: number;
+  limit?: number;
+  unit?: string;
+  series?: { metric: string; labels: Record<string, string> };
+  template?: string;
 }
 
 export interface ChainLink {
   entity: string;
   effect: string;
+  evidence: string[];
+  /** What the link is in the story: the root cause, the resource it exhausted, a victim, or the symptom users saw. */
+  role?: "cause" | "resource" | "victim" | "symptom";
+}
+
+/** The exhausted resource with its numbers: `648 of 648 connections since 02:58`. */
+export interface ResourceUsage {
+  entity: string;
+  name: string;
+  used: number;
+  limit: number;
+  unit: string;
+  /** ISO 8601, when usage first reached the limit. */
+  since?: string;
+  /** How the limit comes about, e.g. `648 = DBInstanceClassMemory / 12582880`. */
+  arithmetic?: string;
+}
+
+/** A cause that made the root cause possible or worse, reported beside it. */
+export interface ContributingCause {
+  entity: string;
+  kind: string;
+  why: string;
   evidence: string[];
 }
 
@@ -30,6 +61,8 @@ export interface Cause {
   /** ISO 8601. */
   start: string;
   chain: ChainLink[];
+  resource_usage?: ResourceUsage;
+  contributing?: ContributingCause[];
   evidence: DiagnosisEvidence[];
   remediation: { now: string[]; fix: string[] };
   why: string;
@@ -47,6 +80,12 @@ export interface Diagnosis {
     alert_time?: string;
   };
   summary: string;
+  /** True when the top cause reaches the confidence to be named (0.5); scripts read this, not the prose. */
+  confident: boolean;
+  /** Which stretch of time served as normal, and why. */
+  baseline?: { start: string; end: string; why: string };
+  /** What changed but is not a fault: a traffic change the load explains, planned work, a scheduled job. */
+  context?: string[];
   causes: Cause[];
   ruled_out: { entity: string; kind: string; why: string }[];
   missing_data: string[];
