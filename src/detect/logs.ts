@@ -72,6 +72,7 @@ export function detectLogChanges(c: Case, window: Window, nextId: () => string):
       start: surged ? counts.first : window.at,
       strength:
         (surged ? 1 : VANISH_WEIGHT) * LEVEL_WEIGHT[template.level] * significanceStrength(Math.abs(significance)),
+      facts: { level: template.level },
       detail: `${what} ${template.level} log template: ${counts.incident} lines in the incident vs ${expected.toFixed(1)} expected from the baseline`,
       excerpt: surged ? `${sample} (×${counts.incident})` : sample,
     };
@@ -119,6 +120,7 @@ function mixChanges(counted: CountedTemplate[], window: Window): Omit<Evidence, 
       family: "log",
       start: window.at,
       strength: Math.max(LEVEL_WEIGHT[moved.template.level], MIX_WEIGHT_FLOOR) * significanceStrength(significance),
+      facts: { level: moved.template.level },
       detail: `the mix of its log lines changed (${surprise.toFixed(1)}σ); most: ${moved.template.level} "${moved.template.template.slice(0, 120)}" from ${share(moved.baseline, totalB)} to ${share(moved.incident, totalI)} of lines`,
       excerpt: moved.template.samples[0] ?? moved.template.template,
     });

@@ -24,6 +24,7 @@ export interface BuildInput {
   alertTime?: number;
   ranked: Hypothesis[];
   graph: CallGraph;
+  context?: string[];
   top: number;
   formats: { file: string; format: string }[];
   timing: { read_ms: number; analyze_ms: number };
@@ -241,5 +242,6 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
     timing: input.timing,
   };
   if (input.alertTime !== undefined) diagnosis.input.alert_time = toIso(input.alertTime);
+  if (input.context && input.context.length > 0) diagnosis.context = input.context;
   return diagnosis;
 }
