@@ -17,6 +17,8 @@ export interface AnalyzeOptions {
   /** Number of causes to report. */
   top?: number;
   onProgress?: (progress: ReadProgress) => void;
+  /** For a Case read elsewhere (the live source): where its pieces came from, and how long reading took. */
+  read?: { formats: { file: string; format: string }[]; ms: number };
 }
 
 /** Causes reported by default: enough to show the runner-ups a person would check next. */
@@ -45,8 +47,8 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
     ? await readCaseWithFormats(input, { onProgress: options.onProgress })
-    : { case: input, formats: input.sources.map((file) => ({ file, format: "case" })) };
-  const readMs = performance.now() - readStart;
+    : { case: input, formats: options.read?.formats ?? input.sources.map((file) => ({ file, format: "case" })) };
+  const readMs = (options.read?.ms ?? 0) + performance.now() - readStart;
   const analyzeStart = performance.now();
   const span = dataSpan(c);
   const at = options.at ?? detectIncidentStart(c) ?? (span.start + span.end) / 2;

@@ -7,10 +7,13 @@ import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
 import { UsageError } from "./exitCodes.js";
+import { addLiveOptions, assertNoLiveFlags, collect, type LiveFlags, runLiveAnalysis } from "./liveOptions.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
 import { createProgress } from "./progress.js";
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends LiveFlags {
+  logs: string[];
+  kube: string[];
   at?: number;
   window?: number;
   format: Format;
@@ -32,17 +35,17 @@ async function assertPathsExist(paths: string[]): Promise<void> {
 }
 
 /** See https://no-color.org: any non-empty NO_COLOR turns colour off. */
-function wantsColor(out: string | undefined): boolean {
+export function wantsColor(out: string | undefined): boolean {
   return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
-function render(d: Diagnosis, format: Format, color: boolean): string {
+export function render(d: Diagnosis, format: Format, color: boolean): string {
   if (format === "json") return renderJson(d);
   if (format === "md") return renderMarkdown(d);
   return renderText(d, { color });
 }
 
-async function emit(text: string, out: string | undefined): Promise<void> {
+export async function emit(text: string, out: string | undefined): Promise<void> {
   if (out === undefined) {
     process.stdout.write(text);
     return;
@@ -56,6 +59,14 @@ async function emit(text: string, out: string | undefined): Promise<void> {
 
 async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   await assertPathsExist(paths);
+  if (flags.prometheus !== undefined) {
+    const diagnosis = await runLiveAnalysis(flags.prometheus, paths, flags);
+    await emit(render(diagnosis, flags.format, wantsColor(flags.out)), flags.out);
+    return;
+  }
+  assertNoLiveFlags(flags);
+  if (paths.length === 0)
+    throw new UsageError("nothing to analyze: give a path (telemetry files or folders) or --prometheus <url>");
   const progress = createProgress(process.stderr);
   let diagnosis: Diagnosis;
   try {
@@ -72,14 +83,17 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command("analyze")
-    .description("find the root cause of an incident in telemetry files or folders")
-    .argument("<path...>", "files or folders of metrics, logs, traces and Kubernetes objects")
+    .description("find the root cause of an incident in telemetry files or folders, or from a live Prometheus")
+    .argument("[path...]", "files or folders of metrics, logs, traces and Kubernetes objects")
     .option("--at <time>", "when the incident was noticed: ISO 8601 or unix seconds", parseAt)
     .option("--window <dur>", "how much time around --at to analyse, e.g. 90s, 15m, 1h", parseWindow)
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--top <N>", "report at most N causes", parseTop)
-    .option("--out <file>", "write the report to a file instead of stdout")
-    .action((paths: string[], flags: AnalyzeFlags) => run(paths, flags));
+    .option("--out <file>", "write the report to a file instead of stdout");
+  addLiveOptions(command)
+    .option("--logs <path>", "with --prometheus: log files or folders to add (repeatable)", collect, [])
+    .option("--kube <path>", "with --prometheus: kubectl -o json files or folders to add (repeatable)", collect, [])
+    .action((paths: string[], flags: AnalyzeFlags) => run([...paths, ...flags.logs, ...flags.kube], flags));
 }

@@ -1,5 +1,6 @@
 /** How the CLI turns a failure into one line on stderr and an exit code (DESIGN.md, "Commands"). */
 import { CommanderError } from "commander";
+import { LiveError } from "../live/errors.js";
 import { ReadError } from "../read/types.js";
 import { ScenarioError } from "../sim/scenario.js";
 
@@ -34,7 +35,13 @@ function oneLine(text: string): string {
  */
 export function reportError(err: unknown, stderr: NodeJS.WritableStream, debug: boolean): number {
   if (err instanceof CommanderError) return err.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE;
-  if (err instanceof UsageError || err instanceof ReadError || err instanceof ScenarioError || isInputErrno(err)) {
+  if (
+    err instanceof UsageError ||
+    err instanceof ReadError ||
+    err instanceof ScenarioError ||
+    err instanceof LiveError ||
+    isInputErrno(err)
+  ) {
     stderr.write(`beneath: error: ${oneLine(err.message)}\n`);
     return EXIT_USAGE;
   }

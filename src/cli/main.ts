@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { registerAnalyze } from "./analyze.js";
 import { registerDemo } from "./demo.js";
 import { reportError } from "./exitCodes.js";
+import { registerExport } from "./export.js";
 import { registerScenarios } from "./scenarios.js";
 import { registerSimulate } from "./simulate.js";
 
@@ -30,11 +31,15 @@ function buildProgram(): Command {
     .version(packageVersion())
     // Throw instead of exiting so usage errors share one exit-code mapping; set before subcommands so they inherit it.
     .exitOverride()
-    .configureOutput({ outputError: (message, write) => write(`beneath: ${message}`) });
+    // One line per error: commander puts its "(Did you mean ...?)" suggestion on a line of its own.
+    .configureOutput({
+      outputError: (message, write) => write(`beneath: ${message.trim().replace(/\s*\n\s*/g, " ")}\n`),
+    });
   registerAnalyze(program);
   registerScenarios(program);
   registerSimulate(program);
   registerDemo(program);
+  registerExport(program);
   return program;
 }
 

@@ -110,10 +110,16 @@ function makeInput(file: string, head: string, gzip: boolean): ReaderInput {
   };
 }
 
-/** Reads every path into one Case. Unknown files inside a folder are skipped and listed; an unknown file named explicitly is an error. */
-export async function readCaseWithFormats(paths: string[], options: ReadOptions = {}): Promise<ReadResult> {
+/**
+ * Reads every path into `builder` (which may already hold another source's pieces) and returns each
+ * file's format. Unknown files inside a folder are skipped and listed; an unknown file named explicitly is an error.
+ */
+export async function readInto(
+  builder: CaseBuilder,
+  paths: string[],
+  options: ReadOptions = {},
+): Promise<ReadResult["formats"]> {
   const files = await listFiles(paths);
-  const builder = new CaseBuilder();
   const formats: ReadResult["formats"] = [];
   const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
   let bytesDone = 0;
@@ -137,6 +143,13 @@ export async function readCaseWithFormats(paths: string[], options: ReadOptions 
     bytesDone += size;
     options.onProgress?.({ file, filesDone: index + 1, filesTotal: files.length, bytesDone, bytesTotal });
   }
+  return formats;
+}
+
+/** Reads every path into one Case (see readInto). */
+export async function readCaseWithFormats(paths: string[], options: ReadOptions = {}): Promise<ReadResult> {
+  const builder = new CaseBuilder();
+  const formats = await readInto(builder, paths, options);
   return { case: builder.build(), formats };
 }
 

@@ -1,0 +1,158 @@
+/**
+ * Which series exist around the incident, and which of them to pull: counted per metric name, then
+ * whole metrics kept under the series limit. A metric is kept or left out whole, so what is read of it
+ * is never a biased part.
+ */
+import type { Labels, PrometheusApi } from "./prometheusApi.js";
+import { promqlString } from "./prometheusApi.js";
+
+/** Metric names per `/api/v1/series` request: one form stays well within any proxy's body limit. */
+const NAMES_PER_SERIES_CALL = 100;
+/** Counting stops once this many times the limit is found: a huge server is not listed to the end. */
+const DISCOVERY_LIMIT_FACTOR = 10;
+/** Label sets kept per discovery, to measure the scrape interval from their raw samples. */
+const EXAMPLES_KEPT = 3;
+/** Names of metrics left out, quoted in the one-line note; the export's index lists them all. */
+const NAMES_QUOTED = 10;
+
+export interface MetricPlan {
+  name: string;
+  /** Series found for it in the range. */
+  series: number;
+  /** The PromQL that pulls exactly those series. */
+  query: string;
+}
+
+export interface Skip {
+  where: string;
+  reason: string;
+}
+
+export interface Discovery {
+  metrics: MetricPlan[];
+  /** Series found in all, kept or not. */
+  discovered: number;
+  /** Metrics left out by the limit, with their series counts. */
+  leftOut: { name: string; series: number }[];
+  /** Metric names not counted at all: discovery stopped early on a very large server. */
+  unexamined: string[];
+  skipped: Skip[];
+  /** A few label sets of kept series. */
+  examples: Labels[];
+}
+
+/** `name{...}` or `{...}`: the shape `--match` takes, split into the metric name and the braces' content. */
+const SELECTOR = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*(?:\{(.*)\})?\s*$/s;
+
+/**
+ * The query for one metric restricted to the user's selectors (their union, by `or`), or the whole
+ * metric when there are none. A selector naming another metric does not apply.
+ */
+export function metricQuery(name: string, match: string[]): string {
+  const nameMatcher = `__name__=${promqlString(name)}`;
+  if (match.length === 0) return `{${nameMatcher}}`;
+  const parts: string[] = [];
+  for (const selector of match) {
+    const parsed = SELECTOR.exec(selector);
+    if (!parsed) continue;
+    const [, selectorName, inner = ""] = parsed;
+    if (selectorName !== undefined && selectorName !== name) continue;
+    parts.push(`{${[nameMatcher, inner.trim()].filter((p) => p !== "").join(", ")}}`);
+  }
+  return parts.length === 0 ? `{${nameMatcher}}` : parts.join(" or ");
+}
+
+/** Histogram buckets multiply a metric's series by its bucket count and repeat what `_sum` and `_count` say. */
+function pullOrder(a: { name: string; series: number }, b: { name: string; series: number }): number {
+  const bucket = (n: string) => (n.endsWith("_bucket") ? 1 : 0);
+  return bucket(a.name) - bucket(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Series per metric name in [start, end]: from the user's selectors, or every name the server holds. */
+async function countSeries(
+  api: PrometheusApi,
+  match: string[],
+  start: number,
+  end: number,
+  limit: number,
+): Promise<{ counts: Map<string, number>; examples: Map<string, Labels>; unexamined: string[] }> {
+  const counts = new Map<string, number>();
+  const examples = new Map<string, Labels>();
+  let found = 0;
+  const tally = (sets: Labels[]) => {
+    for (const labels of sets) {
+      const name = labels.__name__ ?? "";
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      if (!examples.has(name)) examples.set(name, labels);
+      found++;
+    }
+  };
+  if (match.length > 0) {
+    tally(await api.series(match, start, end));
+    return { counts, examples, unexamined: [] };
+  }
+  const names = (await api.labelValues("__name__", start, end)).sort();
+  for (let i = 0; i < names.length; i += NAMES_PER_SERIES_CALL) {
+    if (found > limit * DISCOVERY_LIMIT_FACTOR) return { counts, examples, unexamined: names.slice(i) };
+    const batch = names.slice(i, i + NAMES_PER_SERIES_CALL);
+    tally(
+      await api.series(
+        batch.map((n) => `{__name__=${promqlString(n)}}`),
+        start,
+        end,
+      ),
+    );
+  }
+  return { counts, examples, unexamined: [] };
+}
+
+function quoteNames(names: string[]): string {
+  const quoted = names.slice(0, NAMES_QUOTED).join(", ");
+  return names.length > NAMES_QUOTED ? `${quoted} and ${names.length - NAMES_QUOTED} more` : quoted;
+}
+
+/** Finds the series in [start, end] and keeps whole metrics, in pull order, while they fit under `maxSeries`. */
+export async function discover(
+  api: PrometheusApi,
+  match: string[],
+  start: number,
+  end: number,
+  maxSeries: number,
+): Promise<Discovery> {
+  const { counts, examples, unexamined } = await countSeries(api, match, start, end, maxSeries);
+  const found = [...counts].map(([name, series]) => ({ name, series })).sort(pullOrder);
+  const metrics: MetricPlan[] = [];
+  const leftOut: Discovery["leftOut"] = [];
+  let kept = 0;
+  for (const metric of found) {
+    if (metric.name === "") continue;
+    if (kept + metric.series > maxSeries) {
+      leftOut.push(metric);
+      continue;
+    }
+    kept += metric.series;
+    metrics.push({ ...metric, query: metricQuery(metric.name, match) });
+  }
+  const discovered = found.reduce((sum, m) => sum + m.series, 0);
+  const skipped: Skip[] = [];
+  if (leftOut.length > 0) {
+    const series = leftOut.reduce((sum, m) => sum + m.series, 0);
+    skipped.push({
+      where: "series limit",
+      reason:
+        `${series} of ${discovered} series (${leftOut.length} metrics) left out to stay within --max-series ${maxSeries}: ` +
+        `${quoteNames(leftOut.map((m) => m.name))}; narrow the selection with --match or raise --max-series`,
+    });
+  }
+  if (unexamined.length > 0) {
+    skipped.push({
+      where: "discovery",
+      reason: `${unexamined.length} metric names not examined, more than ${DISCOVERY_LIMIT_FACTOR}x --max-series series were already found: ${quoteNames(unexamined)}`,
+    });
+  }
+  const keptExamples = metrics
+    .map((m) => examples.get(m.name))
+    .filter((labels): labels is Labels => labels !== undefined)
+    .slice(0, EXAMPLES_KEPT);
+  return { metrics, discovered, leftOut, unexamined, skipped, examples: keptExamples };
+}

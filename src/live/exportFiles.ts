@@ -1,0 +1,48 @@
+/**
+ * Writes a pulled incident as standard files: each metric's query_range answer exactly as the server
+ * sent it, and an `index.json` of what was pulled and what was left out (src/read/exportIndex.ts).
+ */
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { toIso } from "../case/time.js";
+import { EXPORT_INDEX_FILE, EXPORT_INDEX_SCHEMA, type ExportIndex } from "../read/exportIndex.js";
+import { LiveError } from "./errors.js";
+import type { Pull } from "./pull.js";
+
+export function exportIndex(pull: Pull, exportedAt: Date): ExportIndex {
+  const index: ExportIndex = {
+    schema: EXPORT_INDEX_SCHEMA,
+    source: pull.source,
+    exported_at: exportedAt.toISOString(),
+    start: toIso(pull.start),
+    end: toIso(pull.end),
+    step_seconds: pull.step,
+    window_seconds: pull.window,
+    match: pull.match,
+    max_series: pull.maxSeries,
+    series_discovered: pull.discovered,
+    series_pulled: pull.metrics.reduce((sum, m) => sum + m.series, 0),
+    metrics: pull.metrics.map(({ name, file, query, series }) => ({ name, file, query, series })),
+    left_out: pull.leftOut,
+    not_examined: pull.unexamined,
+    skipped: pull.skipped,
+  };
+  if (pull.at !== undefined) index.alert_time = toIso(pull.at);
+  return index;
+}
+
+/** Writes into `dir` (created when missing); a folder that already holds files is refused, not mixed into. */
+export async function writeExport(pull: Pull, dir: string): Promise<ExportIndex> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const present = (await readdir(dir)).filter((name) => !name.startsWith("."));
+    if (present.length > 0) throw new LiveError(`${dir} is not empty; export into a new or empty folder`);
+    for (const metric of pull.metrics) await writeFile(join(dir, metric.file), metric.text);
+    const index = exportIndex(pull, new Date());
+    await writeFile(join(dir, EXPORT_INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`);
+    return index;
+  } catch (error) {
+    if (error instanceof LiveError) throw error;
+    throw new LiveError(`cannot write the export to ${dir}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,32 @@
+/** The live source (DESIGN.md, layout): diagnose straight from a Prometheus-compatible server, or export from it. */
+import { analyze } from "../analyze.js";
+import type { Diagnosis } from "../diagnosis/types.js";
+import { buildLiveCase } from "./liveCase.js";
+import { type LiveSourceOptions, type Pull, pullIncident } from "./pull.js";
+
+export { LiveError } from "./errors.js";
+export { writeExport } from "./exportFiles.js";
+export { DEFAULT_MAX_SERIES, type LiveSourceOptions, type Pull, pullIncident } from "./pull.js";
+
+export interface LiveAnalysis {
+  diagnosis: Diagnosis;
+  pull: Pull;
+}
+
+/** Pulls the incident, adds the files in `paths` (logs, Kubernetes objects), and diagnoses it. */
+export async function analyzeLive(
+  source: LiveSourceOptions,
+  paths: string[] = [],
+  top?: number,
+): Promise<LiveAnalysis> {
+  const pull = await pullIncident(source);
+  const began = performance.now();
+  const live = await buildLiveCase(pull, paths);
+  const diagnosis = await analyze(live.case, {
+    at: source.at,
+    window: source.window,
+    top,
+    read: { formats: live.formats, ms: pull.ms + performance.now() - began },
+  });
+  return { diagnosis, pull };
+}

@@ -1,0 +1,180 @@
+/**
+ * The live source against a real Prometheus and a real VictoriaMetrics holding a simulated incident
+ * (shifted to the last hour): the live diagnosis matches the one from the same samples as files, an
+ * export analysed offline gives the live diagnosis again, and the limits and refusals are one clear error.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { analyze } from "../src/analyze.js";
+import type { Diagnosis } from "../src/diagnosis/types.js";
+import type { ExportIndex } from "../src/read/exportIndex.js";
+import { simulate } from "../src/sim/simulate.js";
+import { assertUsageError, beneathAsync } from "./helpers/cli.js";
+import {
+  hasBinary,
+  queryRangeText,
+  type RunningServer,
+  type SeriesData,
+  startPrometheus,
+  startVictoriaMetrics,
+} from "./helpers/tsdb.js";
+
+const SCENARIO = "rs-cpu-catalogue";
+/** The alert is placed this long before now, so the whole incident window lies in the past. */
+const ALERT_AGO_SECONDS = 20 * 60;
+
+interface Incident {
+  series: SeriesData[];
+  at: number;
+  truth: { entity?: string; kind?: string };
+  /** The same samples as query_range files, one per scrape job. */
+  filesDir: string;
+}
+
+/** Labels as a server stores them: one that is unset is absent. */
+function definedLabels(labels: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(labels).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
+  );
+}
+
+/** The scenario's metrics, shifted so its alert falls ALERT_AGO_SECONDS ago on a whole minute. */
+function recentIncident(scratch: string): Incident {
+  const sim = simulate(SCENARIO);
+  const alert = sim.scenario.start + sim.scenario.alert;
+  const at = Math.floor(Date.now() / 60_000) * 60 - ALERT_AGO_SECONDS;
+  const shift = at - alert;
+  const series = sim.world.metrics.all().map((s) => ({
+    labels: definedLabels({ __name__: s.metric, job: s.job, ...s.labels }),
+    t: s.t.map((t) => t + shift),
+    v: s.v.map(String),
+  }));
+  const filesDir = join(scratch, "files");
+  mkdirSync(filesDir);
+  const jobs = new Map<string, SeriesData[]>();
+  for (const s of series) jobs.set(s.labels.job, [...(jobs.get(s.labels.job) ?? []), s]);
+  for (const [job, list] of jobs) writeFileSync(join(filesDir, `${job}.json`), queryRangeText(list));
+  return { series, at, truth: sim.scenario.truth, filesDir };
+}
+
+function top(d: Diagnosis) {
+  return d.causes.map((c) => ({ entity: c.entity, kind: c.kind, confidence: c.confidence }));
+}
+
+/** What must not differ between a live run and its export read back. */
+function verdict(d: Diagnosis) {
+  return {
+    summary: d.summary,
+    causes: top(d),
+    ruled_out: d.ruled_out,
+    missing_data: d.missing_data,
+    window: d.input.window,
+    skipped: d.input.skipped.map(({ where, reason }) => `${where}: ${reason}`).sort(),
+  };
+}
+
+const SERVERS = [
+  { name: "Prometheus", binary: "prometheus", start: startPrometheus },
+  { name: "VictoriaMetrics", binary: "victoria-metrics", start: startVictoriaMetrics },
+] as const;
+
+let scratch = "";
+let incident: Incident | undefined;
+let fromFiles: Diagnosis | undefined;
+
+before(async () => {
+  if (!SERVERS.some((s) => hasBinary(s.binary))) return;
+  scratch = mkdtempSync(join(tmpdir(), "beneath-live-"));
+  incident = recentIncident(scratch);
+  fromFiles = await analyze([incident.filesDir], { at: incident.at });
+});
+
+after(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+for (const { name, binary, start } of SERVERS) {
+  const missing = hasBinary(binary)
+    ? false
+    : `${binary} is not installed (apt-get install ${binary === "prometheus" ? "prometheus" : "victoria-metrics"}; .ci/run does)`;
+  describe(`live source against a real ${name}`, { skip: missing }, () => {
+    let server: RunningServer;
+    const at = () => new Date((incident?.at ?? 0) * 1000).toISOString();
+
+    before(async () => {
+      server = await start(incident?.series ?? []);
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    /** `analyze --prometheus` at the incident, as JSON. */
+    async function liveDiagnosis(...flags: string[]): Promise<Diagnosis> {
+      const live = await beneathAsync(
+        "analyze",
+        "--prometheus",
+        server.url,
+        "--at",
+        at(),
+        "--format",
+        "json",
+        ...flags,
+      );
+      assert.equal(live.status, 0, live.stderr);
+      return JSON.parse(live.stdout) as Diagnosis;
+    }
+
+    /** `export` at the incident into a new folder, then `analyze` of that folder: its index and diagnosis. */
+    async function exportedDiagnosis(folder: string, ...flags: string[]) {
+      const out = join(scratch, `${folder}-${binary}`);
+      const exported = await beneathAsync("export", "--prometheus", server.url, "--at", at(), "--out", out, ...flags);
+      assert.equal(exported.status, 0, exported.stderr);
+      const index = JSON.parse(readFileSync(join(out, "index.json"), "utf8")) as ExportIndex;
+      const offline = await beneathAsync("analyze", out, "--at", at(), "--format", "json");
+      assert.equal(offline.status, 0, offline.stderr);
+      return { index, diagnosis: JSON.parse(offline.stdout) as Diagnosis };
+    }
+
+    test("diagnoses the incident as the same samples read from files do, and its export gives the same diagnosis", async () => {
+      assert.ok(incident && fromFiles);
+      assert.equal(fromFiles.causes[0]?.entity, incident.truth.entity, "the files alone name the true cause");
+      const diagnosis = await liveDiagnosis();
+      assert.deepEqual(top(diagnosis).slice(0, 1), top(fromFiles).slice(0, 1));
+      assert.deepEqual(diagnosis.input.skipped, []);
+
+      const exported = await exportedDiagnosis("export");
+      assert.equal(exported.index.series_pulled, exported.index.series_discovered);
+      assert.equal(exported.index.step_seconds, 15, "the stored scrape interval");
+      assert.ok(exported.index.metrics.length > 10);
+      assert.deepEqual(verdict(exported.diagnosis), verdict(diagnosis));
+    });
+
+    test("a series limit that is hit leaves whole metrics out and says so, live and in the export", async () => {
+      const limit = 150;
+      const diagnosis = await liveDiagnosis("--max-series", String(limit));
+      const note = diagnosis.input.skipped.find((s) => s.where === "series limit");
+      assert.ok(note, "the limit is listed in input.skipped");
+      assert.match(note.reason, new RegExp(`left out to stay within --max-series ${limit}`));
+
+      const { index, diagnosis: offline } = await exportedDiagnosis("export-limited", "--max-series", String(limit));
+      assert.ok(index.series_pulled <= limit && index.series_pulled > 0, `pulled ${index.series_pulled}`);
+      assert.ok(index.left_out.length > 0);
+      assert.equal(index.series_pulled + index.left_out.reduce((sum, m) => sum + m.series, 0), index.series_discovered);
+      assert.deepEqual(verdict(offline), verdict(diagnosis));
+    });
+
+    test("a window the server holds nothing in is one clear error", async () => {
+      const yearAgo = new Date(((incident?.at ?? 0) - 365 * 86400) * 1000).toISOString();
+      const result = await beneathAsync("analyze", "--prometheus", server.url, "--at", yearAgo);
+      assertUsageError(result, "holds no series between");
+    });
+
+    test("a selector the server refuses is one error quoting the server's reason", async () => {
+      const result = await beneathAsync("analyze", "--prometheus", server.url, "--at", at(), "--match", "{job=}");
+      assertUsageError(result, "refused the request, HTTP 4");
+    });
+  });
+}
