@@ -15,8 +15,13 @@ export function beneath(...args: string[]) {
 
 /** As `beneath`, without blocking the test process (servers it runs keep answering meanwhile). */
 export function beneathAsync(...args: string[]): Promise<ReturnType<typeof beneath>> {
+  return beneathWithEnv({}, ...args);
+}
+
+/** As `beneathAsync`, with these environment variables added. */
+export function beneathWithEnv(env: Record<string, string>, ...args: string[]): Promise<ReturnType<typeof beneath>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, BENEATH_DEBUG: "" } });
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, BENEATH_DEBUG: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {

@@ -1,0 +1,254 @@
+/**
+ * The live source's HTTP behaviour against small local servers: an unreachable server, a slow one
+ * (timeout), a flaky one (retries with backoff), refusals, credentials and headers, and TLS.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { metricQuery } from "../src/live/discover.js";
+import { LiveError } from "../src/live/errors.js";
+import { type LiveSourceOptions, pullIncident } from "../src/live/pull.js";
+import { chooseStep, MAX_POINTS_PER_SERIES } from "../src/live/step.js";
+import { assertUsageError, beneathAsync, beneathWithEnv } from "./helpers/cli.js";
+import { freePort, hasBinary } from "./helpers/tsdb.js";
+
+const NOW = 1_767_225_600;
+const STEP = 15;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+/** A local HTTP(S) server; every request is recorded with its headers and form. */
+async function serve(handler: Handler, tls?: { key: string; cert: string }) {
+  const requests: { path: string; headers: IncomingMessage["headers"]; form: URLSearchParams }[] = [];
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      requests.push({ path: url.pathname, headers: req.headers, form: new URLSearchParams(body || url.search) });
+      handler(req, res, body);
+    });
+  };
+  const server: Server = tls ? createHttpsServer(tls, onRequest) : createHttpServer(onRequest);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/** A Prometheus holding one series, `up{job="api"}`, scraped every STEP seconds over the last two hours. */
+const fakePrometheus: Handler = (req, res, body) => {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const form = new URLSearchParams(body || new URL(req.url ?? "/", "http://localhost").search);
+  const labels = { __name__: "up", job: "api" };
+  const samples = (from: number, to: number, step: number) => {
+    const values: [number, string][] = [];
+    for (let t = Math.ceil(from / step) * step; t <= to; t += step) values.push([t, "1"]);
+    return values;
+  };
+  if (path === "/api/v1/label/__name__/values") return json(res, 200, { status: "success", data: ["up"] });
+  if (path === "/api/v1/series") return json(res, 200, { status: "success", data: [labels] });
+  if (path === "/api/v1/query") {
+    const result = [{ metric: labels, values: samples(NOW - 7200, NOW, STEP) }];
+    return json(res, 200, { status: "success", data: { resultType: "matrix", result } });
+  }
+  if (path === "/api/v1/query_range") {
+    const [start, end, step] = ["start", "end", "step"].map((k) => Number(form.get(k)));
+    const result = [{ metric: labels, values: samples(start, end, step) }];
+    return json(res, 200, { status: "success", data: { resultType: "matrix", result } });
+  }
+  json(res, 404, { status: "error", errorType: "not_found", error: `no ${path}` });
+};
+
+function source(url: string, http: Partial<LiveSourceOptions["http"]> = {}): LiveSourceOptions {
+  return {
+    url: new URL(url),
+    http: { timeoutMs: 2000, retries: 2, backoffMs: 10, headers: {}, ...http },
+    at: NOW - 600,
+    window: 300,
+    match: [],
+    maxSeries: 100,
+    now: NOW,
+  };
+}
+
+test("an unreachable server is one error naming it and the attempts made", async () => {
+  const port = await freePort();
+  const result = await beneathAsync("analyze", "--prometheus", `http://127.0.0.1:${port}`, "--retries", "1");
+  assertUsageError(result, `no answer from http://127.0.0.1:${port}/`);
+  assert.match(result.stderr, /ECONNREFUSED.*\(2 attempts\)/);
+});
+
+test("a server slower than --timeout is abandoned after the retries, with one error", async () => {
+  const server = await serve((_req, res) => {
+    setTimeout(() => json(res, 200, { status: "success", data: [] }), 3000).unref();
+  });
+  try {
+    const began = Date.now();
+    const result = await beneathAsync("analyze", "--prometheus", server.url, "--timeout", "200ms", "--retries", "1");
+    assertUsageError(result, "no complete answer within 0.2 s (2 attempts)");
+    assert.equal(server.requests.length, 2);
+    assert.ok(Date.now() - began < 3000, "gave up before the server answered");
+  } finally {
+    await server.close();
+  }
+});
+
+test("a failure that may pass (HTTP 503) is retried with backoff, and the pull then succeeds", async () => {
+  let failures = 2;
+  const server = await serve((req, res, body) => {
+    if (failures-- > 0) return json(res, 503, { status: "error", errorType: "unavailable", error: "restarting" });
+    fakePrometheus(req, res, body);
+  });
+  try {
+    const pull = await pullIncident(source(server.url));
+    assert.equal(server.requests.filter((r) => r.path === "/api/v1/label/__name__/values").length, 3);
+    assert.deepEqual(
+      pull.metrics.map((m) => [m.name, m.series]),
+      [["up", 1]],
+    );
+    assert.equal(pull.step, STEP, "the stored interval, measured from raw samples");
+    assert.equal(pull.start % STEP, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a refusal (HTTP 4xx) is not retried, and its error quotes the server", async () => {
+  const server = await serve((_req, res) => {
+    res.writeHead(403, { "content-type": "text/plain" });
+    res.end("Forbidden: missing tenant\n");
+  });
+  try {
+    const result = await beneathAsync("analyze", "--prometheus", server.url);
+    assertUsageError(result, "HTTP 403, not a Prometheus API answer: Forbidden: missing tenant");
+    assert.equal(server.requests.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test("bearer token from the environment, basic auth and custom headers reach the server", async () => {
+  const server = await serve(fakePrometheus);
+  try {
+    const env = { BENEATH_PROMETHEUS_TOKEN: "s3cret", BENEATH_PROMETHEUS_HEADERS: "X-Scope-OrgID: tenant-a" };
+    const withToken = await beneathWithEnv(env, "analyze", "--prometheus", server.url, "--header", "X-Extra: 1");
+    assert.equal(withToken.status, 0, withToken.stderr);
+    const first = server.requests[0].headers;
+    assert.equal(first.authorization, "Bearer s3cret");
+    assert.equal(first["x-scope-orgid"], "tenant-a");
+    assert.equal(first["x-extra"], "1");
+
+    server.requests.length = 0;
+    await beneathAsync("analyze", "--prometheus", server.url, "--basic-auth", "ops:pa:ss");
+    assert.equal(server.requests[0].headers.authorization, `Basic ${Buffer.from("ops:pa:ss").toString("base64")}`);
+
+    const both = await beneathWithEnv(env, "analyze", "--prometheus", server.url, "--basic-auth", "ops:x");
+    assertUsageError(both, "either a bearer token or basic auth");
+  } finally {
+    await server.close();
+  }
+});
+
+test("TLS: a self-signed server is refused unless its CA is given or verification is skipped", {
+  skip: !hasBinary("openssl") && "openssl is not installed",
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "beneath-tls-"));
+  const key = join(dir, "key.pem");
+  const cert = join(dir, "cert.pem");
+  const made = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  const server = await serve(fakePrometheus, { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") });
+  try {
+    const refused = await beneathAsync("analyze", "--prometheus", server.url);
+    assertUsageError(refused, "self-signed certificate");
+    for (const flags of [["--ca-file", cert], ["--insecure-skip-verify"]]) {
+      const pull = await beneathAsync(
+        "export",
+        "--prometheus",
+        server.url,
+        "--at",
+        String(NOW - 600),
+        "--out",
+        join(dir, flags[0]),
+        ...flags,
+      );
+      assert.equal(pull.status, 0, pull.stderr);
+    }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a metric's query keeps the user's selectors, as a union, and only those that can match it", () => {
+  assert.equal(metricQuery("up", []), '{__name__="up"}');
+  assert.equal(
+    metricQuery("up", ['{namespace="shop"}', 'up{job="api"}', 'other{job="x"}']),
+    '{__name__="up", namespace="shop"} or {__name__="up", job="api"}',
+  );
+  assert.equal(metricQuery("http_requests_total", ["other"]), '{__name__="http_requests_total"}');
+});
+
+test("the step is the stored interval, coarsened only to keep a long range within the points limit", () => {
+  assert.equal(chooseStep(0, 3900, 15), 15);
+  assert.equal(chooseStep(0, 3900, undefined), 15);
+  const week = 7 * 86400;
+  assert.equal(chooseStep(0, week, 15), Math.ceil(week / MAX_POINTS_PER_SERIES));
+});
+
+test("a server holding nothing in the window is a LiveError naming the range", async () => {
+  const server = await serve((req, res, body) => {
+    if (req.url?.startsWith("/api/v1/label/")) return json(res, 200, { status: "success", data: [] });
+    fakePrometheus(req, res, body);
+  });
+  try {
+    await assert.rejects(pullIncident(source(server.url)), (error: Error) => {
+      assert.ok(error instanceof LiveError);
+      assert.match(error.message, /holds no series between 2025-12-31T22:50:00\.000Z and 2025-12-31T23:55:00\.000Z/);
+      return true;
+    });
+  } finally {
+    await server.close();
+  }
+});
