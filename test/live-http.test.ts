@@ -11,8 +11,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { metricQuery } from "../src/live/discover.js";
 import { LiveError } from "../src/live/errors.js";
+import { analyzeLive } from "../src/live/index.js";
 import { type LiveSourceOptions, pullIncident } from "../src/live/pull.js";
 import { chooseStep, MAX_POINTS_PER_SERIES } from "../src/live/step.js";
 import { assertUsageError, beneathAsync, beneathWithEnv } from "./helpers/cli.js";
@@ -218,6 +220,34 @@ test("TLS: a self-signed server is refused unless its CA is given or verificatio
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a partial answer's warnings, and files given beside the server, reach the Diagnosis", async () => {
+  const server = await serve((req, res, body) => {
+    if (!req.url?.startsWith("/api/v1/query_range")) return fakePrometheus(req, res, body);
+    const original = res.end.bind(res);
+    res.end = ((chunk: string) => {
+      const answer = JSON.parse(chunk) as Record<string, unknown>;
+      return original(JSON.stringify({ ...answer, warnings: ["store eu-1 unavailable: partial response"] }));
+    }) as typeof res.end;
+    fakePrometheus(req, res, body);
+  });
+  try {
+    const kube = fileURLToPath(new URL("../../test/fixtures/kube/pods.json", import.meta.url));
+    const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
+    const { diagnosis } = await analyzeLive(source(server.url), [kube, logs]);
+    const warned = diagnosis.input.skipped.filter((s) => s.reason.startsWith("the server warned"));
+    assert.deepEqual(
+      warned.map((s) => s.reason),
+      ["the server warned: store eu-1 unavailable: partial response"],
+    );
+    assert.deepEqual(
+      diagnosis.input.sources.map((s) => s.format),
+      ["prometheus-json", "kubectl json", "json-lines logs"],
+    );
+  } finally {
+    await server.close();
   }
 });
 
