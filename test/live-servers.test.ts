@@ -166,6 +166,21 @@ for (const { name, binary, start } of SERVERS) {
       assert.deepEqual(verdict(offline), verdict(diagnosis));
     });
 
+    test("overlapping --match selectors pull each matching series once, under its own name", async () => {
+      const name = "container_cpu_usage_seconds_total";
+      const { index } = await exportedDiagnosis("export-matched", "--match", '{job="kubelet"}', "--match", name);
+      const expected = (incident?.series ?? []).filter((s) => s.labels.job === "kubelet" || s.labels.__name__ === name);
+      assert.equal(index.series_discovered, expected.length);
+      assert.equal(index.series_pulled, expected.length);
+      const file = index.metrics.find((m) => m.name === name)?.file ?? "";
+      const answer = JSON.parse(readFileSync(join(scratch, `export-matched-${binary}`, file), "utf8"));
+      const labelSets = (answer.data.result as { metric: Record<string, string> }[]).map((r) =>
+        JSON.stringify(r.metric),
+      );
+      assert.equal(new Set(labelSets).size, labelSets.length, "no series twice");
+      assert.ok(labelSets.every((l) => l.includes(`"__name__":"${name}"`)));
+    });
+
     test("a window the server holds nothing in is one clear error", async () => {
       const yearAgo = new Date(((incident?.at ?? 0) - 365 * 86400) * 1000).toISOString();
       const result = await beneathAsync("analyze", "--prometheus", server.url, "--at", yearAgo);
