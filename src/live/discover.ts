@@ -3,6 +3,7 @@
  * whole metrics kept under the series limit. A metric is kept or left out whole, so what is read of it
  * is never a biased part.
  */
+import { inParallel } from "./parallel.js";
 import type { Labels, PrometheusApi } from "./prometheusApi.js";
 import { promqlString } from "./prometheusApi.js";
 
@@ -92,18 +93,21 @@ async function countSeries(
     return { counts, examples, unexamined: [] };
   }
   const names = (await api.labelValues("__name__", start, end)).sort();
-  for (let i = 0; i < names.length; i += NAMES_PER_SERIES_CALL) {
-    if (found > limit * DISCOVERY_LIMIT_FACTOR) return { counts, examples, unexamined: names.slice(i) };
-    const batch = names.slice(i, i + NAMES_PER_SERIES_CALL);
-    tally(
-      await api.series(
-        batch.map((n) => `{__name__=${promqlString(n)}}`),
-        start,
-        end,
-      ),
-    );
-  }
-  return { counts, examples, unexamined: [] };
+  const batches: string[][] = [];
+  for (let i = 0; i < names.length; i += NAMES_PER_SERIES_CALL) batches.push(names.slice(i, i + NAMES_PER_SERIES_CALL));
+  const unexamined: string[] = [];
+  await inParallel(batches, async (batch) => {
+    if (found > limit * DISCOVERY_LIMIT_FACTOR) unexamined.push(...batch);
+    else
+      tally(
+        await api.series(
+          batch.map((n) => `{__name__=${promqlString(n)}}`),
+          start,
+          end,
+        ),
+      );
+  });
+  return { counts, examples, unexamined: unexamined.sort() };
 }
 
 function quoteNames(names: string[]): string {

@@ -23,8 +23,11 @@ export interface HttpOptions {
   insecureSkipVerify?: boolean;
 }
 
-/** An answer larger than this is refused rather than held in memory; narrowing the query is the fix. */
-const MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
+/**
+ * An answer larger than this is refused rather than held in memory (and it must stay below V8's largest
+ * string, about 512 MiB); narrowing the query is the fix.
+ */
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 /** A server's Retry-After is honoured up to this, so a long one does not stall an incident response. */
 const MAX_RETRY_AFTER_MS = 30_000;
 /** Connection failures that may pass; a name that does not resolve or a refused TLS handshake will not. */

@@ -11,11 +11,10 @@ import { EXPORT_INDEX_FILE } from "../read/exportIndex.js";
 import { discover, type Skip } from "./discover.js";
 import { LiveError } from "./errors.js";
 import { displayUrl, type HttpOptions } from "./http.js";
+import { inParallel } from "./parallel.js";
 import { PrometheusApi } from "./prometheusApi.js";
 import { chooseStep, storedInterval } from "./step.js";
 
-/** Range queries in flight at once: a remote server's latency does not add up, and it is not crowded. */
-const PULL_CONCURRENCY = 4;
 /** Series pulled by default: every series of a sizeable namespace, a few MB of samples per hour. */
 export const DEFAULT_MAX_SERIES = 5000;
 
@@ -74,19 +73,6 @@ function fileNameFor(name: string, used: Set<string>): string {
   return file;
 }
 
-async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
-}
-
 function nothingHeld(source: string, start: number, end: number, match: string[], what: string): LiveError {
   const matching = match.length > 0 ? ` matching ${match.join(" or ")}` : "";
   return new LiveError(`${source} holds no ${what} between ${toIso(start)} and ${toIso(end)}${matching}`);
@@ -97,6 +83,9 @@ export async function pullIncident(options: LiveSourceOptions): Promise<Pull> {
   const api = new PrometheusApi(options.url, options.http);
   const source = displayUrl(options.url);
   const now = options.now ?? Date.now() / 1000;
+  if (options.at !== undefined && options.at > now) {
+    throw new LiveError(`--at ${toIso(options.at)} is in the future; the server holds nothing after ${toIso(now)}`);
+  }
   const end = Math.min(now, options.at === undefined ? now : options.at + options.window);
   const from = (options.at ?? end - options.window) - BASELINE_OBSERVED_SECONDS;
   const found = await discover(api, options.match, from, end, options.maxSeries);
@@ -107,7 +96,7 @@ export async function pullIncident(options: LiveSourceOptions): Promise<Pull> {
   const last = Math.floor(end / step) * step;
   const used = new Set([EXPORT_INDEX_FILE]);
   const plans = found.metrics.map((m) => ({ ...m, file: fileNameFor(m.name, used) }));
-  const metrics = await inBatches(plans, PULL_CONCURRENCY, async (plan) => {
+  const metrics = await inParallel(plans, async (plan) => {
     const answer = await api.queryRange(plan.query, start, last, step);
     const series = answer.series.filter((s) => (s.values?.length ?? 0) > 0).length;
     return { name: plan.name, file: plan.file, query: plan.query, series, text: answer.text };
