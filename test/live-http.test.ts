@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { metricQuery } from "../src/live/discover.js";
+import { metricSelectors } from "../src/live/discover.js";
 import { LiveError } from "../src/live/errors.js";
 import { analyzeLive } from "../src/live/index.js";
 import { type LiveSourceOptions, pullIncident } from "../src/live/pull.js";
@@ -251,13 +251,13 @@ test("a partial answer's warnings, and files given beside the server, reach the 
   }
 });
 
-test("a metric's query keeps the user's selectors, as a union, and only those that can match it", () => {
-  assert.equal(metricQuery("up", []), '{__name__="up"}');
-  assert.equal(
-    metricQuery("up", ['{namespace="shop"}', 'up{job="api"}', 'other{job="x"}']),
-    '{__name__="up", namespace="shop"} or {__name__="up", job="api"}',
-  );
-  assert.equal(metricQuery("http_requests_total", ["other"]), '{__name__="http_requests_total"}');
+test("a metric's selectors are the user's that can match it (pulled as their union), or the whole metric", () => {
+  assert.deepEqual(metricSelectors("up", []), ['{__name__="up"}']);
+  assert.deepEqual(metricSelectors("up", ['{namespace="shop"}', 'up{job="api"}', 'other{job="x"}']), [
+    '{__name__="up", namespace="shop"}',
+    '{__name__="up", job="api"}',
+  ]);
+  assert.deepEqual(metricSelectors("http_requests_total", ["other"]), ['{__name__="http_requests_total"}']);
 });
 
 test("the step is the stored interval, coarsened only to keep a long range within the points limit", () => {

@@ -41,6 +41,27 @@ function definedLabels(labels: Record<string, string | undefined>): Record<strin
   );
 }
 
+/** Per-scrape increases of a latency histogram's cumulative buckets: its p50 is 0.1 s and its p99 0.5 s. */
+const BUCKET_INCREASES: [string, number][] = [
+  ["0.1", 50],
+  ["0.25", 90],
+  ["0.5", 99],
+  ["1", 100],
+  ["+Inf", 100],
+];
+const HISTOGRAM_JOB = "histogram-test";
+
+/** A steady classic histogram for two pods, sampled at the times `t`. */
+function steadyHistogram(t: number[]): SeriesData[] {
+  return ["hist-0", "hist-1"].flatMap((pod) =>
+    BUCKET_INCREASES.map(([le, increase]) => ({
+      labels: { __name__: "test_request_duration_seconds_bucket", job: HISTOGRAM_JOB, pod, le },
+      t,
+      v: t.map((_, i) => String(i * increase)),
+    })),
+  );
+}
+
 /** The scenario's metrics, shifted so its alert falls ALERT_AGO_SECONDS ago on a whole minute. */
 function recentIncident(scratch: string): Incident {
   const sim = simulate(SCENARIO);
@@ -52,6 +73,7 @@ function recentIncident(scratch: string): Incident {
     t: s.t.map((t) => t + shift),
     v: s.v.map(String),
   }));
+  series.push(...steadyHistogram(series[0].t));
   const filesDir = join(scratch, "files");
   mkdirSync(filesDir);
   const jobs = new Map<string, SeriesData[]>();
@@ -127,15 +149,19 @@ for (const { name, binary, start } of SERVERS) {
       return JSON.parse(live.stdout) as Diagnosis;
     }
 
-    /** `export` at the incident into a new folder, then `analyze` of that folder: its index and diagnosis. */
-    async function exportedDiagnosis(folder: string, ...flags: string[]) {
+    /** `export` at the incident into a new folder: the folder and its index. */
+    async function exported(folder: string, ...flags: string[]) {
       const out = join(scratch, `${folder}-${binary}`);
-      const exported = await beneathAsync("export", "--prometheus", server.url, "--at", at(), "--out", out, ...flags);
-      assert.equal(exported.status, 0, exported.stderr);
-      const index = JSON.parse(readFileSync(join(out, "index.json"), "utf8")) as ExportIndex;
+      const result = await beneathAsync("export", "--prometheus", server.url, "--at", at(), "--out", out, ...flags);
+      assert.equal(result.status, 0, result.stderr);
+      return { out, index: JSON.parse(readFileSync(join(out, "index.json"), "utf8")) as ExportIndex };
+    }
+
+    /** `analyze` of an exported folder, offline. */
+    async function offlineDiagnosis(out: string): Promise<Diagnosis> {
       const offline = await beneathAsync("analyze", out, "--at", at(), "--format", "json");
       assert.equal(offline.status, 0, offline.stderr);
-      return { index, diagnosis: JSON.parse(offline.stdout) as Diagnosis };
+      return JSON.parse(offline.stdout) as Diagnosis;
     }
 
     test("diagnoses the incident as the same samples read from files do, and its export gives the same diagnosis", async () => {
@@ -145,11 +171,11 @@ for (const { name, binary, start } of SERVERS) {
       assert.deepEqual(top(diagnosis).slice(0, 3), top(fromFiles).slice(0, 3));
       assert.deepEqual(diagnosis.input.skipped, []);
 
-      const exported = await exportedDiagnosis("export");
-      assert.equal(exported.index.series_pulled, exported.index.series_discovered);
-      assert.equal(exported.index.step_seconds, 15, "the stored scrape interval");
-      assert.ok(exported.index.metrics.length > 10);
-      assert.deepEqual(verdict(exported.diagnosis), verdict(diagnosis));
+      const { out, index } = await exported("export");
+      assert.equal(index.series_pulled, index.series_discovered);
+      assert.equal(index.step_seconds, 15, "the stored scrape interval");
+      assert.ok(index.metrics.length > 10);
+      assert.deepEqual(verdict(await offlineDiagnosis(out)), verdict(diagnosis));
     });
 
     test("a series limit that is hit leaves whole metrics out and says so, live and in the export", async () => {
@@ -159,26 +185,50 @@ for (const { name, binary, start } of SERVERS) {
       assert.ok(note, "the limit is listed in input.skipped");
       assert.match(note.reason, new RegExp(`left out to stay within --max-series ${limit}`));
 
-      const { index, diagnosis: offline } = await exportedDiagnosis("export-limited", "--max-series", String(limit));
+      const { out, index } = await exported("export-limited", "--max-series", String(limit));
       assert.ok(index.series_pulled <= limit && index.series_pulled > 0, `pulled ${index.series_pulled}`);
       assert.ok(index.left_out.length > 0);
       assert.equal(index.series_pulled + index.left_out.reduce((sum, m) => sum + m.series, 0), index.series_discovered);
-      assert.deepEqual(verdict(offline), verdict(diagnosis));
+      assert.deepEqual(verdict(await offlineDiagnosis(out)), verdict(diagnosis));
     });
 
     test("overlapping --match selectors pull each matching series once, under its own name", async () => {
       const name = "container_cpu_usage_seconds_total";
-      const { index } = await exportedDiagnosis("export-matched", "--match", '{job="kubelet"}', "--match", name);
+      const { out, index } = await exported("export-matched", "--match", '{job="kubelet"}', "--match", name);
       const expected = (incident?.series ?? []).filter((s) => s.labels.job === "kubelet" || s.labels.__name__ === name);
       assert.equal(index.series_discovered, expected.length);
       assert.equal(index.series_pulled, expected.length);
       const file = index.metrics.find((m) => m.name === name)?.file ?? "";
-      const answer = JSON.parse(readFileSync(join(scratch, `export-matched-${binary}`, file), "utf8"));
+      const answer = JSON.parse(readFileSync(join(out, file), "utf8"));
       const labelSets = (answer.data.result as { metric: Record<string, string> }[]).map((r) =>
         JSON.stringify(r.metric),
       );
       assert.equal(new Set(labelSets).size, labelSets.length, "no series twice");
       assert.ok(labelSets.every((l) => l.includes(`"__name__":"${name}"`)));
+    });
+
+    test("--histogram-quantiles pulls a histogram as its p50 and p99, computed by the server", async () => {
+      const { out, index } = await exported(
+        "export-quantiles",
+        "--histogram-quantiles",
+        "--match",
+        `{job="${HISTOGRAM_JOB}"}`,
+      );
+      assert.equal(index.series_discovered, 2 * BUCKET_INCREASES.length);
+      const expected = { p50: 0.1, p99: 0.5 };
+      assert.deepEqual(
+        index.metrics.map((m) => [m.name, m.series]),
+        Object.keys(expected).map((q) => [`test_request_duration_seconds_${q}`, 2]),
+      );
+      for (const [q, value] of Object.entries(expected)) {
+        const file = join(out, `test_request_duration_seconds_${q}.json`);
+        const answer = JSON.parse(readFileSync(file, "utf8"));
+        for (const series of answer.data.result as { metric: Record<string, string>; values: [number, string][] }[]) {
+          assert.equal(series.metric.__name__, `test_request_duration_seconds_${q}`);
+          assert.ok(series.values.length > 100);
+          for (const [, v] of series.values) assert.ok(Math.abs(Number(v) - value) < 1e-9, `${q} ${v}`);
+        }
+      }
     });
 
     test("a window the server holds nothing in is one clear error", async () => {

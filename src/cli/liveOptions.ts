@@ -34,6 +34,7 @@ export interface LiveFlags {
   match: string[];
   maxSeries?: number;
   step?: number;
+  histogramQuantiles?: boolean;
   timeout?: number;
   retries?: number;
   bearerToken?: string;
@@ -69,6 +70,7 @@ export function addLiveOptions(command: Command): Command {
     )
     .option("--max-series <N>", `pull at most N series (default ${DEFAULT_MAX_SERIES})`, parseTop)
     .option("--step <dur>", "resolution to pull at (default: the stored scrape interval)", parseWindow)
+    .option("--histogram-quantiles", "pull classic histograms as their p50 and p99, not their buckets")
     .option("--timeout <dur>", `deadline per HTTP request (default ${DEFAULT_TIMEOUT_SECONDS}s)`, parseWindow)
     .option("--retries <N>", `retries after a failed request, with backoff (default ${DEFAULT_RETRIES})`, parseRetries)
     .option("--bearer-token <token>", `bearer token (or ${LIVE_ENV.token})`)
@@ -167,6 +169,7 @@ export function liveSourceOptions(
     match: flags.match,
     maxSeries: flags.maxSeries ?? DEFAULT_MAX_SERIES,
     step: flags.step,
+    histogramQuantiles: flags.histogramQuantiles === true,
   };
 }
 
@@ -177,6 +180,7 @@ export function assertNoLiveFlags(flags: LiveFlags): void {
     flags.header.length > 0 && "--header",
     flags.maxSeries !== undefined && "--max-series",
     flags.step !== undefined && "--step",
+    flags.histogramQuantiles === true && "--histogram-quantiles",
     flags.timeout !== undefined && "--timeout",
     flags.retries !== undefined && "--retries",
     flags.bearerToken !== undefined && "--bearer-token",

@@ -3,6 +3,7 @@
  * whole metrics kept under the series limit. A metric is kept or left out whole, so what is read of it
  * is never a biased part.
  */
+import { HISTOGRAM_QUANTILES, histogramKey, isBucketSeries, quantileName } from "./histograms.js";
 import { inParallel } from "./parallel.js";
 import type { Labels, PrometheusApi } from "./prometheusApi.js";
 import { promqlString } from "./prometheusApi.js";
@@ -18,10 +19,19 @@ const NAMES_QUOTED = 10;
 
 export interface MetricPlan {
   name: string;
-  /** Series found for it in the range. */
+  /** Series it gives in the range. */
   series: number;
-  /** The PromQL that pulls exactly those series. */
-  query: string;
+  /** Selectors whose union is exactly those series (for a quantile: their buckets). */
+  selectors: string[];
+  /** Set when the metric is a quantile computed from a histogram's buckets. */
+  quantile?: number;
+}
+
+export interface DiscoverOptions {
+  match: string[];
+  maxSeries: number;
+  /** Pull classic histograms as quantiles instead of their buckets. */
+  histogramQuantiles?: boolean;
 }
 
 export interface Skip {
@@ -46,12 +56,11 @@ export interface Discovery {
 const SELECTOR = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*(?:\{(.*)\})?\s*$/s;
 
 /**
- * The query for one metric restricted to the user's selectors (their union, by `or`), or the whole
+ * The selectors for one metric restricted to the user's selectors (to be joined by `or`), or the whole
  * metric when there are none. A selector naming another metric does not apply.
  */
-export function metricQuery(name: string, match: string[]): string {
+export function metricSelectors(name: string, match: string[]): string[] {
   const nameMatcher = `__name__=${promqlString(name)}`;
-  if (match.length === 0) return `{${nameMatcher}}`;
   const parts: string[] = [];
   for (const selector of match) {
     const parsed = SELECTOR.exec(selector);
@@ -60,13 +69,21 @@ export function metricQuery(name: string, match: string[]): string {
     if (selectorName !== undefined && selectorName !== name) continue;
     parts.push(`{${[nameMatcher, inner.trim()].filter((p) => p !== "").join(", ")}}`);
   }
-  return parts.length === 0 ? `{${nameMatcher}}` : parts.join(" or ");
+  return parts.length === 0 ? [`{${nameMatcher}}`] : parts;
 }
 
 /** Histogram buckets multiply a metric's series by its bucket count and repeat what `_sum` and `_count` say. */
 function pullOrder(a: { name: string; series: number }, b: { name: string; series: number }): number {
   const bucket = (n: string) => (n.endsWith("_bucket") ? 1 : 0);
   return bucket(a.name) - bucket(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+interface Counted {
+  counts: Map<string, number>;
+  examples: Map<string, Labels>;
+  /** Per classic histogram's `_bucket` name: its series apart from `le`. */
+  histograms: Map<string, Set<string>>;
+  unexamined: string[];
 }
 
 /** Series per metric name in [start, end]: from the user's selectors, or every name the server holds. */
@@ -76,21 +93,22 @@ async function countSeries(
   start: number,
   end: number,
   limit: number,
-): Promise<{ counts: Map<string, number>; examples: Map<string, Labels>; unexamined: string[] }> {
-  const counts = new Map<string, number>();
-  const examples = new Map<string, Labels>();
+): Promise<Counted> {
+  const counted: Counted = { counts: new Map(), examples: new Map(), histograms: new Map(), unexamined: [] };
+  const { counts, examples, histograms } = counted;
   let found = 0;
   const tally = (sets: Labels[]) => {
     for (const labels of sets) {
       const name = labels.__name__ ?? "";
       counts.set(name, (counts.get(name) ?? 0) + 1);
       if (!examples.has(name)) examples.set(name, labels);
+      if (isBucketSeries(labels)) histograms.set(name, (histograms.get(name) ?? new Set()).add(histogramKey(labels)));
       found++;
     }
   };
   if (match.length > 0) {
     tally(await api.series(match, start, end));
-    return { counts, examples, unexamined: [] };
+    return counted;
   }
   const names = (await api.labelValues("__name__", start, end)).sort();
   const batches: string[][] = [];
@@ -107,7 +125,8 @@ async function countSeries(
         ),
       );
   });
-  return { counts, examples, unexamined: unexamined.sort() };
+  counted.unexamined = unexamined.sort();
+  return counted;
 }
 
 function quoteNames(names: string[]): string {
@@ -115,29 +134,44 @@ function quoteNames(names: string[]): string {
   return names.length > NAMES_QUOTED ? `${quoted} and ${names.length - NAMES_QUOTED} more` : quoted;
 }
 
+/** What can be pulled: each metric as stored, or a histogram's buckets as its quantiles. */
+function candidates(counted: Counted, options: DiscoverOptions): MetricPlan[] {
+  const plans: MetricPlan[] = [];
+  for (const [name, series] of counted.counts) {
+    if (name === "") continue;
+    const selectors = metricSelectors(name, options.match);
+    const groups = counted.histograms.get(name);
+    if (options.histogramQuantiles && groups) {
+      for (const quantile of HISTOGRAM_QUANTILES) {
+        plans.push({ name: quantileName(name, quantile), series: groups.size, selectors, quantile });
+      }
+    } else plans.push({ name, series, selectors });
+  }
+  return plans.sort(pullOrder);
+}
+
 /** Finds the series in [start, end] and keeps whole metrics, in pull order, while they fit under `maxSeries`. */
 export async function discover(
   api: PrometheusApi,
-  match: string[],
+  options: DiscoverOptions,
   start: number,
   end: number,
-  maxSeries: number,
 ): Promise<Discovery> {
-  const { counts, examples, unexamined } = await countSeries(api, match, start, end, maxSeries);
-  const found = [...counts].map(([name, series]) => ({ name, series })).sort(pullOrder);
+  const { match, maxSeries } = options;
+  const counted = await countSeries(api, match, start, end, maxSeries);
+  const { examples, unexamined } = counted;
   const metrics: MetricPlan[] = [];
   const leftOut: Discovery["leftOut"] = [];
   let kept = 0;
-  for (const metric of found) {
-    if (metric.name === "") continue;
-    if (kept + metric.series > maxSeries) {
-      leftOut.push(metric);
+  for (const plan of candidates(counted, options)) {
+    if (kept + plan.series > maxSeries) {
+      leftOut.push({ name: plan.name, series: plan.series });
       continue;
     }
-    kept += metric.series;
-    metrics.push({ ...metric, query: metricQuery(metric.name, match) });
+    kept += plan.series;
+    metrics.push(plan);
   }
-  const discovered = found.reduce((sum, m) => sum + m.series, 0);
+  const discovered = [...counted.counts.values()].reduce((sum, n) => sum + n, 0);
   const skipped: Skip[] = [];
   if (leftOut.length > 0) {
     const series = leftOut.reduce((sum, m) => sum + m.series, 0);
@@ -155,6 +189,7 @@ export async function discover(
     });
   }
   const keptExamples = metrics
+    .filter((m) => m.quantile === undefined)
     .map((m) => examples.get(m.name))
     .filter((labels): labels is Labels => labels !== undefined)
     .slice(0, EXAMPLES_KEPT);

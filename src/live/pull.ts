@@ -10,6 +10,7 @@ import { BASELINE_OBSERVED_SECONDS } from "../detect/window.js";
 import { EXPORT_INDEX_FILE } from "../read/exportIndex.js";
 import { discover, type Skip } from "./discover.js";
 import { LiveError } from "./errors.js";
+import { nameSeries, quantileQuery, rateWindow } from "./histograms.js";
 import { displayUrl, type HttpOptions } from "./http.js";
 import { inParallel } from "./parallel.js";
 import { PrometheusApi } from "./prometheusApi.js";
@@ -30,6 +31,8 @@ export interface LiveSourceOptions {
   maxSeries: number;
   /** Resolution, seconds; the stored interval when absent. */
   step?: number;
+  /** Pull classic histograms as their p50 and p99 instead of their buckets. */
+  histogramQuantiles?: boolean;
   /** Unix seconds treated as the present (tests pin it). */
   now?: number;
 }
@@ -88,18 +91,25 @@ export async function pullIncident(options: LiveSourceOptions): Promise<Pull> {
   }
   const end = Math.min(now, options.at === undefined ? now : options.at + options.window);
   const from = (options.at ?? end - options.window) - BASELINE_OBSERVED_SECONDS;
-  const found = await discover(api, options.match, from, end, options.maxSeries);
+  const found = await discover(api, options, from, end);
   if (found.discovered === 0) throw nothingHeld(source, from, end, options.match, "series");
-  const step = options.step ?? chooseStep(from, end, await storedInterval(api, found.examples, from, end));
+  const interval = await storedInterval(api, found.examples, from, end);
+  const step = options.step ?? chooseStep(from, end, interval);
   // Whole multiples of the step, so the evaluation times fall on the scrape times.
   const start = Math.floor(from / step) * step;
   const last = Math.floor(end / step) * step;
   const used = new Set([EXPORT_INDEX_FILE]);
   const plans = found.metrics.map((m) => ({ ...m, file: fileNameFor(m.name, used) }));
   const metrics = await inParallel(plans, async (plan) => {
-    const answer = await api.queryRange(plan.query, start, last, step);
+    const quantile = plan.quantile;
+    const query =
+      quantile === undefined
+        ? plan.selectors.join(" or ")
+        : quantileQuery(plan.selectors, quantile, rateWindow(interval, step));
+    const answer = await api.queryRange(query, start, last, step);
     const series = answer.series.filter((s) => (s.values?.length ?? 0) > 0).length;
-    return { name: plan.name, file: plan.file, query: plan.query, series, text: answer.text };
+    const text = quantile === undefined ? answer.text : nameSeries(answer.text, plan.name);
+    return { name: plan.name, file: plan.file, query, series, text };
   });
   if (metrics.every((m) => m.series === 0)) throw nothingHeld(source, start, last, options.match, "samples");
   metrics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
