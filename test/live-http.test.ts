@@ -254,6 +254,19 @@ test("a partial answer's warnings, and files given beside the server, reach the 
   }
 });
 
+test("live flags without --prometheus, and an export into a folder holding files, are usage errors", async () => {
+  const fixtures = fileURLToPath(new URL("../../test/fixtures/kube", import.meta.url));
+  assertUsageError(await beneathAsync("analyze", fixtures, "--match", "up"), "--match only apply with --prometheus");
+  const server = await serve(fakePrometheus);
+  try {
+    const result = await beneathAsync("export", "--prometheus", server.url, "--out", fixtures);
+    assertUsageError(result, `${fixtures} is not empty`);
+    assert.equal(server.requests.length, 0, "refused before asking the server");
+  } finally {
+    await server.close();
+  }
+});
+
 test("a metric's selectors are the user's that can match it (pulled as their union), or the whole metric", () => {
   assert.deepEqual(metricSelectors("up", []), ['{__name__="up"}']);
   assert.deepEqual(metricSelectors("up", ['{namespace="shop"}', 'up{job="api"}', 'other{job="x"}']), [

@@ -12,8 +12,8 @@ import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.
 import { createProgress } from "./progress.js";
 
 interface AnalyzeFlags extends LiveFlags {
-  logs: string[];
-  kube: string[];
+  logs?: string[];
+  kube?: string[];
   at?: number;
   window?: number;
   format: Format;
@@ -93,7 +93,9 @@ export function registerAnalyze(program: Command): void {
     .option("--top <N>", "report at most N causes", parseTop)
     .option("--out <file>", "write the report to a file instead of stdout");
   addLiveOptions(command)
-    .option("--logs <path>", "with --prometheus: log files or folders to add (repeatable)", collect, [])
-    .option("--kube <path>", "with --prometheus: kubectl -o json files or folders to add (repeatable)", collect, [])
-    .action((paths: string[], flags: AnalyzeFlags) => run([...paths, ...flags.logs, ...flags.kube], flags));
+    .option("--logs <path>", "with --prometheus: log files or folders to add (repeatable)", collect)
+    .option("--kube <path>", "with --prometheus: kubectl -o json files or folders to add (repeatable)", collect)
+    .action((paths: string[], flags: AnalyzeFlags) =>
+      run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
+    );
 }

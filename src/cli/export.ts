@@ -1,7 +1,7 @@
 /** `beneath export --prometheus <url> --out <dir>`: save an incident from a live server as standard files. */
 import type { Command } from "commander";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
-import { pullIncident, writeExport } from "../live/index.js";
+import { assertExportFolderFree, pullIncident, writeExport } from "../live/index.js";
 import { UsageError } from "./exitCodes.js";
 import { addLiveOptions, type LiveFlags, liveSourceOptions, warnSkipped } from "./liveOptions.js";
 import { parseAt, parseWindow } from "./options.js";
@@ -16,6 +16,7 @@ async function run(flags: ExportFlags): Promise<void> {
   if (flags.prometheus === undefined) throw new UsageError("export needs --prometheus <url>");
   if (flags.out === undefined) throw new UsageError("export needs --out <dir>, the folder to write the files to");
   const window = flags.window ?? DEFAULT_INCIDENT_SECONDS;
+  await assertExportFolderFree(flags.out);
   const pull = await pullIncident(liveSourceOptions(flags.prometheus, flags, { at: flags.at, window }));
   warnSkipped(pull);
   const index = await writeExport(pull, flags.out);

@@ -31,7 +31,7 @@ export const LIVE_ENV = {
 
 export interface LiveFlags {
   prometheus?: string;
-  match: string[];
+  match?: string[];
   maxSeries?: number;
   step?: number;
   histogramQuantiles?: boolean;
@@ -40,14 +40,14 @@ export interface LiveFlags {
   bearerToken?: string;
   bearerTokenFile?: string;
   basicAuth?: string;
-  header: string[];
+  header?: string[];
   caFile?: string;
   insecureSkipVerify?: boolean;
 }
 
 /** A repeatable option's values, in order. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `--retries`: a whole number, zero allowed. */
@@ -66,7 +66,6 @@ export function addLiveOptions(command: Command): Command {
       "--match <selector>",
       "only series matching this selector, e.g. '{namespace=\"shop\"}' (repeatable)",
       collect,
-      [],
     )
     .option("--max-series <N>", `pull at most N series (default ${DEFAULT_MAX_SERIES})`, parseTop)
     .option("--step <dur>", "resolution to pull at (default: the stored scrape interval)", parseWindow)
@@ -76,12 +75,7 @@ export function addLiveOptions(command: Command): Command {
     .option("--bearer-token <token>", `bearer token (or ${LIVE_ENV.token})`)
     .option("--bearer-token-file <file>", `file holding the bearer token (or ${LIVE_ENV.tokenFile})`)
     .option("--basic-auth <user:password>", `basic auth (or ${LIVE_ENV.user} and ${LIVE_ENV.password})`)
-    .option(
-      "--header <name: value>",
-      `extra HTTP header, repeatable (or ${LIVE_ENV.headers}, one per line)`,
-      collect,
-      [],
-    )
+    .option("--header <name: value>", `extra HTTP header, repeatable (or ${LIVE_ENV.headers}, one per line)`, collect)
     .option("--ca-file <file>", `PEM certificates to trust for https (or ${LIVE_ENV.caFile})`)
     .option("--insecure-skip-verify", `accept any server certificate (or ${LIVE_ENV.insecure}=1)`);
 }
@@ -136,7 +130,7 @@ function httpOptions(flags: LiveFlags, env: NodeJS.ProcessEnv): HttpOptions {
     const [name, value] = headerPair(line, LIVE_ENV.headers);
     headers[name] = value;
   }
-  for (const line of flags.header) {
+  for (const line of flags.header ?? []) {
     const [name, value] = headerPair(line, "--header");
     headers[name] = value;
   }
@@ -166,7 +160,7 @@ export function liveSourceOptions(
     http: httpOptions(flags, env),
     at: range.at,
     window: range.window,
-    match: flags.match,
+    match: flags.match ?? [],
     maxSeries: flags.maxSeries ?? DEFAULT_MAX_SERIES,
     step: flags.step,
     histogramQuantiles: flags.histogramQuantiles === true,
@@ -176,8 +170,8 @@ export function liveSourceOptions(
 /** Live flags mean nothing without a server; saying so beats ignoring them. */
 export function assertNoLiveFlags(flags: LiveFlags): void {
   const given = [
-    flags.match.length > 0 && "--match",
-    flags.header.length > 0 && "--header",
+    flags.match !== undefined && "--match",
+    flags.header !== undefined && "--header",
     flags.maxSeries !== undefined && "--max-series",
     flags.step !== undefined && "--step",
     flags.histogramQuantiles === true && "--histogram-quantiles",

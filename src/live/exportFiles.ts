@@ -31,18 +31,28 @@ export function exportIndex(pull: Pull, exportedAt: Date): ExportIndex {
   return index;
 }
 
-/** Writes into `dir` (created when missing); a folder that already holds files is refused, not mixed into. */
+/** Refuses a folder that already holds files: an export is never mixed into other files. Missing is fine. */
+export async function assertExportFolderFree(dir: string): Promise<void> {
+  let present: string[];
+  try {
+    present = (await readdir(dir)).filter((name) => !name.startsWith("."));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new LiveError(`cannot use ${dir} for the export: ${(error as Error).message}`);
+  }
+  if (present.length > 0) throw new LiveError(`${dir} is not empty; export into a new or empty folder`);
+}
+
+/** Writes into `dir` (created when missing; see assertExportFolderFree). */
 export async function writeExport(pull: Pull, dir: string): Promise<ExportIndex> {
+  await assertExportFolderFree(dir);
   try {
     await mkdir(dir, { recursive: true });
-    const present = (await readdir(dir)).filter((name) => !name.startsWith("."));
-    if (present.length > 0) throw new LiveError(`${dir} is not empty; export into a new or empty folder`);
     for (const metric of pull.metrics) await writeFile(join(dir, metric.file), metric.text);
     const index = exportIndex(pull, new Date());
     await writeFile(join(dir, EXPORT_INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`);
     return index;
   } catch (error) {
-    if (error instanceof LiveError) throw error;
     throw new LiveError(`cannot write the export to ${dir}: ${(error as Error).message}`);
   }
 }
