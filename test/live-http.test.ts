@@ -12,9 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { metricSelectors } from "../src/live/discover.js";
+import { discover, metricSelectors } from "../src/live/discover.js";
 import { LiveError } from "../src/live/errors.js";
 import { analyzeLive } from "../src/live/index.js";
+import type { PrometheusApi } from "../src/live/prometheusApi.js";
 import { type LiveSourceOptions, pullIncident } from "../src/live/pull.js";
 import { chooseStep, MAX_POINTS_PER_SERIES } from "../src/live/step.js";
 import { assertUsageError, beneathAsync, beneathWithEnv } from "./helpers/cli.js";
@@ -265,6 +266,26 @@ test("live flags without --prometheus, and an export into a folder holding files
   } finally {
     await server.close();
   }
+});
+
+test("under the series limit, whole metrics are kept smallest first and histogram buckets last", async () => {
+  const sizes: Record<string, number> = { big: 5, one: 1, three: 3, latency_bucket: 2 };
+  const api = {
+    labelValues: async () => Object.keys(sizes),
+    series: async (match: string[]) =>
+      match.flatMap((selector) => {
+        const name = /"(.+)"/.exec(selector)?.[1] ?? "";
+        return Array.from({ length: sizes[name] }, (_, i) => ({ __name__: name, pod: `p${i}` }));
+      }),
+  } as unknown as PrometheusApi;
+  const found = await discover(api, { match: [], maxSeries: 6 }, 0, 3600);
+  assert.deepEqual(
+    found.metrics.map((m) => m.name),
+    ["one", "three", "latency_bucket"],
+  );
+  assert.deepEqual(found.leftOut, [{ name: "big", series: 5 }]);
+  assert.equal(found.discovered, 11);
+  assert.match(found.skipped[0].reason, /^5 of 11 series \(1 metric\) left out to stay within --max-series 6: big;/);
 });
 
 test("a metric's selectors are the user's that can match it (pulled as their union), or the whole metric", () => {

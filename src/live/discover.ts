@@ -72,10 +72,15 @@ export function metricSelectors(name: string, match: string[]): string[] {
   return parts.length === 0 ? [`{${nameMatcher}}`] : parts;
 }
 
-/** Histogram buckets multiply a metric's series by its bucket count and repeat what `_sum` and `_count` say. */
+/**
+ * The order metrics are kept in under the limit. Histogram buckets come last: they multiply a metric's
+ * series by its bucket count and repeat what `_sum` and `_count` say. Otherwise the smallest first: each
+ * metric is a different signal, so the limit keeps as many kinds of signal as it can, and the few
+ * high-cardinality metrics it leaves out are named, to be asked for with --match.
+ */
 function pullOrder(a: { name: string; series: number }, b: { name: string; series: number }): number {
   const bucket = (n: string) => (n.endsWith("_bucket") ? 1 : 0);
-  return bucket(a.name) - bucket(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return bucket(a.name) - bucket(b.name) || a.series - b.series || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 interface Counted {
@@ -178,7 +183,7 @@ export async function discover(
     skipped.push({
       where: "series limit",
       reason:
-        `${series} of ${discovered} series (${leftOut.length} metrics) left out to stay within --max-series ${maxSeries}: ` +
+        `${series} of ${discovered} series (${leftOut.length} metric${leftOut.length === 1 ? "" : "s"}) left out to stay within --max-series ${maxSeries}: ` +
         `${quoteNames(leftOut.map((m) => m.name))}; narrow the selection with --match or raise --max-series`,
     });
   }
