@@ -140,6 +140,24 @@ test("a failure that may pass (HTTP 503) is retried with backoff, and the pull t
   }
 });
 
+test("a server under a path prefix (Mimir's /prometheus) is asked under that prefix", async () => {
+  const server = await serve((req, res, body) => {
+    if (!req.url?.startsWith("/prometheus/")) return json(res, 404, { status: "error", error: "not here" });
+    req.url = req.url.slice("/prometheus".length);
+    fakePrometheus(req, res, body);
+  });
+  try {
+    const pull = await pullIncident(source(`${server.url}/prometheus`));
+    assert.deepEqual(
+      pull.metrics.map((m) => m.name),
+      ["up"],
+    );
+    assert.ok(server.requests.every((r) => r.path.startsWith("/prometheus/api/v1/")));
+  } finally {
+    await server.close();
+  }
+});
+
 test("a refusal (HTTP 4xx) is not retried, and its error quotes the server", async () => {
   const server = await serve((_req, res) => {
     res.writeHead(403, { "content-type": "text/plain" });
