@@ -12,8 +12,11 @@ import { promqlString } from "./prometheusApi.js";
 const NAMES_PER_SERIES_CALL = 100;
 /** Counting stops once this many times the limit is found: a huge server is not listed to the end. */
 const DISCOVERY_LIMIT_FACTOR = 10;
-/** Label sets kept per discovery, to measure the scrape interval from their raw samples. */
-const EXAMPLES_KEPT = 3;
+/**
+ * Label sets kept per discovery, each from a different scrape job where there are several, to measure
+ * the stored interval from their raw samples: enough that one odd job does not set the step alone.
+ */
+const EXAMPLES_KEPT = 5;
 /** Names of metrics left out, quoted in the one-line note; the export's index lists them all. */
 const NAMES_QUOTED = 10;
 
@@ -139,6 +142,18 @@ function quoteNames(names: string[]): string {
   return names.length > NAMES_QUOTED ? `${quoted} and ${names.length - NAMES_QUOTED} more` : quoted;
 }
 
+/** Up to EXAMPLES_KEPT label sets of kept, stored metrics: a different job for each while there are others. */
+function examplesByJob(metrics: MetricPlan[], examples: Map<string, Labels>): Labels[] {
+  const stored = metrics
+    .filter((m) => m.quantile === undefined)
+    .map((m) => examples.get(m.name))
+    .filter((labels): labels is Labels => labels !== undefined);
+  const jobs = new Set<string | undefined>();
+  const firstOfJob = stored.filter((labels) => !jobs.has(labels.job) && jobs.add(labels.job));
+  const rest = stored.filter((labels) => !firstOfJob.includes(labels));
+  return [...firstOfJob, ...rest].slice(0, EXAMPLES_KEPT);
+}
+
 /** What can be pulled: each metric as stored, or a histogram's buckets as its quantiles. */
 function candidates(counted: Counted, options: DiscoverOptions): MetricPlan[] {
   const plans: MetricPlan[] = [];
@@ -193,10 +208,5 @@ export async function discover(
       reason: `${unexamined.length} metric names not examined, more than ${DISCOVERY_LIMIT_FACTOR}x --max-series series were already found: ${quoteNames(unexamined)}`,
     });
   }
-  const keptExamples = metrics
-    .filter((m) => m.quantile === undefined)
-    .map((m) => examples.get(m.name))
-    .filter((labels): labels is Labels => labels !== undefined)
-    .slice(0, EXAMPLES_KEPT);
-  return { metrics, discovered, leftOut, unexamined, skipped, examples: keptExamples };
+  return { metrics, discovered, leftOut, unexamined, skipped, examples: examplesByJob(metrics, examples) };
 }

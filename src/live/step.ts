@@ -22,8 +22,9 @@ function exactSelector(labels: Labels): string {
 }
 
 /**
- * The stored sample interval: the median spacing of the raw samples of a few series over the range
- * (a range selector in an instant query returns samples as stored). Undefined when none can be read.
+ * The stored sample interval: per series, the median spacing of its raw samples over the range (a range
+ * selector in an instant query returns samples as stored); over the series, the median of those, so a
+ * job scraped unusually often or rarely does not set it alone. Undefined when none can be read.
  */
 export async function storedInterval(
   api: PrometheusApi,
@@ -31,16 +32,18 @@ export async function storedInterval(
   start: number,
   end: number,
 ): Promise<number | undefined> {
-  const spacings: number[] = [];
+  const intervals: number[] = [];
   const range = Math.max(1, Math.ceil(end - start));
   for (const labels of examples) {
     for (const series of await api.rawSamples(`${exactSelector(labels)}[${range}s]`, end)) {
       const values = series.values ?? [];
-      for (let i = 1; i < values.length; i++) spacings.push(Number(values[i][0]) - Number(values[i - 1][0]));
+      const spacings = values.slice(1).map(([t], i) => Number(t) - Number(values[i][0]));
+      if (spacings.length > 0) intervals.push(median(spacings));
     }
   }
-  const interval = spacings.length > 0 ? median(spacings) : Number.NaN;
-  return interval > 0 ? Math.ceil(interval) : undefined;
+  const interval = intervals.length > 0 ? median(intervals) : Number.NaN;
+  // Rounded, not raised: real scrapes jitter by milliseconds, and 15.001 s must give a 15 s step.
+  return interval > 0 ? Math.max(1, Math.round(interval)) : undefined;
 }
 
 /** The step for [start, end]: the stored interval, coarsened to stay within MAX_POINTS_PER_SERIES. */
