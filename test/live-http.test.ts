@@ -72,7 +72,9 @@ const fakePrometheus: Handler = (req, res, body) => {
   if (path === "/api/v1/label/__name__/values") return json(res, 200, { status: "success", data: ["up"] });
   if (path === "/api/v1/series") return json(res, 200, { status: "success", data: [labels] });
   if (path === "/api/v1/query") {
-    const result = [{ metric: labels, values: samples(NOW - 7200, NOW, STEP) }];
+    // Stored samples carry the milliseconds of scrape jitter real ones do.
+    const stored = samples(NOW - 7200, NOW, STEP).map(([t, v], i) => [t + (i % 3) * 0.002, v]);
+    const result = [{ metric: labels, values: stored }];
     return json(res, 200, { status: "success", data: { resultType: "matrix", result } });
   }
   if (path === "/api/v1/query_range") {
@@ -133,7 +135,7 @@ test("a failure that may pass (HTTP 503) is retried with backoff, and the pull t
       pull.metrics.map((m) => [m.name, m.series]),
       [["up", 1]],
     );
-    assert.equal(pull.step, STEP, "the stored interval, measured from raw samples");
+    assert.equal(pull.step, STEP, "the stored interval, measured from raw (jittered) samples");
     assert.equal(pull.start % STEP, 0);
   } finally {
     await server.close();
