@@ -157,9 +157,9 @@ for (const { name, binary, start } of SERVERS) {
       return { out, index: JSON.parse(readFileSync(join(out, "index.json"), "utf8")) as ExportIndex };
     }
 
-    /** `analyze` of an exported folder, offline. */
+    /** `analyze` of an exported folder, offline, with no --at: the export's index.json supplies it. */
     async function offlineDiagnosis(out: string): Promise<Diagnosis> {
-      const offline = await beneathAsync("analyze", out, "--at", at(), "--format", "json");
+      const offline = await beneathAsync("analyze", out, "--format", "json");
       assert.equal(offline.status, 0, offline.stderr);
       return JSON.parse(offline.stdout) as Diagnosis;
     }

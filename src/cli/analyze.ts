@@ -7,6 +7,7 @@ import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
 import { UsageError } from "./exitCodes.js";
+import { exportDefaults } from "./exportDefaults.js";
 import { addLiveOptions, assertNoLiveFlags, collect, type LiveFlags, runLiveAnalysis } from "./liveOptions.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
 import { createProgress } from "./progress.js";
@@ -67,12 +68,13 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   assertNoLiveFlags(flags);
   if (paths.length === 0)
     throw new UsageError("nothing to analyze: give a path (telemetry files or folders) or --prometheus <url>");
+  const exported = await exportDefaults(paths);
   const progress = createProgress(process.stderr);
   let diagnosis: Diagnosis;
   try {
     diagnosis = await analyze(paths, {
-      at: flags.at,
-      window: flags.window,
+      at: flags.at ?? exported.at,
+      window: flags.window ?? exported.window,
       top: flags.top,
       onProgress: progress.onProgress,
     });
