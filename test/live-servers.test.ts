@@ -119,9 +119,7 @@ after(() => {
 });
 
 for (const { name, binary, start } of SERVERS) {
-  const missing = hasBinary(binary)
-    ? false
-    : `${binary} is not installed (apt-get install ${binary === "prometheus" ? "prometheus" : "victoria-metrics"}; .ci/run does)`;
+  const missing = hasBinary(binary) ? false : `${binary} is not installed (apt-get install ${binary}; .ci/run does)`;
   describe(`live source against a real ${name}`, { skip: missing }, () => {
     let server: RunningServer;
     const at = () => new Date((incident?.at ?? 0) * 1000).toISOString();
