@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { analyze } from "../src/analyze.js";
 import type { Diagnosis } from "../src/diagnosis/types.js";
 import type { ExportIndex } from "../src/read/exportIndex.js";
@@ -178,12 +179,18 @@ for (const { name, binary, start } of SERVERS) {
 
     test("a series limit that is hit leaves whole metrics out and says so, live and in the export", async () => {
       const limit = 150;
-      const diagnosis = await liveDiagnosis("--max-series", String(limit));
+      // Files given beside the server travel with the export.
+      const kube = fileURLToPath(new URL("../../test/fixtures/kube/pods.json", import.meta.url));
+      const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
+      const files = ["--kube", kube, "--logs", logs];
+      const diagnosis = await liveDiagnosis("--max-series", String(limit), ...files);
+      assert.ok(diagnosis.input.sources.some((s) => s.file === logs));
       const note = diagnosis.input.skipped.find((s) => s.where === "series limit");
       assert.ok(note, "the limit is listed in input.skipped");
       assert.match(note.reason, new RegExp(`left out to stay within --max-series ${limit}`));
 
-      const { out, index } = await exported("export-limited", "--max-series", String(limit));
+      const { out, index } = await exported("export-limited", "--max-series", String(limit), ...files);
+      assert.deepEqual(index.added_files, ["logs/checkout.jsonl", "kube/pods.json"]);
       assert.ok(index.series_pulled <= limit && index.series_pulled > 0, `pulled ${index.series_pulled}`);
       assert.ok(index.left_out.length > 0);
       assert.equal(index.series_pulled + index.left_out.reduce((sum, m) => sum + m.series, 0), index.series_discovered);

@@ -8,13 +8,18 @@ import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
 import { UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
-import { addLiveOptions, assertNoLiveFlags, collect, type LiveFlags, runLiveAnalysis } from "./liveOptions.js";
+import {
+  type AddedFileFlags,
+  addFileOptions,
+  addLiveOptions,
+  assertNoLiveFlags,
+  type LiveFlags,
+  runLiveAnalysis,
+} from "./liveOptions.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
 import { createProgress } from "./progress.js";
 
-interface AnalyzeFlags extends LiveFlags {
-  logs?: string[];
-  kube?: string[];
+interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   at?: number;
   window?: number;
   format: Format;
@@ -23,7 +28,7 @@ interface AnalyzeFlags extends LiveFlags {
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
-async function assertPathsExist(paths: string[]): Promise<void> {
+export async function assertPathsExist(paths: string[]): Promise<void> {
   const missing: string[] = [];
   for (const path of paths) {
     try {
@@ -94,10 +99,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--top <N>", "report at most N causes", parseTop)
     .option("--out <file>", "write the report to a file instead of stdout");
-  addLiveOptions(command)
-    .option("--logs <path>", "with --prometheus: log files or folders to add (repeatable)", collect)
-    .option("--kube <path>", "with --prometheus: kubectl -o json files or folders to add (repeatable)", collect)
-    .action((paths: string[], flags: AnalyzeFlags) =>
-      run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
-    );
+  addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags) =>
+    run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
+  );
 }

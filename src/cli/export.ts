@@ -2,11 +2,19 @@
 import type { Command } from "commander";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
 import { assertExportFolderFree, pullIncident, writeExport } from "../live/index.js";
+import { assertPathsExist } from "./analyze.js";
 import { UsageError } from "./exitCodes.js";
-import { addLiveOptions, type LiveFlags, liveSourceOptions, warnSkipped } from "./liveOptions.js";
+import {
+  type AddedFileFlags,
+  addFileOptions,
+  addLiveOptions,
+  type LiveFlags,
+  liveSourceOptions,
+  warnSkipped,
+} from "./liveOptions.js";
 import { parseAt, parseWindow } from "./options.js";
 
-interface ExportFlags extends LiveFlags {
+interface ExportFlags extends LiveFlags, AddedFileFlags {
   at?: number;
   window?: number;
   out?: string;
@@ -16,10 +24,12 @@ async function run(flags: ExportFlags): Promise<void> {
   if (flags.prometheus === undefined) throw new UsageError("export needs --prometheus <url>");
   if (flags.out === undefined) throw new UsageError("export needs --out <dir>, the folder to write the files to");
   const window = flags.window ?? DEFAULT_INCIDENT_SECONDS;
+  const added = { logs: flags.logs ?? [], kube: flags.kube ?? [] };
+  await assertPathsExist([...added.logs, ...added.kube]);
   await assertExportFolderFree(flags.out);
   const pull = await pullIncident(liveSourceOptions(flags.prometheus, flags, { at: flags.at, window }));
   warnSkipped(pull);
-  const index = await writeExport(pull, flags.out);
+  const index = await writeExport(pull, flags.out, added);
   process.stdout.write(
     `${index.series_pulled} series of ${index.metrics.length} metrics, ${index.start} to ${index.end} at ${index.step_seconds} s, written to ${flags.out}\n`,
   );
@@ -36,5 +46,5 @@ export function registerExport(program: Command): void {
       parseWindow,
     )
     .option("--out <dir>", "a new or empty folder to write the files to");
-  addLiveOptions(command).action((flags: ExportFlags) => run(flags));
+  addFileOptions(addLiveOptions(command)).action((flags: ExportFlags) => run(flags));
 }

@@ -167,6 +167,18 @@ export function liveSourceOptions(
   };
 }
 
+export interface AddedFileFlags {
+  logs?: string[];
+  kube?: string[];
+}
+
+/** `--logs` and `--kube`: files analysed beside the server's answers. */
+export function addFileOptions(command: Command): Command {
+  return command
+    .option("--logs <path>", "with --prometheus: log files or folders to add (repeatable)", collect)
+    .option("--kube <path>", "with --prometheus: kubectl -o json files or folders to add (repeatable)", collect);
+}
+
 /** Live flags mean nothing without a server; saying so beats ignoring them. */
 export function assertNoLiveFlags(flags: LiveFlags): void {
   const given = [

@@ -5,7 +5,7 @@ import { buildLiveCase } from "./liveCase.js";
 import { type LiveSourceOptions, type Pull, pullIncident } from "./pull.js";
 
 export { LiveError } from "./errors.js";
-export { assertExportFolderFree, writeExport } from "./exportFiles.js";
+export { type AddedFiles, assertExportFolderFree, writeExport } from "./exportFiles.js";
 export { DEFAULT_MAX_SERIES, type LiveSourceOptions, type Pull, pullIncident } from "./pull.js";
 
 export interface LiveAnalysis {

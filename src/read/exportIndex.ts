@@ -28,6 +28,8 @@ export interface ExportIndex {
   left_out: { name: string; series: number }[];
   not_examined: string[];
   skipped: { where: string; reason: string }[];
+  /** Copies of the files analysed beside the answers (logs, Kubernetes objects), relative to the index. */
+  added_files?: string[];
 }
 
 /** The schema tag is this format's own: a head that has it is an index. */
