@@ -122,6 +122,36 @@ test("a server slower than --timeout is abandoned after the retries, with one er
   }
 });
 
+test("a server that stalls in the middle of its answer is abandoned at the deadline too", async () => {
+  const server = await serve((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"status":"success","data":[');
+    setTimeout(() => res.end("]}"), SLOW_ANSWER_MS).unref();
+  });
+  try {
+    const result = await beneathAsync("analyze", "--prometheus", server.url, "--timeout", "300ms", "--retries", "0");
+    assertUsageError(result, "no complete answer within 0.3 s");
+    assert.equal(server.requests.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test("an answer cut off mid-body is retried, then one error that says so", async () => {
+  const server = await serve((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"status":"suc');
+    setTimeout(() => res.destroy(), 20);
+  });
+  try {
+    const result = await beneathAsync("analyze", "--prometheus", server.url, "--retries", "1");
+    assertUsageError(result, "the connection closed before the answer was complete (2 attempts)");
+    assert.equal(server.requests.length, 2);
+  } finally {
+    await server.close();
+  }
+});
+
 test("a failure that may pass (HTTP 503) is retried with backoff, and the pull then succeeds", async () => {
   let failures = 2;
   const server = await serve((req, res, body) => {

@@ -82,15 +82,27 @@ function readBody(response: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    let complete = false;
+    response.on("end", () => {
+      complete = true;
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
     response.on("error", reject);
+    // A connection closed mid-answer may end the stream without an error; it is still a failed attempt.
+    response.on("close", () => {
+      if (!complete) reject(new AttemptFailure(CUT_OFF, true));
+    });
   });
 }
+
+const CUT_OFF = "the connection closed before the answer was complete";
 
 function describe(error: unknown): AttemptFailure {
   if (error instanceof AttemptFailure) return error;
   const { code, message } = error as NodeJS.ErrnoException;
-  return new AttemptFailure(message || String(code), code !== undefined && TRANSIENT_CODES.has(code));
+  // Node reports an answer cut off mid-body as a bare "aborted".
+  const said = message === "aborted" ? CUT_OFF : message || String(code);
+  return new AttemptFailure(said, code !== undefined && TRANSIENT_CODES.has(code));
 }
 
 /**
@@ -115,33 +127,32 @@ function attempt(url: URL, form: URLSearchParams, method: Method, options: HttpO
       ca: options.ca,
       rejectUnauthorized: !options.insecureSkipVerify,
     });
+    const timeout = new AttemptFailure(`no complete answer within ${options.timeoutMs / 1000} s`, true);
+    let timedOut = false;
     const timer = setTimeout(() => {
-      req.destroy(new AttemptFailure(`no complete answer within ${options.timeoutMs / 1000} s`, true));
+      timedOut = true;
+      req.destroy(timeout);
     }, options.timeoutMs);
-    req.on("response", (response) => {
-      readBody(response).then(
-        (text) => {
-          clearTimeout(timer);
-          const status = response.statusCode ?? 0;
-          if (status === 429 || status >= 500) {
-            const failure = new AttemptFailure(
-              `HTTP ${status}: ${errorText(text)}`,
-              status !== 501,
-              retryAfterMs(response),
-            );
-            reject(failure);
-          } else resolve({ status, body: text });
-        },
-        (error) => {
-          clearTimeout(timer);
-          reject(describe(error));
-        },
-      );
-    });
-    req.on("error", (error) => {
+    // Once the deadline has passed, whatever the destroyed request reports, the reason is the deadline.
+    const fail = (error: unknown) => {
       clearTimeout(timer);
-      reject(describe(error));
+      reject(timedOut ? timeout : describe(error));
+    };
+    req.on("response", (response) => {
+      readBody(response).then((text) => {
+        clearTimeout(timer);
+        const status = response.statusCode ?? 0;
+        if (status === 429 || status >= 500) {
+          const failure = new AttemptFailure(
+            `HTTP ${status}: ${errorText(text)}`,
+            status !== 501,
+            retryAfterMs(response),
+          );
+          reject(failure);
+        } else resolve({ status, body: text });
+      }, fail);
     });
+    req.on("error", fail);
     req.end(body);
   });
 }
