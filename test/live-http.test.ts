@@ -54,6 +54,16 @@ async function serve(handler: Handler, tls?: { key: string; cert: string }) {
   };
 }
 
+/** Runs `work` against a local server that is closed afterwards, whatever happens. */
+async function withServer(handler: Handler, work: (server: Awaited<ReturnType<typeof serve>>) => Promise<void>) {
+  const server = await serve(handler);
+  try {
+    await work(server);
+  } finally {
+    await server.close();
+  }
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
@@ -108,105 +118,104 @@ test("an unreachable server is one error naming it and the attempts made", async
 const SLOW_ANSWER_MS = 10_000;
 
 test("a server slower than --timeout is abandoned after the retries, with one error", async () => {
-  const server = await serve((_req, res) => {
-    setTimeout(() => json(res, 200, { status: "success", data: [] }), SLOW_ANSWER_MS).unref();
-  });
-  try {
-    const began = Date.now();
-    const result = await beneathAsync("analyze", "--prometheus", server.url, "--timeout", "200ms", "--retries", "1");
-    assertUsageError(result, "no complete answer within 0.2 s (2 attempts)");
-    assert.equal(server.requests.length, 2);
-    assert.ok(Date.now() - began < SLOW_ANSWER_MS, "gave up before the server answered");
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (_req, res) => {
+      setTimeout(() => json(res, 200, { status: "success", data: [] }), SLOW_ANSWER_MS).unref();
+    },
+    async (server) => {
+      const began = Date.now();
+      const result = await beneathAsync("analyze", "--prometheus", server.url, "--timeout", "200ms", "--retries", "1");
+      assertUsageError(result, "no complete answer within 0.2 s (2 attempts)");
+      assert.equal(server.requests.length, 2);
+      assert.ok(Date.now() - began < SLOW_ANSWER_MS, "gave up before the server answered");
+    },
+  );
 });
 
 test("a server that stalls in the middle of its answer is abandoned at the deadline too", async () => {
-  const server = await serve((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.write('{"status":"success","data":[');
-    setTimeout(() => res.end("]}"), SLOW_ANSWER_MS).unref();
-  });
-  try {
-    const result = await beneathAsync("analyze", "--prometheus", server.url, "--timeout", "300ms", "--retries", "0");
-    assertUsageError(result, "no complete answer within 0.3 s");
-    assert.equal(server.requests.length, 1);
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"status":"success","data":[');
+      setTimeout(() => res.end("]}"), SLOW_ANSWER_MS).unref();
+    },
+    async (server) => {
+      const result = await beneathAsync("analyze", "--prometheus", server.url, "--timeout", "300ms", "--retries", "0");
+      assertUsageError(result, "no complete answer within 0.3 s");
+      assert.equal(server.requests.length, 1);
+    },
+  );
 });
 
 test("an answer cut off mid-body is retried, then one error that says so", async () => {
-  const server = await serve((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.write('{"status":"suc');
-    setTimeout(() => res.destroy(), 20);
-  });
-  try {
-    const result = await beneathAsync("analyze", "--prometheus", server.url, "--retries", "1");
-    assertUsageError(result, "the connection closed before the answer was complete (2 attempts)");
-    assert.equal(server.requests.length, 2);
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"status":"suc');
+      setTimeout(() => res.destroy(), 20);
+    },
+    async (server) => {
+      const result = await beneathAsync("analyze", "--prometheus", server.url, "--retries", "1");
+      assertUsageError(result, "the connection closed before the answer was complete (2 attempts)");
+      assert.equal(server.requests.length, 2);
+    },
+  );
 });
 
 test("a failure that may pass (HTTP 503) is retried with backoff, and the pull then succeeds", async () => {
   let failures = 2;
-  const server = await serve((req, res, body) => {
-    if (failures-- > 0) return json(res, 503, { status: "error", errorType: "unavailable", error: "restarting" });
-    fakePrometheus(req, res, body);
-  });
-  try {
-    const pull = await pullIncident(source(server.url));
-    assert.equal(server.requests.filter((r) => r.path === "/api/v1/label/__name__/values").length, 3);
-    assert.deepEqual(
-      pull.metrics.map((m) => [m.name, m.series]),
-      [["up", 1]],
-    );
-    assert.equal(pull.step, STEP, "the stored interval, measured from raw (jittered) samples");
-    assert.equal(pull.start % STEP, 0);
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (req, res, body) => {
+      if (failures-- > 0) return json(res, 503, { status: "error", errorType: "unavailable", error: "restarting" });
+      fakePrometheus(req, res, body);
+    },
+    async (server) => {
+      const pull = await pullIncident(source(server.url));
+      assert.equal(server.requests.filter((r) => r.path === "/api/v1/label/__name__/values").length, 3);
+      assert.deepEqual(
+        pull.metrics.map((m) => [m.name, m.series]),
+        [["up", 1]],
+      );
+      assert.equal(pull.step, STEP, "the stored interval, measured from raw (jittered) samples");
+      assert.equal(pull.start % STEP, 0);
+    },
+  );
 });
 
 test("a server under a path prefix (Mimir's /prometheus) is asked under that prefix", async () => {
-  const server = await serve((req, res, body) => {
-    if (!req.url?.startsWith("/prometheus/")) return json(res, 404, { status: "error", error: "not here" });
-    req.url = req.url.slice("/prometheus".length);
-    fakePrometheus(req, res, body);
-  });
-  try {
-    const pull = await pullIncident(source(`${server.url}/prometheus`));
-    assert.deepEqual(
-      pull.metrics.map((m) => m.name),
-      ["up"],
-    );
-    assert.ok(server.requests.every((r) => r.path.startsWith("/prometheus/api/v1/")));
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (req, res, body) => {
+      if (!req.url?.startsWith("/prometheus/")) return json(res, 404, { status: "error", error: "not here" });
+      req.url = req.url.slice("/prometheus".length);
+      fakePrometheus(req, res, body);
+    },
+    async (server) => {
+      const pull = await pullIncident(source(`${server.url}/prometheus`));
+      assert.deepEqual(
+        pull.metrics.map((m) => m.name),
+        ["up"],
+      );
+      assert.ok(server.requests.every((r) => r.path.startsWith("/prometheus/api/v1/")));
+    },
+  );
 });
 
 test("a refusal (HTTP 4xx) is not retried, and its error quotes the server", async () => {
-  const server = await serve((_req, res) => {
-    res.writeHead(403, { "content-type": "text/plain" });
-    res.end("Forbidden: missing tenant\n");
-  });
-  try {
-    const result = await beneathAsync("analyze", "--prometheus", server.url);
-    assertUsageError(result, "HTTP 403, not a Prometheus API answer: Forbidden: missing tenant");
-    assert.equal(server.requests.length, 1);
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (_req, res) => {
+      res.writeHead(403, { "content-type": "text/plain" });
+      res.end("Forbidden: missing tenant\n");
+    },
+    async (server) => {
+      const result = await beneathAsync("analyze", "--prometheus", server.url);
+      assertUsageError(result, "HTTP 403, not a Prometheus API answer: Forbidden: missing tenant");
+      assert.equal(server.requests.length, 1);
+    },
+  );
 });
 
 test("bearer token from the environment, basic auth and custom headers reach the server", async () => {
-  const server = await serve(fakePrometheus);
-  try {
+  await withServer(fakePrometheus, async (server) => {
     const env = { BENEATH_PROMETHEUS_TOKEN: "s3cret", BENEATH_PROMETHEUS_HEADERS: "X-Scope-OrgID: tenant-a" };
     const withToken = await beneathWithEnv(env, "analyze", "--prometheus", server.url, "--header", "X-Extra: 1");
     assert.equal(withToken.status, 0, withToken.stderr);
@@ -221,9 +230,7 @@ test("bearer token from the environment, basic auth and custom headers reach the
 
     const both = await beneathWithEnv(env, "analyze", "--prometheus", server.url, "--basic-auth", "ops:x");
     assertUsageError(both, "either a bearer token or basic auth");
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test("TLS: a self-signed server is refused unless its CA is given or verification is skipped", {
@@ -278,44 +285,41 @@ test("TLS: a self-signed server is refused unless its CA is given or verificatio
 });
 
 test("a partial answer's warnings, and files given beside the server, reach the Diagnosis", async () => {
-  const server = await serve((req, res, body) => {
-    if (!req.url?.startsWith("/api/v1/query_range")) return fakePrometheus(req, res, body);
-    const original = res.end.bind(res);
-    res.end = ((chunk: string) => {
-      const answer = JSON.parse(chunk) as Record<string, unknown>;
-      return original(JSON.stringify({ ...answer, warnings: ["store eu-1 unavailable: partial response"] }));
-    }) as typeof res.end;
-    fakePrometheus(req, res, body);
-  });
-  try {
-    const kube = fileURLToPath(new URL("../../test/fixtures/kube/pods.json", import.meta.url));
-    const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
-    const { diagnosis } = await analyzeLive(source(server.url), [kube, logs]);
-    const warned = diagnosis.input.skipped.filter((s) => s.reason.startsWith("the server warned"));
-    assert.deepEqual(
-      warned.map((s) => s.reason),
-      ["the server warned: store eu-1 unavailable: partial response"],
-    );
-    assert.deepEqual(
-      diagnosis.input.sources.map((s) => s.format),
-      ["prometheus-json", "kubectl json", "json-lines logs"],
-    );
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (req, res, body) => {
+      if (!req.url?.startsWith("/api/v1/query_range")) return fakePrometheus(req, res, body);
+      const original = res.end.bind(res);
+      res.end = ((chunk: string) => {
+        const answer = JSON.parse(chunk) as Record<string, unknown>;
+        return original(JSON.stringify({ ...answer, warnings: ["store eu-1 unavailable: partial response"] }));
+      }) as typeof res.end;
+      fakePrometheus(req, res, body);
+    },
+    async (server) => {
+      const kube = fileURLToPath(new URL("../../test/fixtures/kube/pods.json", import.meta.url));
+      const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
+      const { diagnosis } = await analyzeLive(source(server.url), [kube, logs]);
+      const warned = diagnosis.input.skipped.filter((s) => s.reason.startsWith("the server warned"));
+      assert.deepEqual(
+        warned.map((s) => s.reason),
+        ["the server warned: store eu-1 unavailable: partial response"],
+      );
+      assert.deepEqual(
+        diagnosis.input.sources.map((s) => s.format),
+        ["prometheus-json", "kubectl json", "json-lines logs"],
+      );
+    },
+  );
 });
 
 test("live flags without --prometheus, and an export into a folder holding files, are usage errors", async () => {
   const fixtures = fileURLToPath(new URL("../../test/fixtures/kube", import.meta.url));
   assertUsageError(await beneathAsync("analyze", fixtures, "--match", "up"), "--match only apply with --prometheus");
-  const server = await serve(fakePrometheus);
-  try {
+  await withServer(fakePrometheus, async (server) => {
     const result = await beneathAsync("export", "--prometheus", server.url, "--out", fixtures);
     assertUsageError(result, `${fixtures} is not empty`);
     assert.equal(server.requests.length, 0, "refused before asking the server");
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test("under the series limit, whole metrics are kept smallest first and histogram buckets last", async () => {
@@ -355,17 +359,17 @@ test("the step is the stored interval, coarsened only to keep a long range withi
 });
 
 test("a server holding nothing in the window is a LiveError naming the range", async () => {
-  const server = await serve((req, res, body) => {
-    if (req.url?.startsWith("/api/v1/label/")) return json(res, 200, { status: "success", data: [] });
-    fakePrometheus(req, res, body);
-  });
-  try {
-    await assert.rejects(pullIncident(source(server.url)), (error: Error) => {
-      assert.ok(error instanceof LiveError);
-      assert.match(error.message, /holds no series between 2025-12-31T22:50:00\.000Z and 2025-12-31T23:55:00\.000Z/);
-      return true;
-    });
-  } finally {
-    await server.close();
-  }
+  await withServer(
+    (req, res, body) => {
+      if (req.url?.startsWith("/api/v1/label/")) return json(res, 200, { status: "success", data: [] });
+      fakePrometheus(req, res, body);
+    },
+    async (server) => {
+      await assert.rejects(pullIncident(source(server.url)), (error: Error) => {
+        assert.ok(error instanceof LiveError);
+        assert.match(error.message, /holds no series between 2025-12-31T22:50:00\.000Z and 2025-12-31T23:55:00\.000Z/);
+        return true;
+      });
+    },
+  );
 });
