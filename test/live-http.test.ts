@@ -55,13 +55,31 @@ async function serve(handler: Handler, tls?: { key: string; cert: string }) {
 }
 
 /** Runs `work` against a local server that is closed afterwards, whatever happens. */
-async function withServer(handler: Handler, work: (server: Awaited<ReturnType<typeof serve>>) => Promise<void>) {
-  const server = await serve(handler);
+async function withServer(
+  handler: Handler,
+  work: (server: Awaited<ReturnType<typeof serve>>) => Promise<void>,
+  tls?: { key: string; cert: string },
+) {
+  const server = await serve(handler, tls);
   try {
     await work(server);
   } finally {
     await server.close();
   }
+}
+
+/** A key and a certificate for 127.0.0.1, valid a day, written into `dir` by openssl. */
+function selfSignedCertificate(dir: string) {
+  const keyFile = join(dir, "key.pem");
+  const certFile = join(dir, "cert.pem");
+  const subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"];
+  const made = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", ...subject],
+    { encoding: "utf8" },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -237,49 +255,31 @@ test("TLS: a self-signed server is refused unless its CA is given or verificatio
   skip: !hasBinary("openssl") && "openssl is not installed",
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "beneath-tls-"));
-  const key = join(dir, "key.pem");
-  const cert = join(dir, "cert.pem");
-  const made = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(made.status, 0, made.stderr);
-  const server = await serve(fakePrometheus, { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") });
   try {
-    const refused = await beneathAsync("analyze", "--prometheus", server.url);
-    assertUsageError(refused, "self-signed certificate");
-    for (const flags of [["--ca-file", cert], ["--insecure-skip-verify"]]) {
-      const pull = await beneathAsync(
-        "export",
-        "--prometheus",
-        server.url,
-        "--at",
-        String(NOW - 600),
-        "--out",
-        join(dir, flags[0]),
-        ...flags,
-      );
-      assert.equal(pull.status, 0, pull.stderr);
-    }
+    const { key, cert, certFile } = selfSignedCertificate(dir);
+    await withServer(
+      fakePrometheus,
+      async (server) => {
+        const refused = await beneathAsync("analyze", "--prometheus", server.url);
+        assertUsageError(refused, "self-signed certificate");
+        for (const flags of [["--ca-file", certFile], ["--insecure-skip-verify"]]) {
+          const out = join(dir, flags[0]);
+          const pull = await beneathAsync(
+            "export",
+            "--prometheus",
+            server.url,
+            "--at",
+            String(NOW - 600),
+            "--out",
+            out,
+            ...flags,
+          );
+          assert.equal(pull.status, 0, pull.stderr);
+        }
+      },
+      { key, cert },
+    );
   } finally {
-    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -107,15 +107,21 @@ export function toOpenMetrics(series: SeriesData[]): string {
 export async function startPrometheus(series: SeriesData[]): Promise<RunningServer> {
   const scratch = mkdtempSync(join(tmpdir(), "beneath-prometheus-"));
   const data = join(scratch, "data");
-  const input = join(scratch, "input.om");
-  writeFileSync(input, toOpenMetrics(series));
-  const created = spawnSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, data], {
-    encoding: "utf8",
-  });
-  if (created.status !== 0) throw new Error(`promtool failed: ${created.stderr}`);
   const config = join(scratch, "prometheus.yml");
-  writeFileSync(config, "global:\n  scrape_interval: 15s\nscrape_configs: []\n");
-  const port = await freePort();
+  let port: number;
+  try {
+    const input = join(scratch, "input.om");
+    writeFileSync(input, toOpenMetrics(series));
+    const created = spawnSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, data], {
+      encoding: "utf8",
+    });
+    if (created.status !== 0) throw new Error(`promtool failed: ${created.stderr}`);
+    writeFileSync(config, "global:\n  scrape_interval: 15s\nscrape_configs: []\n");
+    port = await freePort();
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   return startServer(
     "prometheus",
     [
@@ -132,8 +138,8 @@ export async function startPrometheus(series: SeriesData[]): Promise<RunningServ
 
 /** VictoriaMetrics holding the given series (imported, then flushed so queries see them). */
 export async function startVictoriaMetrics(series: SeriesData[]): Promise<RunningServer> {
-  const scratch = mkdtempSync(join(tmpdir(), "beneath-victoria-"));
   const port = await freePort();
+  const scratch = mkdtempSync(join(tmpdir(), "beneath-victoria-"));
   const server = await startServer(
     "victoria-metrics",
     [
