@@ -4,7 +4,7 @@
  * export analysed offline gives the live diagnosis again, and the limits and refusals are one clear error.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -130,6 +130,8 @@ for (const { name, binary, start } of SERVERS) {
     });
     after(async () => {
       await server?.stop();
+      assert.throws(() => process.kill(server.pid, 0), "the server process is gone");
+      assert.equal(existsSync(server.scratch), false, "its scratch folder is gone");
     });
 
     /** `analyze --prometheus` at the incident, as JSON. */

@@ -42,6 +42,8 @@ export function freePort(): Promise<number> {
 export interface RunningServer {
   url: string;
   pid: number;
+  /** Its data folder, removed when it stops. */
+  scratch: string;
   stop(): Promise<void>;
 }
 
@@ -81,7 +83,7 @@ async function startServer(bin: string, args: string[], port: number, readyPath:
     await stop();
     throw error;
   }
-  return { url, pid: child.pid ?? 0, stop };
+  return { url, pid: child.pid ?? 0, scratch, stop };
 }
 
 function escapeLabel(value: string): string {
