@@ -41,17 +41,17 @@ export async function assertPathsExist(paths: string[]): Promise<void> {
 }
 
 /** See https://no-color.org: any non-empty NO_COLOR turns colour off. */
-export function wantsColor(out: string | undefined): boolean {
+function wantsColor(out: string | undefined): boolean {
   return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
-export function render(d: Diagnosis, format: Format, color: boolean): string {
+function render(d: Diagnosis, format: Format, color: boolean): string {
   if (format === "json") return renderJson(d);
   if (format === "md") return renderMarkdown(d);
   return renderText(d, { color });
 }
 
-export async function emit(text: string, out: string | undefined): Promise<void> {
+async function emit(text: string, out: string | undefined): Promise<void> {
   if (out === undefined) {
     process.stdout.write(text);
     return;
