@@ -52,7 +52,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
   const at = options.at ?? detectIncidentStart(c) ?? (span.start + span.end) / 2;
   const window = makeWindow(at, options.window ?? DEFAULT_INCIDENT_SECONDS, Number.isFinite(span.end) ? span.end : at);
   const evidence = detectEvidence(c, window);
-  const { ranked, graph, context } = rankHypotheses(c, evidence);
+  const { ranked, graph, context } = rankHypotheses(c, evidence, window);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
   const diagnosis = buildDiagnosis({
     c,

@@ -121,6 +121,9 @@ export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => str
       strength: weight * Math.min(strengthOf(score.surprise), significanceStrength(score.significance)),
       detail: `${series.metric} moved from ${formatValue(score.baselineMedian)}${unit} to ${formatValue(score.incidentLevel)}${unit} (${formatValue(score.surprise)}σ against its baseline)`,
       excerpt: `baseline median ${formatValue(score.baselineMedian)}, incident ${formatValue(score.incidentLevel)}`,
+      value: score.incidentLevel,
+      baseline: score.baselineMedian,
+      series: { metric: series.metric, labels: series.labels },
     });
   }
   return evidence;

@@ -58,6 +58,8 @@ export interface Cause {
   resource?: string;
   /** 0..1, calibrated: below 0.5 means "not confident". */
   confidence: number;
+  /** What the confidence was computed from (see src/reason/confidence.ts). */
+  calibration?: { score: number; separation: number; finding: number; fault: number };
   /** ISO 8601. */
   start: string;
   chain: ChainLink[];
