@@ -160,16 +160,17 @@ test("validation rejects what the schema forbids, naming the JSON path", () => {
 test("text names entity, kind, confidence, chain and remediation, without ANSI when color is off", () => {
   const text = renderText(sample(), { color: false });
   assert.ok(!text.includes(ANSI_ESCAPE));
-  assert.equal(text.split("\n")[0], sample().summary);
-  assert.match(text, /#1 logging\.flood on process:node1 — confidence 86%/);
-  assert.match(text, /process:node1 → broker:node1 → service:consumer/);
-  assert.match(text, /→ broker:node1: memory grows until the process is OOM-killed \[e2, e3\]/);
-  assert.match(text, /e1 log process:node1 WORKER_TICK: Interval tick fired/);
-  assert.match(text, /now: Set RUST_LOG=info/);
-  assert.match(text, /fix: Demote per-tick WAL worker logs/);
+  assert.equal(text.split("\n")[0], "process:node1 is the root cause: logging.flood (86% confidence)");
+  assert.match(text, /cause {4}process:node1: DEBUG WORKER_TICK lines surge to 180k\/s/);
+  assert.match(text, /victim {3}broker:node1: memory grows until the process is OOM-killed — Memory rose from 0\.4 GB/);
+  assert.match(text, /symptom {2}consumer: metadata timeouts/);
+  assert.match(text, /Do now:\n {2}1\. Set RUST_LOG=info/);
+  assert.match(text, /Fix for good:\n {2}1\. Demote per-tick WAL worker logs/);
   assert.match(text, /memory\.leak on broker:node2: memory plateaued/);
-  assert.match(text, /Container memory limits/);
-  assert.match(text, /metrics\/memory\.json: result\[3\]: values is not an array/);
+  assert.match(text, /1 input skipped/);
+  const verbose = renderText(sample(), { color: false, verbose: true });
+  assert.match(verbose, /Container memory limits/);
+  assert.match(verbose, /metrics\/memory\.json: result\[3\]: values is not an array/);
   assert.ok(renderText(sample(), { color: true }).includes(ANSI_ESCAPE));
 });
 
@@ -212,8 +213,9 @@ test("without a confident cause both renderers say so and list the candidates wi
   const text = renderText(unsure(), { color: false });
   assert.match(text.split("\n")[0], /^No confident cause/);
   assert.equal(text.match(/No confident cause/g)?.length, 1, "said once, not again in the summary");
-  assert.match(text, /#1 logging\.flood on process:node1 \(42%\)/);
-  assert.match(text, /#2 broker\.partition-overcommit on broker:node3 \(31%\)/);
+  assert.match(text, /Leading candidate: process:node1, logging\.flood \(42%\)/);
+  assert.match(text, /broker\.partition-overcommit on broker:node3 \(31%\)/);
+  assert.doesNotMatch(text, /Do now/, "no action is urged on a guess");
 
   const md = renderMarkdown(unsure());
   assert.match(md, /\*\*No confident cause/);

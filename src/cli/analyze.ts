@@ -16,6 +16,7 @@ interface AnalyzeFlags {
   format: Format;
   top?: number;
   out?: string;
+  verbose?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
@@ -36,10 +37,10 @@ function wantsColor(out: string | undefined): boolean {
   return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
-function render(d: Diagnosis, format: Format, color: boolean): string {
-  if (format === "json") return renderJson(d);
-  if (format === "md") return renderMarkdown(d);
-  return renderText(d, { color });
+function render(d: Diagnosis, flags: AnalyzeFlags, color: boolean): string {
+  if (flags.format === "json") return renderJson(d);
+  if (flags.format === "md") return renderMarkdown(d);
+  return renderText(d, { color, verbose: flags.verbose });
 }
 
 async function emit(text: string, out: string | undefined): Promise<void> {
@@ -68,7 +69,7 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   } finally {
     progress.stop();
   }
-  await emit(render(diagnosis, flags.format, wantsColor(flags.out)), flags.out);
+  await emit(render(diagnosis, flags, wantsColor(flags.out)), flags.out);
 }
 
 export function registerAnalyze(program: Command): void {
@@ -81,5 +82,6 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--top <N>", "report at most N causes", parseTop)
     .option("--out <file>", "write the report to a file instead of stdout")
+    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")
     .action((paths: string[], flags: AnalyzeFlags) => run(paths, flags));
 }

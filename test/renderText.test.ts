@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MAX_NAME_CHARS } from "../src/diagnosis/describe.js";
+import { groupEvidence } from "../src/diagnosis/group.js";
+import { renderText } from "../src/diagnosis/renderText.js";
+import { storyDiagnosis } from "./helpers/storyDiagnosis.js";
+
+/** The issue's first screen. */
+const FIRST_SCREEN_LINES = 25;
+const E_NOTATION = /\d(?:\.\d+)?e[-+]?\d/i;
+/** A label selector: `{` up to the closing `}`. */
+const SELECTOR = /\w+\{[^}]*\}/g;
+
+test("evidence groups: one metric on three pods is one group, a histogram's buckets are one", () => {
+  const groups = groupEvidence(storyDiagnosis().causes[0].evidence);
+  const pool = groups.find((g) => g.lead.series?.metric === "hikaricp_connections_idle");
+  assert.equal(pool?.items.length, 3);
+  assert.equal(pool?.spread, "3 pods");
+  assert.equal(pool?.lead.id, "e1", "the strongest item leads");
+  assert.equal(groups.find((g) => g.items.length === 3 && g.lead.id === "e6")?.spread, "3 buckets");
+  const histogram = groups.filter((g) => g.lead.series?.metric.startsWith("http_request_duration_seconds"));
+  assert.equal(histogram.length, 1);
+  assert.equal(histogram[0].items.length, 3);
+  assert.equal(groups.length, 4);
+});
+
+test("the story fits a screen: verdict with the resource's numbers, the chain by role, the runner-up, the actions", () => {
+  const text = renderText(storyDiagnosis(), { color: false });
+  const lines = text.trimEnd().split("\n");
+  assert.ok(lines.length <= FIRST_SCREEN_LINES, `${lines.length} lines:\n${text}`);
+  assert.match(lines[0], /^shipping is the root cause: db\.connection-hoarding \(82% confidence\)/);
+  assert.match(lines[1], /database:mysql max_connections: 648 of 648 connections \(100%\) since 02:58 UTC/);
+  const chain = lines.filter((l) => /^ {2}(cause|resource|victim|symptom) /.test(l));
+  assert.deepEqual(
+    chain.map((l) => l.trim().split(/\s+/)[0]),
+    ["cause", "resource", "victim", "symptom"],
+  );
+  assert.match(
+    chain[0],
+    /shipping: its pool holds idle connections — hikaricp_connections_idle\{pool="HikariPool-1"\} 10 → 61 connections \(6\.1× baseline\) on 3 pods/,
+  );
+  assert.match(chain[1], /210 → 648 of 648 connections \(the limit\) \(3\.09× baseline\)/);
+  assert.match(chain[2], /"SQLSTATE\[HY000\] \[1040\] Too many connections" 4,785 lines vs 0 expected/);
+  assert.match(
+    chain[3],
+    /web: users get errors — http_request_duration_seconds_bucket < 0\.001\/s → 17\.2\/s \(from near zero\) on 3 buckets/,
+  );
+  assert.match(text, /also {5}shipping: client\.no-timeout — no idle timeout/);
+  assert.match(text, /code\.error on ratings \(12%\)/);
+  assert.match(text, /cpu\.saturation on mysql: CPU stayed at 12%\n/, "σ figures stay in JSON");
+  assert.match(text, /Do now:\n {2}1\. Restart shipping/);
+  assert.match(text, /Fix for good:\n {2}1\. Set idleTimeout/);
+});
+
+test("the text has no e-notation, no σ and no selector longer than the limit; --verbose shows every group", () => {
+  for (const verbose of [false, true]) {
+    const text = renderText(storyDiagnosis(), { color: false, verbose });
+    assert.doesNotMatch(text, E_NOTATION);
+    assert.doesNotMatch(text, /σ/);
+    for (const selector of text.match(SELECTOR) ?? []) assert.ok(selector.length <= MAX_NAME_CHARS, selector);
+  }
+  const verbose = renderText(storyDiagnosis(), { color: false, verbose: true });
+  assert.match(verbose, /#2 code\.error on service:ratings/);
+  assert.equal(
+    verbose.match(/hikaricp_connections_idle/g)?.length,
+    2,
+    "once in the chain, once grouped in the evidence",
+  );
+});
