@@ -15,6 +15,8 @@ export interface AnalyzeOptions {
   window?: number;
   /** Number of causes to report. */
   top?: number;
+  /** List every input file in the Diagnosis, however many (by default only the first few, with totals per format). */
+  listInputs?: boolean;
   onProgress?: (progress: ReadProgress) => void;
 }
 
@@ -40,7 +42,17 @@ function dataSpan(c: Case): { start: number; end: number } {
   return { start, end };
 }
 
+/** A Diagnosis with the Case it was made from, for reports that draw the series its evidence cites. */
+export interface AnalyzedCase {
+  diagnosis: Diagnosis;
+  case: Case;
+}
+
 export async function analyze(input: string[] | Case, options: AnalyzeOptions = {}): Promise<Diagnosis> {
+  return (await analyzeCase(input, options)).diagnosis;
+}
+
+export async function analyzeCase(input: string[] | Case, options: AnalyzeOptions = {}): Promise<AnalyzedCase> {
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
     ? await readCaseWithFormats(input, { onProgress: options.onProgress })
@@ -61,8 +73,9 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
     graph,
     top: options.top ?? DEFAULT_TOP,
     formats,
+    listInputs: options.listInputs,
     timing,
   });
   timing.analyze_ms = Math.round(performance.now() - analyzeStart);
-  return diagnosis;
+  return { diagnosis, case: c };
 }

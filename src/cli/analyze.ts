@@ -17,6 +17,7 @@ interface AnalyzeFlags {
   top?: number;
   out?: string;
   verbose?: boolean;
+  listInputs?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
@@ -64,6 +65,7 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
       at: flags.at,
       window: flags.window,
       top: flags.top,
+      listInputs: flags.listInputs,
       onProgress: progress.onProgress,
     });
   } finally {
@@ -82,6 +84,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--top <N>", "report at most N causes", parseTop)
     .option("--out <file>", "write the report to a file instead of stdout")
+    .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
     .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")
     .action((paths: string[], flags: AnalyzeFlags) => run(paths, flags));
 }
