@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { COUNTER_RATE_UNIT } from "../src/case/builder.js";
 import { unitOfSeries } from "../src/case/units.js";
-import { againstBaseline, formatNumber, formatQuantity, plainText, strengthWords } from "../src/diagnosis/units.js";
+import {
+  againstBaseline,
+  axisScale,
+  formatNumber,
+  formatQuantity,
+  plainText,
+  strengthWords,
+} from "../src/diagnosis/units.js";
 
 const E_NOTATION = /\d(?:\.\d+)?e[-+]?\d/i;
 
@@ -56,4 +63,13 @@ test("engine prose loses its σ figures and e-notation", () => {
     plainText("x moved from 2.03e-12 per second to 2.51e-5 per second (856.4σ against its baseline)"),
     "x moved from < 0.001 per second to < 0.001 per second",
   );
+});
+
+test("a chart axis picks the unit its largest value reads best in", () => {
+  assert.deepEqual(axisScale("bytes", 300 * 1024 ** 2), { divisor: 1024 ** 2, label: "MiB" });
+  assert.deepEqual(axisScale("seconds", 0.4), { divisor: 1e-3, label: "ms" });
+  assert.deepEqual(axisScale("bytes per second", 5 * 1024 ** 3), { divisor: 1024 ** 3, label: "GiB/s" });
+  assert.deepEqual(axisScale("ratio", 0.7), { divisor: 0.01, label: "%" });
+  assert.deepEqual(axisScale("connections", 648), { divisor: 1, label: "connections" });
+  assert.deepEqual(axisScale(undefined, 5), { divisor: 1, label: "" });
 });

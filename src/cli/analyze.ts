@@ -1,11 +1,11 @@
 /** `beneath analyze <path...>`: read telemetry files, diagnose, print the Diagnosis. */
 import { stat, writeFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { analyze } from "../analyze.js";
+import { type AnalyzedCase, analyzeCase } from "../analyze.js";
+import { renderHtml } from "../diagnosis/renderHtml.js";
 import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
-import type { Diagnosis } from "../diagnosis/types.js";
 import { UsageError } from "./exitCodes.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
 import { createProgress } from "./progress.js";
@@ -38,8 +38,9 @@ function wantsColor(out: string | undefined): boolean {
   return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
-function render(d: Diagnosis, flags: AnalyzeFlags, color: boolean): string {
+function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, color: boolean): string {
   if (flags.format === "json") return renderJson(d);
+  if (flags.format === "html") return renderHtml(d, c);
   if (flags.format === "md") return renderMarkdown(d);
   return renderText(d, { color, verbose: flags.verbose });
 }
@@ -59,9 +60,9 @@ async function emit(text: string, out: string | undefined): Promise<void> {
 async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   await assertPathsExist(paths);
   const progress = createProgress(process.stderr);
-  let diagnosis: Diagnosis;
+  let analyzed: AnalyzedCase;
   try {
-    diagnosis = await analyze(paths, {
+    analyzed = await analyzeCase(paths, {
       at: flags.at,
       window: flags.window,
       top: flags.top,
@@ -71,7 +72,7 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   } finally {
     progress.stop();
   }
-  await emit(render(diagnosis, flags, wantsColor(flags.out)), flags.out);
+  await emit(render(analyzed, flags, wantsColor(flags.out)), flags.out);
 }
 
 export function registerAnalyze(program: Command): void {

@@ -7,7 +7,7 @@
 import { clip, describeGroup } from "./describe.js";
 import { groupEvidence } from "./group.js";
 import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
-import { roleOf, shortEntity, usageLine } from "./story.js";
+import { linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
 import type { Cause, ChainLink, Diagnosis } from "./types.js";
 import { plainText } from "./units.js";
 
@@ -61,17 +61,10 @@ function verdict(d: Diagnosis, lead: Cause | undefined, paint: Paint): string[] 
   ];
 }
 
-/** The link's effect without the evidence detail the engine may have appended to it. */
-function effectOf(link: ChainLink, cause: Cause): string {
-  const lead = cause.evidence.find((e) => e.id === link.evidence[0]);
-  const effect = lead && link.effect.includes(lead.detail) ? link.effect.split(lead.detail)[0] : link.effect;
-  return effect.replace(/[\s:—-]+$/, "");
-}
-
 function linkLine(link: ChainLink, i: number, cause: Cause, paint: Paint): string {
   const cited = new Set(link.evidence);
   const strongest = groupEvidence(cause.evidence.filter((e) => cited.has(e.id)))[0];
-  const effect = effectOf(link, cause);
+  const effect = linkEffect(link, cause);
   const what = [effect, strongest ? describeGroup(strongest) : ""].filter((s) => s !== "").join(" — ");
   const role = roleOf(link, i, cause.chain.length).padEnd(8);
   return oneLine(`  ${paint("dim", role)} ${paint("cyan", shortEntity(link.entity))}: ${what}`);

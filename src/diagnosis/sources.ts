@@ -3,6 +3,7 @@
  * Prometheus as a thousand files is read in full, but a report lists a thousand names to no one.
  */
 import type { Diagnosis, SourceSummary } from "./types.js";
+import { formatNumber, formatQuantity } from "./units.js";
 
 /** Files listed one by one up to this many; past it only the per-format totals are reported. */
 export const LISTED_SOURCES = 20;
@@ -36,4 +37,13 @@ export function inputSources(
     sources: shown.map(({ file, format }) => ({ file, format })),
     source_summary: summarizeSources(sources),
   };
+}
+
+/** One line per format: "prometheus-query-range: 1,073 files, 45.2 MiB". Falls back to the listed files. */
+export function sourceLines(input: Diagnosis["input"]): string[] {
+  const summary = input.source_summary ?? summarizeSources(input.sources);
+  return summary.map(
+    (s) =>
+      `${s.format}: ${formatNumber(s.files)} file${s.files === 1 ? "" : "s"}${s.bytes > 0 ? `, ${formatQuantity(s.bytes, "bytes")}` : ""}`,
+  );
 }

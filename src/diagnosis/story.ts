@@ -1,5 +1,7 @@
 /** Pieces of the incident story that every renderer tells the same way. */
-import type { ChainLink, ResourceUsage } from "./types.js";
+import { describeGroup } from "./describe.js";
+import { groupEvidence } from "./group.js";
+import type { Cause, ChainLink, ResourceUsage } from "./types.js";
 import { formatNumber, formatPair } from "./units.js";
 
 /** Services are what people name first; other kinds keep their kind so `node:` and `database:` stay clear. */
@@ -14,6 +16,13 @@ export function roleOf(link: ChainLink, index: number, length: number): NonNulla
   return index === length - 1 ? "symptom" : "victim";
 }
 
+/** The link's effect without the evidence detail the engine may have appended to it (the report shows the evidence). */
+export function linkEffect(link: ChainLink, cause: Cause): string {
+  const lead = cause.evidence.find((e) => e.id === link.evidence[0]);
+  const effect = lead && link.effect.includes(lead.detail) ? link.effect.split(lead.detail)[0] : link.effect;
+  return effect.replace(/[\s:—-]+$/, "");
+}
+
 /** `02:58 UTC` from an ISO time: the clock time on-call people say. */
 export function clockTime(iso: string): string {
   return `${iso.slice(11, 16)} UTC`;
@@ -25,4 +34,37 @@ export function usageLine(u: ResourceUsage): string {
   const share = u.limit > 0 ? ` (${formatNumber((100 * u.used) / u.limit)}%)` : "";
   const since = u.since ? ` since ${clockTime(u.since)}` : "";
   return `${shortEntity(u.entity)} ${u.name}: ${used} of ${limit}${share}${since}`;
+}
+
+export interface TimelineEntry {
+  /** ISO 8601. */
+  time: string;
+  entity: string;
+  what: string;
+}
+
+/**
+ * What happened when: the causes' starts, the resource reaching its limit, the alert, and each group of
+ * evidence at its first item's start; a group cited by several causes appears once.
+ */
+export function timeline(causes: Cause[], alertTime?: string): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  if (alertTime) entries.push({ time: alertTime, entity: "", what: "alert" });
+  const seen = new Set<string>();
+  for (const c of causes) {
+    entries.push({ time: c.start, entity: c.entity, what: `cause #${c.rank} ${c.kind} starts` });
+    const u = c.resource_usage;
+    if (u?.since) entries.push({ time: u.since, entity: u.entity, what: `${u.name} reached its limit` });
+    for (const g of groupEvidence(c.evidence)) {
+      const first = g.items
+        .map((e) => e.start)
+        .filter((t): t is string => t !== undefined)
+        .sort()[0];
+      const key = g.items.map((e) => e.id).join(",");
+      if (!first || seen.has(key)) continue;
+      seen.add(key);
+      entries.push({ time: first, entity: g.lead.entity, what: describeGroup(g) });
+    }
+  }
+  return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }

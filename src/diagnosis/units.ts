@@ -124,3 +124,34 @@ const SIGMA_NOTE = /\s*\([^()]*σ[^()]*\)/g;
 export function plainText(text: string): string {
   return text.replace(SIGMA_NOTE, "").replace(E_NOTATION, (m) => formatNumber(Number(m)));
 }
+
+/** A chart axis in one unit a person reads: values divided by `divisor` are in `label`. */
+export interface AxisScale {
+  divisor: number;
+  label: string;
+}
+
+/** The axis unit for values up to `max` (absolute): MiB for hundreds of megabytes, ms for sub-second times. */
+export function axisScale(unit: string | undefined, max: number): AxisScale {
+  if (!unit) return { divisor: 1, label: "" };
+  if (RATE_SUFFIX.test(unit) && unit !== "seconds per second") {
+    const base = axisScale(unit.replace(RATE_SUFFIX, ""), max);
+    return { divisor: base.divisor, label: `${base.label}/s` };
+  }
+  if (unit === "per second") return { divisor: 1, label: "/s" };
+  if (unit === "seconds per second") return { divisor: 1, label: "s/s" };
+  if (unit === "bytes") {
+    let i = 0;
+    while (max >= 1024 ** (i + 1) && i < BINARY_PREFIXES.length - 1) i++;
+    return { divisor: 1024 ** i, label: BINARY_PREFIXES[i] };
+  }
+  if (unit === "seconds") {
+    if (max < 1e-3) return { divisor: 1e-6, label: "µs" };
+    if (max < 1) return { divisor: 1e-3, label: "ms" };
+    if (max < 120) return { divisor: 1, label: "s" };
+    return max < 7200 ? { divisor: 60, label: "min" } : { divisor: 3600, label: "h" };
+  }
+  if (RATIO_UNITS.has(unit)) return { divisor: 0.01, label: "%" };
+  if (PERCENT_UNITS.has(unit)) return { divisor: 1, label: "%" };
+  return { divisor: 1, label: unit };
+}
