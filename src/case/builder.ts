@@ -5,9 +5,21 @@
  */
 import type { CaseSink, EventRecord, Labels, LogRecord, SpanRecord } from "../read/types.js";
 import { rateIfCounter } from "./counters.js";
-import { type Resolved, resolveEntity } from "./entity.js";
+import { entityId, type Resolved, resolveEntity } from "./entity.js";
 import { detectLevel } from "./logLevel.js";
-import type { Case, Entity, KubeObject, LogLevel, LogTemplate, Relation, Series, Skipped, Span } from "./model.js";
+import type {
+  Case,
+  CaseEvent,
+  Entity,
+  KubeObject,
+  LogLevel,
+  LogTemplate,
+  Relation,
+  Series,
+  Skipped,
+  Span,
+} from "./model.js";
+import { entityRenames, type PodOwners, podOwnersFromObjects, podOwnersFromSeries, renameEntities } from "./owners.js";
 import { TemplateMiner } from "./templateMiner.js";
 
 /** Log counts are kept per 10 s: fine enough to order causes before effects, coarse enough to stay small. */
@@ -42,6 +54,8 @@ export class CaseBuilder {
   private readonly objects: KubeObject[] = [];
   private readonly skipped: Skipped[] = [];
   private readonly sources: string[] = [];
+  /** Pods whose entity was guessed from their name (`namespace/pod` -> entity id), for owner correction. */
+  private readonly guessedPods: PodOwners = new Map();
 
   /** A sink that attributes skips to one file. */
   sinkFor(file: string): CaseSink {
@@ -68,6 +82,7 @@ export class CaseBuilder {
     }
     if (pod && pod.id !== primary.id) this.relate(primary.id, pod.id, "owns");
     if (pod && node) this.relate(pod.id, node.id, "runs-on");
+    if (resolved.guessedFromPod && pod) this.guessedPods.set(pod.id, primary.id);
     return primary.id;
   }
 
@@ -160,7 +175,9 @@ export class CaseBuilder {
 
   private addEvent(record: EventRecord): void {
     const { labels, ...rest } = record;
-    this.events.push({ ...rest, entity: this.resolve(labels) ?? "service:unknown" });
+    const event: CaseEvent = { ...rest, entity: this.resolve(labels) ?? "service:unknown" };
+    if (labels.pod) event.pod = entityId("pod", labels.pod, labels.namespace || undefined);
+    this.events.push(event);
   }
 
   private addObject(labels: Labels, object: Omit<KubeObject, "entity">): void {
@@ -190,7 +207,7 @@ export class CaseBuilder {
       const written = this.spanLogs.get(`${span.traceId}/${span.spanId}`);
       if (written) span.logTemplates = written.map((t) => templateIndex.get(t) as number);
     }
-    return {
+    const built: Case = {
       entities: this.entities,
       relations: [...this.relations.values()],
       series,
@@ -201,6 +218,11 @@ export class CaseBuilder {
       sources: this.sources,
       skipped: this.skipped,
     };
+    // A pod's name only suggests its workload (a Job pod's suffix can read like a word); where the
+    // cluster recorded the owner, the owner decides.
+    const owners = new Map([...podOwnersFromSeries(series), ...podOwnersFromObjects(this.objects)]);
+    renameEntities(built, entityRenames(this.guessedPods, owners));
+    return built;
   }
 }
 

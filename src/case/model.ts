@@ -96,6 +96,8 @@ export interface Span {
 export interface CaseEvent {
   t: number;
   entity: string;
+  /** The pod the event is about (`pod:<namespace>/<name>`), when it names one: its entity is the pod's workload. */
+  pod?: string;
   type: string;
   reason: string;
   message: string;

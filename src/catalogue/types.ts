@@ -1,5 +1,7 @@
 /** A fault kind: one catalogue file each (DESIGN.md, the catalogue). Mostly data. */
-import type { SignalFamily } from "../detect/types.js";
+import type { Case } from "../case/model.js";
+import type { Topology } from "../case/topology.js";
+import type { Evidence, SignalFamily } from "../detect/types.js";
 
 export interface FaultKind {
   /** The contract id shared with the simulator's truth and the benchmarks, e.g. `cpu.saturation`. */
@@ -25,4 +27,52 @@ export interface FaultKind {
   /** What it is often confused with, and what separates them. */
   lookAlikes: { kind: string; differs: string }[];
   remediation: { now: string[]; fix: string[] };
+}
+
+/** What a kind that rests on checks found: a root, the resource it exhausted, and what that explains. */
+export interface Finding {
+  kind: CheckedKind;
+  entity: string;
+  /** 0..1: how fully the checks hold (the limit reached, the root's share of it). */
+  score: number;
+  /** The evidence the finding rests on, the root's and the resource's first. */
+  evidence: Evidence[];
+  /** The exhausted resource with its numbers, when there is one. */
+  resource?: ResourceFacts;
+  /** The entity whose resource was exhausted (a database, a broker), between the root and the victims. */
+  via?: string;
+  /** Entities whose symptoms the finding explains: the resource's other users, the node's pods, their callers. */
+  explains: string[];
+  /** Values the kind's sentences and remediation fill in (`{entity}`, `{used}`, `{limit}`, ...). */
+  facts: Record<string, string | number>;
+  contributing: { kind: string; entity: string; why: string; evidence: Evidence[] }[];
+}
+
+export interface ResourceFacts {
+  entity: string;
+  name: string;
+  used: number;
+  limit: number;
+  unit: string;
+  since?: number;
+  arithmetic?: string;
+}
+
+export interface FindContext {
+  c: Case;
+  topology: Topology;
+  /** Every evidence item of the analysis. */
+  evidence: Evidence[];
+}
+
+/**
+ * A kind that rests on named checks (a resource at its limit, who holds it, a node that vanished):
+ * `find` joins the checks' evidence along relations into findings; the rest is data.
+ */
+export interface CheckedKind extends FaultKind {
+  /** The checks it reads (evidence `check` ids), as documentation and for tests. */
+  checks: string[];
+  /** The verdict sentence, with `{fact}` placeholders. */
+  verdict: string;
+  find(ctx: FindContext): Finding[];
 }

@@ -1,9 +1,19 @@
 /** Runs every detector over the Case and window (DESIGN.md, step 3). */
 import type { Case } from "../case/model.js";
+import { buildTopology } from "../case/topology.js";
+import { detectBrokerStorm } from "./brokerStorm.js";
 import { detectChanges } from "./changes.js";
+import { detectDbConnections } from "./dbConnections.js";
 import { dependencyEvidence } from "./dependencyLogs.js";
+import { detectLogFloods } from "./logFlood.js";
 import { detectLogChanges } from "./logs.js";
+import { detectNetworkAllowance } from "./networkAllowance.js";
+import { detectNewWorkloads } from "./newWorkloads.js";
+import { detectNodeCapacity } from "./nodeCapacity.js";
+import { detectNodeLifecycle } from "./nodeLifecycle.js";
+import { resourceSpan } from "./resourceSeries.js";
 import { detectSeriesAnomalies } from "./seriesAnomaly.js";
+import { detectSilence } from "./silence.js";
 import { detectTraceChanges } from "./traces.js";
 import type { Evidence, Window } from "./types.js";
 
@@ -40,5 +50,26 @@ export function detectEvidence(c: Case, window: Window): Evidence[] {
     }
   }
   let n = 0;
-  return [...strongest.values()].map((e) => ({ ...e, id: `e${++n}` }));
+  const nextId = () => `e${++n}`;
+  const statistical = [...strongest.values()].map((e) => ({ ...e, id: nextId() }));
+  return [...statistical, ...detectResources(c, window, nextId)];
+}
+
+/**
+ * The catalogue's checks on resources, limits, lifecycle and new workloads. They carry their own
+ * lookback (a limit is often reached well before the alert), so they run once, not per alert lag.
+ */
+export function detectResources(c: Case, window: Window, nextId: () => string): Evidence[] {
+  const topology = buildTopology(c);
+  const span = resourceSpan(c, window);
+  return [
+    ...detectDbConnections(c, topology, span, nextId),
+    ...detectBrokerStorm(c, topology, span, nextId),
+    ...detectNewWorkloads(topology, span, nextId),
+    ...detectNodeCapacity(c, topology, span, nextId),
+    ...detectNetworkAllowance(c, topology, span, nextId),
+    ...detectNodeLifecycle(c, topology, span, nextId),
+    ...detectSilence(c, span, nextId),
+    ...detectLogFloods(c, span, nextId),
+  ];
 }

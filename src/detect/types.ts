@@ -38,6 +38,12 @@ export interface Evidence {
   series?: { metric: string; labels: Record<string, string> };
   /** The log template it came from. */
   template?: string;
+  /** The catalogue check it answers (`db.connections-at-limit`), for the kinds that rest on checks. */
+  check?: string;
+  /** The entity whose resource it is about, when that is not `entity` (the database a client holds). */
+  about?: string;
+  /** Named numbers and words a catalogue sentence fills in (`used`, `limit`, `share`, `instanceType`). */
+  facts?: Record<string, number | string>;
 }
 
 export type SignalFamily =
@@ -54,6 +60,8 @@ export type SignalFamily =
   | "log"
   /** Something new was rolled out to the entity (a ReplicaSet, an image): a fact, not a symptom. */
   | "change"
+  /** A resource at or near its limit, who holds it, or an infrastructure object that failed (catalogue checks). */
+  | "resource"
   | "other";
 
 /** The analysis window: baseline before `at`, incident from `at` to `end`. Unix seconds. */

@@ -1,13 +1,18 @@
 /** Builds the Diagnosis document from ranked hypotheses (DESIGN.md, step 5). */
+
+import { entityName } from "../case/entity.js";
 import type { Case } from "../case/model.js";
 import { toIso } from "../case/time.js";
+import { fill } from "../catalogue/fill.js";
+import type { Finding, ResourceFacts } from "../catalogue/types.js";
 import type { Evidence, Window } from "../detect/types.js";
 import { confidences } from "../reason/confidence.js";
+import { explainedBy } from "../reason/findings.js";
 import type { CallGraph } from "../reason/graph.js";
 import type { Hypothesis } from "../reason/rank.js";
 import { CONFIDENT_AT, percent } from "./present.js";
 import { inputSources, type ReadSource } from "./sources.js";
-import { type Cause, DIAGNOSIS_SCHEMA, type Diagnosis, type DiagnosisEvidence } from "./types.js";
+import { type Cause, DIAGNOSIS_SCHEMA, type Diagnosis, type DiagnosisEvidence, type ResourceUsage } from "./types.js";
 
 /** Evidence items shown per cause: the strongest say it; the rest are in the data. */
 const EVIDENCE_PER_CAUSE = 8;
@@ -75,6 +80,62 @@ function chainOf(h: Hypothesis, byEntity: Map<string, Hypothesis>, graph: CallGr
   return links;
 }
 
+/**
+ * The story of a finding: the root, the resource it exhausted, the victims whose symptoms it explains,
+ * and where users saw it (the top-most caller that shows evidence).
+ */
+function findingChain(h: Hypothesis, f: Finding, byEntity: Map<string, Hypothesis>, graph: CallGraph): Cause["chain"] {
+  const links: Cause["chain"] = [
+    {
+      entity: h.entity,
+      effect: fill(f.kind.verdict, f.facts),
+      evidence: f.evidence.slice(0, 2).map((e) => e.id),
+      role: "cause",
+    },
+  ];
+  const seen = new Set([h.entity]);
+  if (f.via && !seen.has(f.via)) {
+    const about = f.evidence.find((e) => e.entity === f.via);
+    links.push({
+      entity: f.via,
+      effect: about?.detail ?? `${f.kind.resource} exhausted`,
+      evidence: about ? [about.id] : [],
+      role: "resource",
+    });
+    seen.add(f.via);
+  }
+  const victims = [...explainedBy(f, graph)]
+    .filter((e) => !seen.has(e) && byEntity.has(e) && (byEntity.get(e)?.evidence.length ?? 0) > 0)
+    .sort((a, b) => (byEntity.get(b)?.evidence.length ?? 0) - (byEntity.get(a)?.evidence.length ?? 0));
+  const entry = victims.find((v) => (graph.callers.get(v)?.size ?? 0) === 0 && (graph.callees.get(v)?.size ?? 0) > 0);
+  for (const v of victims.filter((x) => x !== entry).slice(0, MAX_CHAIN - 3)) {
+    const victim = byEntity.get(v) as Hypothesis;
+    links.push({
+      entity: v,
+      effect: `${f.kind.effectOnCallers}: ${victim.evidence[0]?.detail ?? "its signals moved"}`,
+      evidence: victim.evidence.slice(0, 2).map((e) => e.id),
+      role: "victim",
+    });
+  }
+  if (entry) {
+    const symptom = byEntity.get(entry) as Hypothesis;
+    links.push({
+      entity: entry,
+      effect: `users see it here: ${symptom.evidence[0]?.detail ?? "its signals moved"}`,
+      evidence: symptom.evidence.slice(0, 2).map((e) => e.id),
+      role: "symptom",
+    });
+  }
+  return links;
+}
+
+function resourceUsage(r: ResourceFacts): ResourceUsage {
+  const usage: ResourceUsage = { entity: r.entity, name: r.name, used: r.used, limit: r.limit, unit: r.unit };
+  if (r.since !== undefined) usage.since = toIso(r.since);
+  if (r.arithmetic) usage.arithmetic = r.arithmetic;
+  return usage;
+}
+
 /** The cause's strongest evidence plus every item its chain cites, so each citation resolves. */
 function causeOf(
   h: Hypothesis,
@@ -92,7 +153,9 @@ function causeOf(
     .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
     .map(([f, s]) => `${f} ${(s ?? 0).toFixed(2)}`)
     .join(", ");
-  return {
+  const f = h.finding;
+  const facts = f?.facts ?? { entity: entityName(h.entity) };
+  const cause: Cause = {
     rank,
     entity: h.entity,
     kind: h.kind.id,
@@ -101,9 +164,30 @@ function causeOf(
     start: toIso(h.start),
     chain,
     evidence: evidence.map(toDiagnosisEvidence),
-    remediation: { now: [...h.kind.remediation.now], fix: [...h.kind.remediation.fix] },
-    why: `strongest own signals: ${families}${h.explainedBy ? `; partly explained by ${h.explainedBy} downstream` : ""}`,
+    remediation: {
+      now: h.kind.remediation.now.map((line) => fill(line, facts)),
+      fix: h.kind.remediation.fix.map((line) => fill(line, facts)),
+    },
+    why: f
+      ? `${f.kind.checks.join(", ")} hold: ${f.evidence
+          .slice(0, 2)
+          .map((e) => e.detail)
+          .join("; ")}`
+      : `strongest own signals: ${families}${h.explainedBy ? `; partly explained by ${h.explainedBy} downstream` : ""}`,
   };
+  if (f?.resource) cause.resource_usage = resourceUsage(f.resource);
+  if (f && f.contributing.length > 0) {
+    cause.contributing = f.contributing.map((k) => ({
+      entity: k.entity,
+      kind: k.kind,
+      why: k.why,
+      evidence: k.evidence.map((e) => e.id),
+    }));
+    for (const e of f.contributing.flatMap((k) => k.evidence)) {
+      if (!cause.evidence.some((x) => x.id === e.id)) cause.evidence.push(toDiagnosisEvidence(e));
+    }
+  }
+  return cause;
 }
 
 function missingData(c: Case, alertTime: number | undefined): string[] {
@@ -122,7 +206,15 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
   const conf = confidences(ranked);
   const byEntity = new Map(ranked.map((h) => [h.entity, h]));
   const all = new Map(ranked.flatMap((h) => h.evidence.map((e) => [e.id, e] as const)));
-  const causes = shown.map((h, i) => causeOf(h, i + 1, conf[i], chainOf(h, byEntity, graph), all));
+  const causes = shown.map((h, i) =>
+    causeOf(
+      h,
+      i + 1,
+      conf[i],
+      h.finding ? findingChain(h, h.finding, byEntity, graph) : chainOf(h, byEntity, graph),
+      all,
+    ),
+  );
   const lead = causes[0];
   const summary = !lead
     ? "No cause found: no signal moved beyond its baseline in the incident window."

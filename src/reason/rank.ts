@@ -5,8 +5,9 @@
  */
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
-import type { FaultKind } from "../catalogue/types.js";
+import type { FaultKind, Finding } from "../catalogue/types.js";
 import type { Evidence, SignalFamily } from "../detect/types.js";
+import { findCauses, mergeFindings } from "./findings.js";
 import { buildCallGraph, type CallGraph } from "./graph.js";
 
 /**
@@ -22,6 +23,7 @@ const FAMILY_WEIGHT: Record<SignalFamily, number> = {
   "packet-loss": 1,
   disk: 1,
   log: 1,
+  resource: 1,
   network: 0.5,
   throughput: 0.5,
   // A rollout is a fact about the entity, not a fault: it explains symptoms that follow it, and alone
@@ -67,6 +69,8 @@ export interface Hypothesis {
   /** Set when a callee's fault explains this entity's symptoms. */
   explainedBy?: string;
   start: number;
+  /** Set when a kind that rests on checks proposed this root (the resource, its victims, contributing causes). */
+  finding?: Finding;
 }
 
 /** Noisy-OR: independent families corroborate, none can exceed 1. */
@@ -154,5 +158,5 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
     ranked.push(explained);
   }
   ranked.sort((a, b) => b.score - a.score || a.start - b.start);
-  return { ranked, graph };
+  return { ranked: mergeFindings(ranked, findCauses(c, evidence), graph), graph };
 }

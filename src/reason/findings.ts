@@ -1,0 +1,83 @@
+/**
+ * Reasoning across relations: the kinds that rest on checks (a resource at its limit and who holds it, a
+ * node that vanished) propose their roots, and every entity whose symptoms a finding explains — the
+ * resource's other users, the node's pods, and their callers — is discounted as a victim or reporter.
+ */
+import type { Case } from "../case/model.js";
+import { buildTopology } from "../case/topology.js";
+import { CHECKED_KINDS } from "../catalogue/index.js";
+import type { Finding } from "../catalogue/types.js";
+import type { Evidence } from "../detect/types.js";
+import type { CallGraph } from "./graph.js";
+import type { Hypothesis } from "./rank.js";
+
+/**
+ * Share of a victim's score removed by a finding that explains it, scaled by the finding's own score: a
+ * limit reached and attributed explains nearly everything downstream of it.
+ */
+const EXPLAINED_BY_FINDING = 0.9;
+
+export function findCauses(c: Case, evidence: Evidence[]): Finding[] {
+  const topology = buildTopology(c);
+  const findings = CHECKED_KINDS.flatMap((kind) => kind.find({ c, topology, evidence }));
+  for (const f of findings) {
+    const namespace = topology.namespaceOf.get(f.entity);
+    if (namespace && f.facts.namespace === undefined) f.facts.namespace = namespace;
+  }
+  return findings.sort((a, b) => b.score - a.score);
+}
+
+/** Entities a finding explains, with every caller above them (symptoms climb the calls to users). */
+export function explainedBy(f: Finding, graph: CallGraph): Set<string> {
+  const explained = new Set([...f.explains, ...(f.via ? [f.via] : [])]);
+  const queue = [...explained, f.entity];
+  while (queue.length > 0) {
+    const next = queue.pop() as string;
+    for (const caller of graph.callers.get(next) ?? []) {
+      if (!explained.has(caller) && caller !== f.entity) {
+        explained.add(caller);
+        queue.push(caller);
+      }
+    }
+  }
+  explained.delete(f.entity);
+  return explained;
+}
+
+function hypothesisOf(f: Finding, own: Hypothesis | undefined): Hypothesis {
+  const evidence = [...f.evidence, ...(own?.evidence ?? []).filter((e) => !f.evidence.includes(e))];
+  return {
+    entity: f.entity,
+    kind: f.kind,
+    score: f.score,
+    familyStrength: { ...(own?.familyStrength ?? {}), resource: f.score },
+    evidence,
+    ownScore: f.score,
+    propagated: [],
+    start: Math.min(...f.evidence.map((e) => e.start)),
+    finding: f,
+  };
+}
+
+/** The ranking with findings in it: each finding's root takes its kind, and what it explains steps back. */
+export function mergeFindings(ranked: Hypothesis[], findings: Finding[], graph: CallGraph): Hypothesis[] {
+  const byEntity = new Map(ranked.map((h) => [h.entity, h]));
+  const merged = new Map(ranked.map((h) => [h.entity, h]));
+  const taken = new Set<string>();
+  for (const f of findings) {
+    if (taken.has(f.entity)) continue;
+    taken.add(f.entity);
+    const current = merged.get(f.entity);
+    if (!current?.finding || current.score < f.score) merged.set(f.entity, hypothesisOf(f, byEntity.get(f.entity)));
+    for (const entity of explainedBy(f, graph)) {
+      const victim = merged.get(entity);
+      if (!victim || victim.finding) continue;
+      merged.set(entity, {
+        ...victim,
+        score: victim.score * (1 - EXPLAINED_BY_FINDING * f.score),
+        explainedBy: f.entity,
+      });
+    }
+  }
+  return [...merged.values()].sort((a, b) => b.score - a.score || a.start - b.start);
+}
