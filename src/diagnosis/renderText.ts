@@ -7,7 +7,7 @@
 import { clip, describeGroup } from "./describe.js";
 import { groupEvidence } from "./group.js";
 import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
-import { linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
+import { citedGroup, linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
 import type { Cause, ChainLink, Diagnosis } from "./types.js";
 import { plainText } from "./units.js";
 
@@ -61,13 +61,21 @@ function verdict(d: Diagnosis, lead: Cause | undefined, paint: Paint): string[] 
   ];
 }
 
+/**
+ * One line: role, entity, the link's effect (the engine's words, which carry its numbers) and, where room
+ * is left, the evidence the link cites first with its numbers; without an effect, the evidence alone.
+ */
 function linkLine(link: ChainLink, i: number, cause: Cause, paint: Paint): string {
-  const cited = new Set(link.evidence);
-  const strongest = groupEvidence(cause.evidence.filter((e) => cited.has(e.id)))[0];
-  const effect = linkEffect(link, cause);
-  const what = [effect, strongest ? describeGroup(strongest) : ""].filter((s) => s !== "").join(" — ");
   const role = roleOf(link, i, cause.chain.length).padEnd(8);
-  return oneLine(`  ${paint("dim", role)} ${paint("cyan", shortEntity(link.entity))}: ${what}`);
+  const entity = shortEntity(link.entity);
+  const first = citedGroup(link, cause);
+  const evidence = first ? plainText(describeGroup(first)) : "";
+  const effect = plainText(linkEffect(link, cause));
+  const room = MAX_LINE_CHARS - `  ${role} ${entity}: `.length;
+  const both = `${effect} — ${evidence}`;
+  const what =
+    effect === "" ? clip(evidence, room) : evidence !== "" && both.length <= room ? both : clip(effect, room);
+  return `  ${paint("dim", role)} ${paint("cyan", entity)}: ${what}`;
 }
 
 function chainLines(cause: Cause, paint: Paint): string[] {
@@ -153,12 +161,15 @@ export function renderText(d: Diagnosis, options: TextOptions): string {
   if (lead) block(chainLines(lead, paint));
   if ((d.context ?? []).length > 0) block([oneLine(`Context (not a fault): ${(d.context ?? []).join("; ")}`)]);
   block(othersLines(d, causes));
-  if (lead && hasConfidentCause(d)) {
+  if (lead) {
+    // A guess is not acted on blindly: below the confidence to name a cause, the actions are conditional.
+    const confirmed = hasConfidentCause(d) ? "" : " (if confirmed)";
     block([
-      ...actionLines(paint("bold", "Do now:"), lead.remediation.now),
-      ...actionLines(paint("bold", "Fix for good:"), lead.remediation.fix),
+      ...actionLines(paint("bold", `Do now${confirmed}:`), lead.remediation.now),
+      ...actionLines(paint("bold", `Fix for good${confirmed}:`), lead.remediation.fix),
     ]);
-  } else if (d.missing_data.length > 0) block([oneLine(`Would help: ${d.missing_data.join("; ")}`)]);
+  }
+  if (!hasConfidentCause(d) && d.missing_data.length > 0) block([oneLine(`Would help: ${d.missing_data.join("; ")}`)]);
   if (options.verbose) lines.push(...verboseLines(d, causes, paint));
   lines.push("", paint("dim", footer(d, options.verbose === true)));
   return `${lines.join("\n")}\n`;

@@ -1,6 +1,6 @@
 /** Pieces of the incident story that every renderer tells the same way. */
 import { describeGroup } from "./describe.js";
-import { groupEvidence } from "./group.js";
+import { type EvidenceGroup, groupEvidence } from "./group.js";
 import type { Cause, ChainLink, ResourceUsage } from "./types.js";
 import { formatNumber, formatPair } from "./units.js";
 
@@ -21,6 +21,13 @@ export function linkEffect(link: ChainLink, cause: Cause): string {
   const lead = cause.evidence.find((e) => e.id === link.evidence[0]);
   const effect = lead && link.effect.includes(lead.detail) ? link.effect.split(lead.detail)[0] : link.effect;
   return effect.replace(/[\s:—-]+$/, "");
+}
+
+/** The group of the evidence a link cites first: the engine cites its best observation first. */
+export function citedGroup(link: ChainLink, cause: Cause): EvidenceGroup | undefined {
+  const cited = new Set(link.evidence);
+  const groups = groupEvidence(cause.evidence.filter((e) => cited.has(e.id)));
+  return groups.find((g) => g.items.some((e) => e.id === link.evidence[0])) ?? groups[0];
 }
 
 /** `02:58 UTC` from an ISO time: the clock time on-call people say. */

@@ -59,7 +59,7 @@ export function formatQuantity(v: number, unit?: string): string {
   if (!unit) return formatNumber(v);
   if (unit === "per second") return `${formatNumber(v)}/s`;
   // Time spent per second of wall clock (a histogram's _sum rate, CPU seconds): a load, not a duration.
-  if (unit === "seconds per second") return `${formatNumber(v)} s/s`;
+  if (unit === "seconds per second") return Math.abs(v) < 1 ? `${duration(v)}/s` : `${formatNumber(v)} s/s`;
   if (RATE_SUFFIX.test(unit)) return `${formatQuantity(v, unit.replace(RATE_SUFFIX, ""))}/s`;
   if (unit === "bytes") return bytes(v);
   if (unit === "seconds") return duration(v);
