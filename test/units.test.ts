@@ -73,3 +73,7 @@ test("a chart axis picks the unit its largest value reads best in", () => {
   assert.deepEqual(axisScale("connections", 648), { divisor: 1, label: "connections" });
   assert.deepEqual(axisScale(undefined, 5), { divisor: 1, label: "" });
 });
+
+test("time spent per second on a chart axis reads as a duration per second", () => {
+  assert.deepEqual(axisScale("seconds per second", 0.0012), { divisor: 1e-3, label: "ms/s" });
+});

@@ -5,7 +5,7 @@
  */
 import type { Case, LogTemplate, Series } from "../case/model.js";
 import { unitOfSeries } from "../case/units.js";
-import { describeGroup } from "./describe.js";
+import { clip, describeGroup } from "./describe.js";
 import { type EvidenceGroup, groupEvidence } from "./group.js";
 import { roleOf, shortEntity } from "./story.js";
 import type { Cause, DiagnosisEvidence } from "./types.js";
@@ -14,8 +14,13 @@ import type { Cause, DiagnosisEvidence } from "./types.js";
 const MAX_POINTS = 400;
 /** Lines per chart: the same metric on more pods than this is one crowd; the strongest say it. */
 const MAX_LINES = 5;
-/** The baseline's normal range drawn as a band: the middle 90% of its values. */
-const BAND_QUANTILES = [0.05, 0.95] as const;
+/**
+ * The baseline's normal range drawn as a band: the middle half of its values. A wider range would take in
+ * the start of a slow build-up that began before anyone noticed.
+ */
+const BAND_QUANTILES = [0.25, 0.75] as const;
+/** A legend entry longer than this crowds the chart; the start of a pod or host name tells it apart. */
+const MAX_LEGEND_CHARS = 40;
 /** Fewer baseline points than this make no range worth drawing. */
 const MIN_BAND_POINTS = 5;
 
@@ -81,10 +86,12 @@ function bandOf(t: ArrayLike<number>, v: ArrayLike<number>, until: number): Char
   return { low: quantile(before, BAND_QUANTILES[0]), high: quantile(before, BAND_QUANTILES[1]) };
 }
 
+/** The Case series an item came from: on its own entity first, else on any (a limit measured on the database). */
 function findSeries(c: Case, e: DiagnosisEvidence): Series | undefined {
   const s = e.series;
   if (!s) return undefined;
-  return c.series.find((x) => x.entity === e.entity && x.metric === s.metric && sameLabels(x.labels, s.labels));
+  const matching = c.series.filter((x) => x.metric === s.metric && sameLabels(x.labels, s.labels));
+  return matching.find((x) => x.entity === e.entity) ?? matching[0];
 }
 
 function findTemplate(c: Case, e: DiagnosisEvidence): LogTemplate | undefined {
@@ -113,13 +120,13 @@ function templateRate(c: Case, template: LogTemplate): { t: number[]; v: number[
 /** Where a pod-level line comes from, for its legend. */
 function lineLabel(e: DiagnosisEvidence): string {
   const labels = e.series?.labels ?? {};
-  return labels.pod ?? labels.instance ?? labels.le ?? shortEntity(e.entity);
+  return clip(labels.pod ?? labels.instance ?? labels.le ?? shortEntity(e.entity), MAX_LEGEND_CHARS);
 }
 
 function seriesChart(
   c: Case,
   group: EvidenceGroup,
-  alertAt: number,
+  normalUntil: number,
 ): Omit<Chart, "role" | "entity" | "caption"> | undefined {
   const found = group.items
     .map((e) => ({ e, s: findSeries(c, e) }))
@@ -131,14 +138,14 @@ function seriesChart(
     title: group.lead.series?.metric ?? group.lead.signal,
     unit: group.lead.unit ?? unitOfSeries(lead.s.metric, lead.s.unit),
     lines: found.map(({ e, s }) => ({ label: lineLabel(e), ...thin(s.t, s.v) })),
-    band: bandOf(lead.s.t, lead.s.v, alertAt),
+    band: bandOf(lead.s.t, lead.s.v, normalUntil),
   };
 }
 
 function logChart(
   c: Case,
   group: EvidenceGroup,
-  alertAt: number,
+  normalUntil: number,
 ): Omit<Chart, "role" | "entity" | "caption"> | undefined {
   const template = findTemplate(c, group.lead);
   if (!template) return undefined;
@@ -147,24 +154,45 @@ function logChart(
     title: `${template.level} log lines: ${template.template}`,
     unit: "lines per second",
     lines: [{ label: shortEntity(template.entity), ...thin(rate.t, rate.v) }],
-    band: bandOf(rate.t, rate.v, alertAt),
+    band: bandOf(rate.t, rate.v, normalUntil),
   };
 }
 
-/** One chart per chain link that cites something drawable. */
-export function chainCharts(cause: Cause, c: Case, alertAt: number): Chart[] {
+/** The earliest start among a group's items, unix seconds. */
+function onsetOf(group: EvidenceGroup, fallback: string): number {
+  const starts = group.items.map((e) => Date.parse(e.start ?? fallback)).filter(Number.isFinite);
+  return starts.length > 0 ? Math.min(...starts) / 1e3 : Date.parse(fallback) / 1e3;
+}
+
+/**
+ * One chart per chain link, of the link's own entity where anything about it can be drawn; a series already
+ * drawn for an earlier link is not drawn again.
+ * `baselineEnd` (unix s), when the engine states its baseline, bounds the normal range; else each onset does.
+ */
+export function chainCharts(cause: Cause, c: Case, alertAt: number, baselineEnd?: number): Chart[] {
   const charts: Chart[] = [];
+  const drawn = new Set<string>();
   cause.chain.forEach((link, i) => {
     const cited = new Set(link.evidence);
-    const groups = groupEvidence(cause.evidence.filter((e) => cited.has(e.id)));
-    for (const group of groups) {
-      const drawn = group.lead.template ? logChart(c, group, alertAt) : seriesChart(c, group, alertAt);
-      if (!drawn) continue;
+    const own = (e: DiagnosisEvidence) => e.entity === link.entity;
+    // What the link cites about its own entity, then anything else measured on it, then what it cites elsewhere.
+    const candidates = [
+      ...groupEvidence(cause.evidence.filter((e) => cited.has(e.id) && own(e))),
+      ...groupEvidence(cause.evidence.filter((e) => !cited.has(e.id) && own(e))),
+      ...groupEvidence(cause.evidence.filter((e) => cited.has(e.id) && !own(e))),
+    ];
+    for (const group of candidates) {
+      const key = group.lead.template ?? JSON.stringify(group.lead.series ?? group.lead.id);
+      if (drawn.has(key)) continue;
+      const onset = onsetOf(group, cause.start);
+      const normalUntil = baselineEnd ?? onset;
+      const picture = group.lead.template ? logChart(c, group, normalUntil) : seriesChart(c, group, normalUntil);
+      if (!picture) continue;
+      drawn.add(key);
       const isResource = cause.resource_usage?.entity === link.entity;
       const limit = group.lead.limit ?? (isResource ? cause.resource_usage?.limit : undefined);
-      const onset = Date.parse(group.lead.start ?? cause.start) / 1e3;
       charts.push({
-        ...drawn,
+        ...picture,
         caption: describeGroup(group),
         role: roleOf(link, i, cause.chain.length),
         entity: link.entity,

@@ -106,7 +106,7 @@ function chainSection(cause: Cause, charts: Chart[]): string {
   );
   return section(
     "How it spread: root cause → what users saw",
-    `<p class="muted">Charts: the green band is the normal range (5th–95th percentile before the alert), the red dashed line the limit where one is known; onset and alert are marked.</p><div class="chain">${cards.join("")}</div>${contributing.length > 0 ? `<h3>Contributing</h3>${list(contributing)}` : ""}`,
+    `<p class="muted">Charts: the green band is the normal range (the middle half of the values before the onset, or of the baseline), the red dashed line the limit where one is known; onset and alert are marked.</p><div class="chain">${cards.join("")}</div>${contributing.length > 0 ? `<h3>Contributing</h3>${list(contributing)}` : ""}`,
   );
 }
 
@@ -285,7 +285,8 @@ const CHART_SCRIPT = `
     new uPlot({
       width: Math.max(320, el.clientWidth), height: 220, series: series,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); },
-      axes: [{}, { label: spec.axis, size: 60 }],
+      axes: [{ values: function (u, splits) { return splits.map(function (ts) { return new Date(ts * 1e3).toISOString().slice(11, 16); }); } },
+             { label: spec.axis, size: 60 }],
       plugins: [marks(spec)],
     }, data, el);
   });
@@ -318,7 +319,8 @@ export function renderHtml(d: Diagnosis, c?: Case): string {
   const causes = byRank(d);
   const lead = causes[0];
   const alertAt = Date.parse(d.input.alert_time ?? d.input.window.start) / 1e3;
-  const charts = lead && c ? chainCharts(lead, c, alertAt) : [];
+  const baselineEnd = d.baseline ? Date.parse(d.baseline.end) / 1e3 : undefined;
+  const charts = lead && c ? chainCharts(lead, c, alertAt, baselineEnd) : [];
   const { js, css } = uplotAssets();
   const body = [
     verdict(d, lead),

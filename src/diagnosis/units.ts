@@ -134,12 +134,11 @@ export interface AxisScale {
 /** The axis unit for values up to `max` (absolute): MiB for hundreds of megabytes, ms for sub-second times. */
 export function axisScale(unit: string | undefined, max: number): AxisScale {
   if (!unit) return { divisor: 1, label: "" };
-  if (RATE_SUFFIX.test(unit) && unit !== "seconds per second") {
+  if (RATE_SUFFIX.test(unit)) {
     const base = axisScale(unit.replace(RATE_SUFFIX, ""), max);
     return { divisor: base.divisor, label: `${base.label}/s` };
   }
   if (unit === "per second") return { divisor: 1, label: "/s" };
-  if (unit === "seconds per second") return { divisor: 1, label: "s/s" };
   if (unit === "bytes") {
     let i = 0;
     while (max >= 1024 ** (i + 1) && i < BINARY_PREFIXES.length - 1) i++;
