@@ -5,6 +5,7 @@ import { renderMarkdown } from "../src/diagnosis/renderMarkdown.js";
 import { renderText } from "../src/diagnosis/renderText.js";
 import { DIAGNOSIS_SCHEMA, type Diagnosis } from "../src/diagnosis/types.js";
 import { validateDiagnosis } from "../src/diagnosis/validate.js";
+import { storyDiagnosis } from "./helpers/storyDiagnosis.js";
 
 /** The Control Sequence Introducer that starts every ANSI colour code. */
 const ANSI_ESCAPE = "\u001b[";
@@ -174,39 +175,47 @@ test("text names entity, kind, confidence, chain and remediation, without ANSI w
   assert.ok(renderText(sample(), { color: true }).includes(ANSI_ESCAPE));
 });
 
-test("markdown follows the report shape with evidence tables, impact, timeline and prioritised fixes", () => {
+test("markdown is a post-incident write-up: summary, root cause with its chain, impact, timeline, evidence, fixes", () => {
   const md = renderMarkdown(sample());
-  assert.ok(md.startsWith("# Incident diagnosis\n"));
+  assert.ok(md.startsWith("# Incident report\n"));
   const headings = md.split("\n").filter((line) => line.startsWith("## "));
   assert.deepEqual(headings, [
     "## Summary",
-    "## Root causes",
+    "## Root cause",
     "## Impact",
     "## Timeline",
+    "## Evidence",
+    "## Ruled out and runners-up",
     "## Fixes",
-    "## Ruled out",
     "## What data would help",
     "## Inputs",
   ]);
-  assert.match(md, /### #1: `logging\.flood` on `process:node1`/);
-  assert.match(md, /\*\*Confidence\*\*: 86%/);
-  assert.match(md, /process:node1 → broker:node1 → service:consumer/);
-  // The pipe inside the excerpt is escaped so the table keeps its columns.
-  assert.match(
-    md,
-    /\| e2 \| anomaly \| broker:node1 \| process_resident_memory_bytes \| .* \| `0\.4 GB → 15\.8 GB \\\| limit 32 GB` \|/,
-  );
-  assert.match(md, /`service:consumer`: metadata timeouts, 0 messages consumed/);
+  assert.match(md, /\*\*process:node1\*\* is the root cause: `logging\.flood`, confidence \*\*86%\*\*/);
+  assert.match(md, /- \*\*What\*\*: `logging\.flood` on `process:node1`, confidence 86%/);
+  assert.match(md, /1\. \*\*cause\*\* `process:node1`: DEBUG WORKER_TICK lines surge to 180k\/s/);
+  assert.match(md, /3\. \*\*symptom\*\* `consumer`: metadata timeouts, 0 messages consumed/);
+  // The pipe inside an evidence detail is escaped so the table keeps its columns.
+  assert.match(md, /\| e2 \| anomaly \| broker:node1 \| Memory rose from 0\.4 GB to 15\.8 GB \|/);
+  assert.match(md, /`consumer` \(symptom\): metadata timeouts, 0 messages consumed/);
   assert.match(md, /\| P0 mitigate now \| Set RUST_LOG=info/);
   assert.match(md, /\| P1 fix for good \| Demote per-tick/);
   // The 31% candidate's remediation is not given a priority.
   assert.doesNotMatch(md, /P0 mitigate now \| Delete the test topics/);
-  assert.match(md, /\| mitigate now \| Delete the test topics/);
+  assert.match(md, /\| broker\.partition-overcommit on broker:node3 \| 31% \| Memory on node3 is high/);
+  assert.match(md, /- \*\*Read\*\*: prometheus-query-range: 1 file/);
 
-  const timeline = md.slice(md.indexOf("## Timeline"), md.indexOf("## Fixes"));
-  const times = [...timeline.matchAll(/^\| (\d{4}-[^ ]+) \|/gm)].map((m) => m[1]);
-  assert.equal(times.length, 7, "two cause starts and five distinct evidence starts");
+  const timeline = md.slice(md.indexOf("## Timeline"), md.indexOf("## Evidence"));
+  const times = [...timeline.matchAll(/^\| (\d\d:\d\d UTC) \|/gm)].map((m) => m[1]);
+  assert.equal(times.length, 6, "the alert, the cause's start and four observations");
   assert.deepEqual(times, [...times].sort());
+});
+
+test("the root cause's resource usage and its arithmetic are stated", () => {
+  const md = renderMarkdown(storyDiagnosis());
+  assert.match(md, /\*\*database:mysql max_connections: 648 of 648 connections \(100%\) since 02:58 UTC\*\*/);
+  assert.match(md, /- \*\*Arithmetic\*\*: `648 = DBInstanceClassMemory \/ 12582880`/);
+  assert.match(md, /- `client\.no-timeout` on `service:shipping`: no idle timeout/);
+  assert.doesNotMatch(md, /\d(?:\.\d+)?e[-+]?\d/i, "no e-notation");
 });
 
 test("without a confident cause both renderers say so and list the candidates with their confidences", () => {
@@ -219,8 +228,8 @@ test("without a confident cause both renderers say so and list the candidates wi
 
   const md = renderMarkdown(unsure());
   assert.match(md, /\*\*No confident cause/);
-  assert.match(md, /\| 1 \| process:node1 \| logging\.flood \| 42% \|/);
-  assert.match(md, /## Candidates \(not confident\)/);
+  assert.match(md, /Leading candidate: `process:node1`, `logging\.flood` \(42%\)/);
+  assert.match(md, /## Leading candidate \(not confident\)/);
   assert.match(md, /No fix is prioritised/);
   assert.doesNotMatch(md, /P0/);
 

@@ -329,7 +329,7 @@ export function renderHtml(d: Diagnosis, c?: Case): string {
     othersSection(d, causes),
     logsSection(causes),
     tracesSection(causes, c),
-    timelineSection(d, causes),
+    timelineSection(d, lead ? [lead] : []),
     evidenceSection(causes),
     inputsSection(d),
   ].join("\n");

@@ -52,7 +52,7 @@ export interface TimelineEntry {
 
 /**
  * What happened when: the causes' starts, the resource reaching its limit, the alert, and each group of
- * evidence at its first item's start; a group cited by several causes appears once.
+ * evidence at its first item's start; an observation cited by several causes appears once.
  */
 export function timeline(causes: Cause[], alertTime?: string): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
@@ -67,10 +67,11 @@ export function timeline(causes: Cause[], alertTime?: string): TimelineEntry[] {
         .map((e) => e.start)
         .filter((t): t is string => t !== undefined)
         .sort()[0];
-      const key = g.items.map((e) => e.id).join(",");
+      const what = describeGroup(g);
+      const key = `${g.lead.entity}\u0000${what}`;
       if (!first || seen.has(key)) continue;
       seen.add(key);
-      entries.push({ time: first, entity: g.lead.entity, what: describeGroup(g) });
+      entries.push({ time: first, entity: g.lead.entity, what });
     }
   }
   return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
