@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { analyze } from "../src/analyze.js";
 import { MAX_NAME_CHARS } from "../src/diagnosis/describe.js";
 import { groupEvidence } from "../src/diagnosis/group.js";
 import { renderText } from "../src/diagnosis/renderText.js";
@@ -66,4 +68,18 @@ test("the text has no e-notation, no σ and no selector longer than the limit; -
     2,
     "once in the chain, once grouped in the evidence",
   );
+});
+
+test("the story of a recorded real case fits a screen and reads without e-notation, σ or long selectors", async () => {
+  const example = "examples/train-ticket-route-delay";
+  const truth = JSON.parse(readFileSync(`${example}/truth.json`, "utf8"));
+  const d = await analyze([example], { at: Date.parse(truth.alert_time) / 1e3 });
+  const text = renderText(d, { color: false });
+  assert.ok(text.trimEnd().split("\n").length <= FIRST_SCREEN_LINES, text);
+  const verbose = renderText(d, { color: false, verbose: true });
+  for (const output of [text, verbose]) {
+    assert.doesNotMatch(output, E_NOTATION);
+    assert.doesNotMatch(output, /σ/);
+    for (const selector of output.match(SELECTOR) ?? []) assert.ok(selector.length <= MAX_NAME_CHARS, selector);
+  }
 });
