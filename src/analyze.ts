@@ -63,7 +63,7 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
   const at = options.at ?? detectIncidentStart(c) ?? (span.start + span.end) / 2;
   const window = makeWindow(at, options.window ?? DEFAULT_INCIDENT_SECONDS, Number.isFinite(span.end) ? span.end : at);
   const evidence = detectEvidence(c, window);
-  const { ranked, graph } = rankHypotheses(c, evidence);
+  const { ranked, graph, context } = rankHypotheses(c, evidence);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
   const diagnosis = buildDiagnosis({
     c,
@@ -71,6 +71,7 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
     alertTime: options.at,
     ranked,
     graph,
+    context,
     top: options.top ?? DEFAULT_TOP,
     formats,
     listInputs: options.listInputs,

@@ -10,6 +10,8 @@ import type { CheckedKind, FindContext, Finding } from "./types.js";
 const HOLDER_SHARE = 0.4;
 /** A pool whose connections are at least this share idle is hoarding them, not using them. */
 const IDLE_SHARE = 0.5;
+/** At most this share of the connections running a statement: the database is full, not busy. */
+const BUSY_SHARE = 0.2;
 /** Words clients use when the database refuses them or their pool cannot get a connection. */
 export const REFUSAL_WORDS =
   /Too many connections|ER_CON_COUNT_ERROR|1040|Connection is not available|could not obtain a connection|too many clients/i;
@@ -34,11 +36,14 @@ function find({ evidence }: FindContext): Finding[] {
       entity: entityName(root.entity),
       database: entityName(db),
     };
-    const idleShare = Number(
-      root.facts?.idleShare ?? Number(atLimit.facts?.idle ?? 0) / Math.max(1, Number(atLimit.facts?.used ?? 1)),
-    );
-    // Busy connections are load or slow queries; idle ones held open are the hoard.
-    const hoarding = idleShare >= IDLE_SHARE || atLimit.facts?.idle === undefined;
+    // The server's view decides: a connection the pool counts as borrowed but that runs nothing sits in
+    // Sleep on the server. Busy connections are load or slow queries; idle ones held open are the hoard.
+    const used = Math.max(1, Number(atLimit.facts?.used ?? 1));
+    const serverIdle = atLimit.facts?.idle;
+    const idleShare = serverIdle !== undefined ? Number(serverIdle) / used : Number(root.facts?.idleShare ?? 1);
+    const running = atLimit.facts?.running;
+    const busyShare = running !== undefined ? Number(running) / used : 1;
+    const hoarding = idleShare >= IDLE_SHARE || busyShare <= BUSY_SHARE;
     const refusedBy = evidence.filter(
       (e) => e.entity !== root.entity && e.entity !== db && REFUSAL_WORDS.test(`${e.detail} ${e.excerpt}`),
     );
@@ -62,6 +67,7 @@ function find({ evidence }: FindContext): Finding[] {
       facts: {
         ...facts,
         idlePercent: Math.round(idleShare * 100),
+        busyPercent: Math.round(busyShare * 100),
         sharePercent: Math.round(Number(root.facts?.share ?? 0) * 100),
       },
       contributing: [],
@@ -77,7 +83,7 @@ export const dbConnectionHoarding: CheckedKind = {
   signature: {},
   checks: ["db.connections-at-limit", "db.connections-holder"],
   verdict:
-    "{entity}'s connection pool holds {held} of {database}'s {limit} connections (max_connections), {idlePercent}% of them idle: the database refuses everyone else",
+    "{entity}'s connection pool holds {held} of {database}'s {limit} connections (max_connections), {idlePercent}% of them idle and {busyPercent}% running a statement: the database refuses everyone else",
   resource: "database connections (max_connections)",
   effectOnCallers: "connections refused (Too many connections) and pool timeouts for every client of the database",
   lookAlikes: [

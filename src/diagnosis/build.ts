@@ -25,6 +25,7 @@ export interface BuildInput {
   alertTime?: number;
   ranked: Hypothesis[];
   graph: CallGraph;
+  context?: string[];
   top: number;
   formats: ReadSource[];
   /** List every input file, however many. */
@@ -244,5 +245,6 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
     timing: input.timing,
   };
   if (input.alertTime !== undefined) diagnosis.input.alert_time = toIso(input.alertTime);
+  if (input.context && input.context.length > 0) diagnosis.context = input.context;
   return diagnosis;
 }

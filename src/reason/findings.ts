@@ -81,3 +81,60 @@ export function mergeFindings(ranked: Hypothesis[], findings: Finding[], graph: 
   }
   return [...merged.values()].sort((a, b) => b.score - a.score || a.start - b.start);
 }
+
+/**
+ * Share of a candidate's score removed when planned work or a harmless change around it explains what it
+ * shows (a drained node's workloads reconnecting, a log shipper dropping a DEBUG window it cannot ship).
+ */
+const CONTEXT_DISCOUNT = 0.6;
+/** Entities that ship logs: their own counters of records read and dropped. */
+const LOG_SHIPPER = /(input_records|dropped_records|drop_records)/;
+/** A client's words when its peer closed or reset the connection: what a planned restart leaves behind. */
+const CONNECTION_DROPPED =
+  /closed the connection|connection reset|ECONNRESET|broken pipe|unexpected EOF|server conn crashed/i;
+/** A drain's resets reach clients within minutes of the node going, from the first eviction to the reconnect backoff. */
+const DRAIN_ECHO_SECONDS = 600;
+
+/** Entities whose evidence names `name` in its words: clients that say which peer failed them. */
+function namers(evidence: Evidence[], name: string): string[] {
+  if (name.length < 3) return [];
+  return evidence
+    .filter((e) => e.entity !== `service:${name}` && `${e.excerpt} ${e.detail}`.includes(name))
+    .map((e) => e.entity);
+}
+
+export interface ContextNote {
+  line: string;
+  explains: string[];
+}
+
+/** Planned work and changes within capacity: reported as context, and they explain what moved around them. */
+export function contextNotes(c: Case, evidence: Evidence[], graph: CallGraph): ContextNote[] {
+  const notes: ContextNote[] = [];
+  const shippers = [...new Set(c.series.filter((s) => LOG_SHIPPER.test(s.metric)).map((s) => s.entity))];
+  for (const e of evidence) {
+    if (e.check === "node.drained") {
+      const ran = String(e.facts?.workloads ?? "")
+        .split(",")
+        .filter(Boolean);
+      const around = new Set(ran);
+      for (const w of ran) for (const caller of graph.callers.get(w) ?? []) around.add(caller);
+      for (const x of evidence) {
+        if (Math.abs(x.start - e.start) <= DRAIN_ECHO_SECONDS && CONNECTION_DROPPED.test(x.excerpt))
+          around.add(x.entity);
+      }
+      notes.push({ line: `${e.entity}: ${e.detail}`, explains: [...around] });
+    } else if (e.check === "logging.flood-within-capacity") {
+      const name = e.entity.slice(e.entity.indexOf(":") + 1);
+      notes.push({ line: `${e.entity}: ${e.detail}`, explains: [e.entity, ...shippers, ...namers(evidence, name)] });
+    }
+  }
+  return notes;
+}
+
+export function applyContext(ranked: Hypothesis[], notes: ContextNote[]): Hypothesis[] {
+  const explained = new Set(notes.flatMap((n) => n.explains));
+  return ranked
+    .map((h) => (h.finding || !explained.has(h.entity) ? h : { ...h, score: h.score * (1 - CONTEXT_DISCOUNT) }))
+    .sort((a, b) => b.score - a.score || a.start - b.start);
+}

@@ -7,7 +7,7 @@ import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
 import type { Evidence, SignalFamily } from "../detect/types.js";
-import { findCauses, mergeFindings } from "./findings.js";
+import { applyContext, contextNotes, findCauses, mergeFindings } from "./findings.js";
 import { buildCallGraph, type CallGraph } from "./graph.js";
 
 /**
@@ -100,7 +100,32 @@ export function bestKind(strengths: Partial<Record<SignalFamily, number>>): Faul
   return best;
 }
 
-export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothesis[]; graph: CallGraph } {
+/** Log levels that say something failed; INFO and DEBUG lines that grow with load are volume, not a fault. */
+const FAILURE_LEVELS = new Set(["warn", "error", "fatal"]);
+/** Evidence weaker than this cannot on its own make a fault. */
+const FAULT_EVIDENCE_STRENGTH = 0.5;
+/**
+ * What is left of a candidate that shows no fault at all (no failure, no slowdown, no resource at its
+ * limit), only more volume or a different mix: a traffic change or housekeeping is not a cause.
+ */
+const NO_FAULT_FACTOR = 0.5;
+
+/** A failure, a slowdown a user feels, or a resource at its limit: what a cause must show. */
+export function showsFault(e: Evidence): boolean {
+  if (e.strength < FAULT_EVIDENCE_STRENGTH) return false;
+  if (e.family === "errors" || e.family === "latency" || e.family === "processing" || e.family === "resource")
+    return true;
+  return e.family === "log" && FAILURE_LEVELS.has(String(e.facts?.level ?? ""));
+}
+
+export interface Ranking {
+  ranked: Hypothesis[];
+  graph: CallGraph;
+  /** What changed but is not a fault: planned work, a change within capacity. */
+  context: string[];
+}
+
+export function rankHypotheses(c: Case, evidence: Evidence[]): Ranking {
   const byEntity = new Map<string, Evidence[]>();
   for (const e of evidence) {
     const list = byEntity.get(e.entity) ?? [];
@@ -117,10 +142,11 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
         Object.values(familyStrengths(list.filter((e) => isPropagated(e) && symptoms.has(e.family)))) as number[],
       ),
     );
+    const faultFactor = list.some(showsFault) ? 1 : NO_FAULT_FACTOR;
     own.set(entity, {
       entity,
       kind: bestKind(strengths),
-      score: combine([ownScore, ...propagated]),
+      score: combine([ownScore, ...propagated]) * faultFactor,
       ownScore,
       propagated,
       familyStrength: strengths,
@@ -153,10 +179,13 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): { ranked: Hypothe
       const share = h.propagated[route] > 0 ? Math.min(1, best / h.propagated[route]) ** 2 : 0;
       return h.propagated[route] * (1 - EXPLAINED_DISCOUNT * share);
     });
-    const explained: Hypothesis = { ...h, score: combine([h.ownScore, ...remaining]) };
+    const faultFactor = h.evidence.some(showsFault) ? 1 : NO_FAULT_FACTOR;
+    const explained: Hypothesis = { ...h, score: combine([h.ownScore, ...remaining]) * faultFactor };
     if (explainedBy && explained.score < h.score) explained.explainedBy = explainedBy;
     ranked.push(explained);
   }
   ranked.sort((a, b) => b.score - a.score || a.start - b.start);
-  return { ranked: mergeFindings(ranked, findCauses(c, evidence), graph), graph };
+  const notes = contextNotes(c, evidence, graph);
+  const withFindings = mergeFindings(ranked, findCauses(c, evidence), graph);
+  return { ranked: applyContext(withFindings, notes), graph, context: notes.map((n) => n.line) };
 }
