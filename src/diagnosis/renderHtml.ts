@@ -8,13 +8,13 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Case, Span } from "../case/model.js";
 import { type Chart, chainCharts } from "./charts.js";
-import { clip, describeEvidence, describeGroup } from "./describe.js";
-import { groupEvidence } from "./group.js";
+import { clip, describeEvidence, describeGroup, subjectOf } from "./describe.js";
+import { type EvidenceGroup, groupEvidence } from "./group.js";
 import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
 import { sourceLines } from "./sources.js";
 import { clockTime, linkEffect, roleOf, shortEntity, timeline, usageLine } from "./story.js";
 import type { Cause, Diagnosis, DiagnosisEvidence } from "./types.js";
-import { axisScale, formatNumber, formatQuantity, plainText } from "./units.js";
+import { axisScale, formatNumber, formatPair, formatQuantity, plainText } from "./units.js";
 
 /** Spans shown per trace excerpt: a request's first calls tell its shape. */
 const SPANS_PER_TRACE = 15;
@@ -88,6 +88,27 @@ function chartPayload(chart: Chart) {
   };
 }
 
+/** Share of a limit at which a usage bar turns red: the resource is as good as exhausted. */
+const EXHAUSTED_SHARE = 0.95;
+
+/**
+ * Usage against a limit as a bar, for a link with no series to draw: its evidence's value and limit, or
+ * the cause's resource usage when the link is that resource.
+ */
+function usageBar(entity: string, groups: EvidenceGroup[], cause: Cause): string {
+  const limited = groups.map((g) => g.lead).find((e) => e.value !== undefined && e.limit !== undefined && e.limit > 0);
+  const u = cause.resource_usage;
+  const usage = limited
+    ? { used: limited.value as number, limit: limited.limit as number, unit: limited.unit, name: subjectOf(limited) }
+    : u && (u.entity === entity || cause.chain[0]?.entity === entity)
+      ? { used: u.used, limit: u.limit, unit: u.unit, name: u.name }
+      : undefined;
+  if (!usage || !(usage.limit > 0)) return "";
+  const share = Math.min(1, Math.max(0, usage.used / usage.limit));
+  const [used, limit] = formatPair(usage.used, usage.limit, usage.unit);
+  return `<div class="usage-bar${share >= EXHAUSTED_SHARE ? " full" : ""}" title="${esc(usage.name)}"><div style="width:${(share * 100).toFixed(1)}%"></div></div><p class="muted">${esc(usage.name)}: ${esc(used)} of ${esc(limit)} (${formatNumber(share * 100)}%)</p>`;
+}
+
 function chainSection(cause: Cause, charts: Chart[]): string {
   const cards = cause.chain.map((link, i) => {
     const cited = new Set(link.evidence);
@@ -97,7 +118,7 @@ function chainSection(cause: Cause, charts: Chart[]): string {
     const chart =
       index >= 0
         ? `<figure><div class="chart" id="chart-${index}"></div><figcaption>${esc(charts[index].title)}</figcaption></figure>`
-        : "";
+        : usageBar(link.entity, groups, cause);
     const evidence = list(groups.slice(0, 3).map((g) => esc(describeGroup(g))));
     return `<div class="link"><div class="role ${role}">${role}</div><div class="body"><h3>${esc(shortEntity(link.entity))}</h3><p>${prose(linkEffect(link, cause))}</p>${evidence}${chart}</div></div>`;
   });
@@ -312,6 +333,8 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { text
 code { font-family: ui-monospace, monospace; font-size: 12px; background: #f6f8fa; padding: 0 3px; border-radius: 3px; word-break: break-word; }
 .err { color: #b91c1c; font-weight: 600; } .muted, .note { color: #57606a; font-size: 13px; }
 details summary { cursor: pointer; margin: 6px 0; }
+.usage-bar { height: 18px; background: #eaeef2; border-radius: 4px; margin: 8px 0 2px; overflow: hidden; max-width: 600px; }
+.usage-bar div { height: 100%; background: #d97706; } .usage-bar.full div { background: #dc2626; }
 `;
 
 /** The page; `c` is the Case the Diagnosis was made from, for the charts and trace excerpts (without it, neither). */

@@ -25,6 +25,8 @@ export interface PageReport {
   drawnCanvases: number;
   /** Elements meant to hold a chart. */
   chartSlots: number;
+  /** Usage-against-limit bars (for links with no series to draw). */
+  usageBars: number;
   title: string;
 }
 
@@ -64,6 +66,7 @@ export async function openPage(file: string, screenshot?: string): Promise<PageR
       return {
         drawnCanvases: [...document.querySelectorAll("canvas")].filter(painted).length,
         chartSlots: document.querySelectorAll(".chart").length,
+        usageBars: document.querySelectorAll(".usage-bar").length,
         title: document.title,
       };
     });
