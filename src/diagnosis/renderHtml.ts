@@ -279,14 +279,15 @@ const CHART_SCRIPT = `
         ctx.save(); ctx.fillStyle = "rgba(22,163,74,0.14)";
         ctx.fillRect(u.bbox.left, hi, u.bbox.width, Math.max(lo - hi, 2 * devicePixelRatio)); ctx.restore();
       }
-      [["onset", spec.onset, "#b45309", 12], ["alert", spec.alert, "#b91c1c", 26]].forEach(function (m) {
+      [["onset", spec.onset, "#b45309", -1], ["alert", spec.alert, "#b91c1c", 1]].forEach(function (m) {
         if (m[1] == null) return;
         var x = Math.round(u.valToPos(m[1], "x", true));
         if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
         ctx.save(); ctx.strokeStyle = m[2]; ctx.fillStyle = m[2]; ctx.lineWidth = 1.5 * devicePixelRatio;
         ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
         ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
-        ctx.font = (11 * devicePixelRatio) + "px sans-serif"; ctx.fillText(m[0], x + 4 * devicePixelRatio, top + m[3] * devicePixelRatio);
+        ctx.font = (11 * devicePixelRatio) + "px sans-serif"; ctx.textAlign = m[3] < 0 ? "right" : "left";
+        ctx.fillText(m[0], x + m[3] * 4 * devicePixelRatio, top + height - 6 * devicePixelRatio);
         ctx.restore();
       });
     }] } };
