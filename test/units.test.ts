@@ -77,3 +77,8 @@ test("a chart axis picks the unit its largest value reads best in", () => {
 test("time spent per second on a chart axis reads as a duration per second", () => {
   assert.deepEqual(axisScale("seconds per second", 0.0012), { divisor: 1e-3, label: "ms/s" });
 });
+
+test("a label selector in engine prose longer than the limit keeps only its metric name", () => {
+  const long = `mysql_up{instance="${"a".repeat(120)}"}`;
+  assert.equal(plainText(`${long} moved; up{job="x"} stayed`), 'mysql_up{…} moved; up{job="x"} stayed');
+});

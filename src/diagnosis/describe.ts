@@ -4,10 +4,10 @@
  */
 import type { EvidenceGroup } from "./group.js";
 import type { DiagnosisEvidence } from "./types.js";
-import { againstBaseline, formatNumber, formatPair, formatQuantity, plainText } from "./units.js";
+import { againstBaseline, formatNumber, formatPair, formatQuantity, MAX_SELECTOR_CHARS, plainText } from "./units.js";
 
-/** No selector or template in prose is longer than this: past it a reader stops reading. */
-export const MAX_NAME_CHARS = 100;
+/** No selector or template in prose is longer than this (the same bound as for selectors in engine prose). */
+export const MAX_NAME_CHARS = MAX_SELECTOR_CHARS;
 /** Templates are quoted shorter: the start says which line it is. */
 const MAX_TEMPLATE_CHARS = 70;
 /** Labels that say where a series was measured; grouping already says how many places. */

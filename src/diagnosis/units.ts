@@ -120,9 +120,17 @@ const E_NOTATION = /-?\d+(?:\.\d+)?e[-+]?\d+/gi;
 /** A σ figure in parentheses, which belongs in JSON, not in prose. */
 const SIGMA_NOTE = /\s*\([^()]*σ[^()]*\)/g;
 
-/** Free text from the engine made fit for prose: no e-notation, no σ figures. */
+/** No label selector in prose is longer than this: past it a reader stops reading. */
+export const MAX_SELECTOR_CHARS = 100;
+/** A metric with its label selector, `name{a="b",...}`. */
+const SELECTOR = /([A-Za-z_:][\w:]*)\{[^{}]*\}/g;
+
+/** Free text from the engine made fit for prose: no e-notation, no σ figures, no selector past MAX_SELECTOR_CHARS. */
 export function plainText(text: string): string {
-  return text.replace(SIGMA_NOTE, "").replace(E_NOTATION, (m) => formatNumber(Number(m)));
+  return text
+    .replace(SIGMA_NOTE, "")
+    .replace(E_NOTATION, (m) => formatNumber(Number(m)))
+    .replace(SELECTOR, (m, name: string) => (m.length <= MAX_SELECTOR_CHARS ? m : `${name}{…}`));
 }
 
 /** A chart axis in one unit a person reads: values divided by `divisor` are in `label`. */
