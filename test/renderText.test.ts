@@ -4,11 +4,9 @@ import { test } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { MAX_NAME_CHARS } from "../src/diagnosis/describe.js";
 import { groupEvidence } from "../src/diagnosis/group.js";
-import { renderText } from "../src/diagnosis/renderText.js";
+import { FIRST_SCREEN_LINES, renderText } from "../src/diagnosis/renderText.js";
 import { storyDiagnosis } from "./helpers/storyDiagnosis.js";
 
-/** The issue's first screen. */
-const FIRST_SCREEN_LINES = 25;
 const E_NOTATION = /\d(?:\.\d+)?e[-+]?\d/i;
 /** A label selector: `{` up to the closing `}`. */
 const SELECTOR = /\w+\{[^}]*\}/g;
@@ -82,4 +80,25 @@ test("the story of a recorded real case fits a screen and reads without e-notati
     assert.doesNotMatch(output, /σ/);
     for (const selector of output.match(SELECTOR) ?? []) assert.ok(selector.length <= MAX_NAME_CHARS, selector);
   }
+});
+
+test("victims hit the same way share one line, and a long story trims its lists to stay on one screen", () => {
+  const d = storyDiagnosis();
+  const lead = d.causes[0];
+  const victim = lead.chain[2];
+  lead.chain.splice(3, 0, { ...victim, entity: "service:catalogue" }, { ...victim, entity: "service:cart" });
+  for (let i = 0; i < 6; i++)
+    d.ruled_out.push({ entity: `service:s${i}`, kind: "cpu.saturation", why: "CPU stayed flat" });
+  lead.remediation.now.push("a third action", "a fourth action");
+  lead.remediation.fix.push("another fix", "and another");
+  const lines = renderText(d, { color: false }).trimEnd().split("\n");
+  assert.ok(lines.length <= FIRST_SCREEN_LINES, lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /^ {2}victim {3}ratings, catalogue, cart: cannot connect$/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.some((l) => /^ {2}1\. Restart shipping/.test(l)),
+    "actions keep their first items",
+  );
 });

@@ -13,8 +13,10 @@ import { plainText } from "./units.js";
 
 /** A line wider than a terminal wraps and breaks the one-screen layout. */
 const MAX_LINE_CHARS = 160;
-/** Per list in the first screen (runner-ups, actions): the rest is in --verbose, md, html and json. */
+/** Per list in the first screen (runner-ups, actions) at most: the rest is in --verbose, md, html and json. */
 const FIRST_SCREEN_ITEMS = 3;
+/** What fits a terminal without scrolling: the issue's "first screen". */
+export const FIRST_SCREEN_LINES = 25;
 /** Chain links shown: root, resource, victims, symptom. */
 const FIRST_SCREEN_LINKS = 6;
 
@@ -61,50 +63,72 @@ function verdict(d: Diagnosis, lead: Cause | undefined, paint: Paint): string[] 
   ];
 }
 
+/** Consecutive links with the same role and effect (three victims hit the same way) share one line. */
+interface LinkRun {
+  links: ChainLink[];
+  role: string;
+  effect: string;
+}
+
+function linkRuns(cause: Cause): LinkRun[] {
+  const runs: LinkRun[] = [];
+  cause.chain.forEach((link, i) => {
+    const role = roleOf(link, i, cause.chain.length);
+    const effect = plainText(linkEffect(link, cause));
+    const last = runs.at(-1);
+    if (last && last.role === role && last.effect === effect && effect !== "") last.links.push(link);
+    else runs.push({ links: [link], role, effect });
+  });
+  return runs;
+}
+
 /**
- * One line: role, entity, the link's effect (the engine's words, which carry its numbers) and, where room
+ * One line: role, entities, the link's effect (the engine's words, which carry its numbers) and, where room
  * is left, the evidence the link cites first with its numbers; without an effect, the evidence alone.
  */
-function linkLine(link: ChainLink, i: number, cause: Cause, paint: Paint): string {
-  const role = roleOf(link, i, cause.chain.length).padEnd(8);
-  const entity = shortEntity(link.entity);
-  const first = citedGroup(link, cause);
+function runLine(run: LinkRun, cause: Cause, paint: Paint): string {
+  const role = run.role.padEnd(8);
+  const entity = run.links.map((l) => shortEntity(l.entity)).join(", ");
+  const first = run.links.length === 1 ? citedGroup(run.links[0], cause) : undefined;
   const evidence = first ? plainText(describeGroup(first)) : "";
-  const effect = plainText(linkEffect(link, cause));
   const room = MAX_LINE_CHARS - `  ${role} ${entity}: `.length;
-  const both = `${effect} — ${evidence}`;
+  const both = `${run.effect} — ${evidence}`;
   const what =
-    effect === "" ? clip(evidence, room) : evidence !== "" && both.length <= room ? both : clip(effect, room);
+    run.effect === "" ? clip(evidence, room) : evidence !== "" && both.length <= room ? both : clip(run.effect, room);
   return `  ${paint("dim", role)} ${paint("cyan", entity)}: ${what}`;
 }
 
-function chainLines(cause: Cause, paint: Paint): string[] {
+function chainLines(cause: Cause, paint: Paint, items: number): string[] {
   if (cause.chain.length === 0) return [];
   const lines = [paint("bold", "How it spread (root → what users saw):")];
-  lines.push(...cause.chain.slice(0, FIRST_SCREEN_LINKS).map((link, i) => linkLine(link, i, cause, paint)));
-  for (const c of (cause.contributing ?? []).slice(0, FIRST_SCREEN_ITEMS))
+  lines.push(
+    ...linkRuns(cause)
+      .slice(0, FIRST_SCREEN_LINKS)
+      .map((run) => runLine(run, cause, paint)),
+  );
+  for (const c of (cause.contributing ?? []).slice(0, items))
     lines.push(oneLine(`  ${paint("dim", "also".padEnd(8))} ${shortEntity(c.entity)}: ${c.kind} — ${c.why}`));
   return lines;
 }
 
-function othersLines(d: Diagnosis, causes: Cause[]): string[] {
+function othersLines(d: Diagnosis, causes: Cause[], items: number): string[] {
   const runnersUp = causes
     .slice(1)
     .map((c) => `${c.kind} on ${shortEntity(c.entity)} (${percent(c.confidence)}): ${c.why}`);
   const ruledOut = d.ruled_out.map((r) => `${r.kind} on ${shortEntity(r.entity)}: ${r.why}`);
   const all = [...runnersUp, ...ruledOut];
   if (all.length === 0) return [];
-  const more = all.length - FIRST_SCREEN_ITEMS;
+  const more = all.length - items;
   return [
     "Also considered:",
-    ...all.slice(0, FIRST_SCREEN_ITEMS).map((item) => oneLine(`  - ${item}`)),
+    ...all.slice(0, items).map((item) => oneLine(`  - ${item}`)),
     ...(more > 0 ? [`  … ${more} more (--verbose)`] : []),
   ];
 }
 
-function actionLines(title: string, actions: string[]): string[] {
+function actionLines(title: string, actions: string[], items: number): string[] {
   if (actions.length === 0) return [];
-  return [title, ...actions.slice(0, FIRST_SCREEN_ITEMS).map((a, i) => oneLine(`  ${i + 1}. ${a}`))];
+  return [title, ...actions.slice(0, items).map((a, i) => oneLine(`  ${i + 1}. ${a}`))];
 }
 
 /** Every cause with all its evidence, grouped, for `--verbose`. */
@@ -150,26 +174,35 @@ function footer(d: Diagnosis, verbose: boolean): string {
   return parts.join("; ");
 }
 
-export function renderText(d: Diagnosis, options: TextOptions): string {
-  const paint = painter(options.color);
-  const causes = byRank(d);
+/** The first screen with at most `items` entries per list (contributing causes, runners-up, actions). */
+function firstScreen(d: Diagnosis, causes: Cause[], paint: Paint, items: number): string[] {
   const lead = causes[0];
   const lines = [...verdict(d, lead, paint)];
-  const block = (items: string[]) => {
-    if (items.length > 0) lines.push("", ...items);
+  const block = (more: string[]) => {
+    if (more.length > 0) lines.push("", ...more);
   };
-  if (lead) block(chainLines(lead, paint));
+  if (lead) block(chainLines(lead, paint, items));
   if ((d.context ?? []).length > 0) block([oneLine(`Context (not a fault): ${(d.context ?? []).join("; ")}`)]);
-  block(othersLines(d, causes));
+  block(othersLines(d, causes, items));
   if (lead) {
     // A guess is not acted on blindly: below the confidence to name a cause, the actions are conditional.
     const confirmed = hasConfidentCause(d) ? "" : " (if confirmed)";
     block([
-      ...actionLines(paint("bold", `Do now${confirmed}:`), lead.remediation.now),
-      ...actionLines(paint("bold", `Fix for good${confirmed}:`), lead.remediation.fix),
+      ...actionLines(paint("bold", `Do now${confirmed}:`), lead.remediation.now, items),
+      ...actionLines(paint("bold", `Fix for good${confirmed}:`), lead.remediation.fix, items),
     ]);
   }
   if (!hasConfidentCause(d) && d.missing_data.length > 0) block([oneLine(`Would help: ${d.missing_data.join("; ")}`)]);
+  return lines;
+}
+
+export function renderText(d: Diagnosis, options: TextOptions): string {
+  const paint = painter(options.color);
+  const causes = byRank(d);
+  // Lists shrink until the story and its footer (a blank line and one line) fit the first screen.
+  let lines = firstScreen(d, causes, paint, FIRST_SCREEN_ITEMS);
+  for (let items = FIRST_SCREEN_ITEMS - 1; items >= 1 && lines.length + 2 > FIRST_SCREEN_LINES; items--)
+    lines = firstScreen(d, causes, paint, items);
   if (options.verbose) lines.push(...verboseLines(d, causes, paint));
   lines.push("", paint("dim", footer(d, options.verbose === true)));
   return `${lines.join("\n")}\n`;

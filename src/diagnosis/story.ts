@@ -2,7 +2,7 @@
 import { describeGroup } from "./describe.js";
 import { type EvidenceGroup, groupEvidence } from "./group.js";
 import type { Cause, ChainLink, ResourceUsage } from "./types.js";
-import { formatNumber, formatPair } from "./units.js";
+import { formatNumber, formatPair, formatQuantity } from "./units.js";
 
 /** Services are what people name first; other kinds keep their kind so `node:` and `database:` stay clear. */
 export function shortEntity(id: string): string {
@@ -37,10 +37,11 @@ export function clockTime(iso: string): string {
 
 /** "database:mysql max_connections: 648 of 648 connections (100%) since 02:58 UTC". */
 export function usageLine(u: ResourceUsage): string {
-  const [used, limit] = formatPair(u.used, u.limit, u.unit);
-  const share = u.limit > 0 ? ` (${formatNumber((100 * u.used) / u.limit)}%)` : "";
   const since = u.since ? ` since ${clockTime(u.since)}` : "";
-  return `${shortEntity(u.entity)} ${u.name}: ${used} of ${limit}${share}${since}`;
+  // A limit of zero is an allowance counted in excess ("packets over the allowance"): there is no share of it.
+  if (!(u.limit > 0)) return `${shortEntity(u.entity)} ${u.name}: ${formatQuantity(u.used, u.unit)}${since}`;
+  const [used, limit] = formatPair(u.used, u.limit, u.unit);
+  return `${shortEntity(u.entity)} ${u.name}: ${used} of ${limit} (${formatNumber((100 * u.used) / u.limit)}%)${since}`;
 }
 
 export interface TimelineEntry {
