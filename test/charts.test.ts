@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chainCharts, thin } from "../src/diagnosis/charts.js";
+import { chainCharts, thin, withGaps } from "../src/diagnosis/charts.js";
 import type { Cause, DiagnosisEvidence } from "../src/diagnosis/types.js";
 import { buildCase, minute } from "./helpers/caseBuilder.js";
 
@@ -84,4 +84,11 @@ test("thinning keeps a spike and the time order", () => {
     thinned.t,
     [...thinned.t].sort((a, b) => a - b),
   );
+});
+
+test("a gap in the data becomes a break in the line, not a bridge", () => {
+  const t = [0, 15, 30, 45, 600, 615, 630];
+  const v = [1, 2, 3, 4, 5, 6, 7];
+  assert.deepEqual(withGaps({ t, v }), { t: [0, 15, 30, 45, 60, 600, 615, 630], v: [1, 2, 3, 4, null, 5, 6, 7] });
+  assert.deepEqual(withGaps({ t: [0, 15, 30], v: [1, 2, 3] }), { t: [0, 15, 30], v: [1, 2, 3] });
 });

@@ -53,6 +53,7 @@ test("strength is said in words and against the baseline", () => {
   assert.equal(againstBaseline(4, 10), "60% below baseline");
   assert.equal(againstBaseline(6.3, 0), "from zero");
   assert.equal(againstBaseline(2.5e-5, 2e-12), "from near zero");
+  assert.equal(againstBaseline(120_500, 90.4), "1,333× baseline");
   assert.equal(againstBaseline(0, 1), "down to zero");
   assert.equal(againstBaseline(420, 420), "+0% vs baseline");
   assert.equal(againstBaseline(undefined, 3), undefined);

@@ -27,7 +27,8 @@ const MIN_BAND_POINTS = 5;
 export interface ChartLine {
   label: string;
   t: number[];
-  v: number[];
+  /** `null` marks a gap in the data (a process that was down, a scrape that stopped): drawn as a break. */
+  v: (number | null)[];
 }
 
 export interface Chart {
@@ -48,6 +49,27 @@ export interface Chart {
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** A step this many times the typical one is a gap in the data, not a slow scrape. */
+const GAP_STEPS = 5;
+
+/** The points with a `null` after each gap, so the chart breaks the line there instead of bridging it. */
+export function withGaps(points: { t: number[]; v: number[] }): { t: number[]; v: (number | null)[] } {
+  const steps = points.t.slice(1).map((t, i) => t - points.t[i]);
+  if (steps.length === 0) return points;
+  const typical = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)];
+  const t: number[] = [points.t[0]];
+  const v: (number | null)[] = [points.v[0]];
+  steps.forEach((step, i) => {
+    if (typical > 0 && step > GAP_STEPS * typical) {
+      t.push(points.t[i] + typical);
+      v.push(null);
+    }
+    t.push(points.t[i + 1]);
+    v.push(points.v[i + 1]);
+  });
+  return { t, v };
 }
 
 /** Min and max per slot, in time order, so a spike survives thinning. */
@@ -137,7 +159,7 @@ function seriesChart(
   return {
     title: group.lead.series?.metric ?? group.lead.signal,
     unit: group.lead.unit ?? unitOfSeries(lead.s.metric, lead.s.unit),
-    lines: found.map(({ e, s }) => ({ label: lineLabel(e), ...thin(s.t, s.v) })),
+    lines: found.map(({ e, s }) => ({ label: lineLabel(e), ...withGaps(thin(s.t, s.v)) })),
     band: bandOf(lead.s.t, lead.s.v, normalUntil),
   };
 }

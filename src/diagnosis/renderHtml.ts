@@ -75,12 +75,13 @@ function verdict(d: Diagnosis, lead: Cause | undefined): string {
 
 /** The chart's data scaled to one readable axis unit, for the page's script. */
 function chartPayload(chart: Chart) {
-  const max = Math.max(0, ...chart.lines.flatMap((l) => l.v.map(Math.abs)), Math.abs(chart.limit ?? 0));
+  const values = chart.lines.flatMap((l) => l.v.filter((v): v is number => v !== null));
+  const max = Math.max(0, ...values.map(Math.abs), Math.abs(chart.limit ?? 0));
   const { divisor, label } = axisScale(chart.unit, max);
   const scale = (v: number) => v / divisor;
   return {
     axis: label,
-    lines: chart.lines.map((l) => ({ label: l.label, t: l.t, v: l.v.map(scale) })),
+    lines: chart.lines.map((l) => ({ label: l.label, t: l.t, v: l.v.map((v) => (v === null ? null : scale(v))) })),
     band: chart.band && { low: scale(chart.band.low), high: scale(chart.band.high) },
     limit: chart.limit === undefined ? undefined : scale(chart.limit),
     onset: chart.onset,
@@ -298,7 +299,7 @@ const CHART_SCRIPT = `
     var data = uPlot.join(spec.lines.map(function (l) { return [l.t, l.v]; }));
     var x = data[0];
     var series = [{}].concat(spec.lines.map(function (l, j) {
-      return { label: l.label, stroke: colors[j % colors.length], width: 1.5, spanGaps: true };
+      return { label: l.label, stroke: colors[j % colors.length], width: 1.5 };
     }));
     if (spec.limit != null) {
       data.push(x.map(function () { return spec.limit; }));
