@@ -13,6 +13,9 @@ const MAX_TEMPLATE_CHARS = 70;
 /** Labels that say where a series was measured; grouping already says how many places. */
 const PLACE_LABELS = new Set(["pod", "instance", "namespace", "container", "node", "job", "le", "kubernetes_pod_name"]);
 
+/** Units of things counted in the incident against what the baseline leads to expect. */
+const COUNTED_UNITS = new Set(["lines", "spans"]);
+
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -37,7 +40,7 @@ export function subjectOf(e: DiagnosisEvidence): string {
 /** The numbers of one item: "1.1 s → 48 s (43.6× baseline)", "4,785 lines vs 182 expected". */
 export function numbersOf(e: DiagnosisEvidence): string | undefined {
   if (e.value === undefined) return undefined;
-  if (e.unit === "lines" || e.unit === "spans")
+  if (e.unit && COUNTED_UNITS.has(e.unit))
     return `${formatNumber(e.value)} ${e.unit}${e.baseline === undefined ? "" : ` vs ${formatNumber(e.baseline)} expected`}`;
   const [now, limit] = formatPair(e.value, e.limit ?? e.value, e.unit);
   const value = e.limit === undefined ? formatQuantity(e.value, e.unit) : `${now} of ${limit} (the limit)`;
@@ -51,7 +54,11 @@ export function numbersOf(e: DiagnosisEvidence): string | undefined {
 export function describeEvidence(e: DiagnosisEvidence): string {
   const numbers = numbersOf(e);
   if (numbers === undefined) return clip(plainText(e.detail), MAX_NAME_CHARS * 2);
-  return `${subjectOf(e)} ${numbers}`;
+  const subject = subjectOf(e);
+  // "error spans: 11 vs 0.3 expected", not "error spans 11 spans vs 0.3 expected".
+  if (e.unit && COUNTED_UNITS.has(e.unit) && subject.endsWith(e.unit))
+    return `${subject}: ${numbers.replace(` ${e.unit}`, "")}`;
+  return `${subject} ${numbers}`;
 }
 
 /** One phrase for a group: its strongest item, and over how many places it showed. */
