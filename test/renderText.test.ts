@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { MAX_NAME_CHARS } from "../src/diagnosis/describe.js";
 import { groupEvidence } from "../src/diagnosis/group.js";
-import { FIRST_SCREEN_LINES, renderText } from "../src/diagnosis/renderText.js";
+import { FIRST_SCREEN_LINES, MAX_LINE_CHARS, renderText } from "../src/diagnosis/renderText.js";
 import { storyDiagnosis } from "./helpers/storyDiagnosis.js";
 
 const E_NOTATION = /\d(?:\.\d+)?e[-+]?\d/i;
@@ -89,10 +89,11 @@ test("victims hit the same way share one line, and a long story trims its lists 
   lead.chain.splice(3, 0, { ...victim, entity: "service:catalogue" }, { ...victim, entity: "service:cart" });
   for (let i = 0; i < 6; i++)
     d.ruled_out.push({ entity: `service:s${i}`, kind: "cpu.saturation", why: "CPU stayed flat" });
-  lead.remediation.now.push("a third action", "a fourth action");
+  lead.remediation.now.push(`a third action ${"that explains itself at length ".repeat(8)}`, "a fourth action");
   lead.remediation.fix.push("another fix", "and another");
   const lines = renderText(d, { color: false }).trimEnd().split("\n");
   assert.ok(lines.length <= FIRST_SCREEN_LINES, lines.join("\n"));
+  for (const line of lines) assert.ok(line.length <= MAX_LINE_CHARS, line);
   assert.ok(
     lines.some((l) => /^ {2}victim {3}ratings, catalogue, cart: cannot connect$/.test(l)),
     lines.join("\n"),

@@ -12,7 +12,7 @@ import type { Cause, ChainLink, Diagnosis } from "./types.js";
 import { plainText } from "./units.js";
 
 /** A line wider than a terminal wraps and breaks the one-screen layout. */
-const MAX_LINE_CHARS = 160;
+export const MAX_LINE_CHARS = 160;
 /** Per list in the first screen (runner-ups, actions) at most: the rest is in --verbose, md, html and json. */
 const FIRST_SCREEN_ITEMS = 3;
 /** What fits a terminal without scrolling: the "first screen". */
@@ -44,7 +44,7 @@ function oneLine(text: string): string {
       plainText(text.slice(indent.length))
         .replace(/\s*[\r\n]+\s*/g, " ")
         .trimEnd(),
-      MAX_LINE_CHARS,
+      MAX_LINE_CHARS - indent.length,
     )
   );
 }
