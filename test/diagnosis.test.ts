@@ -165,6 +165,11 @@ test("text names entity, kind, confidence, chain and remediation, without ANSI w
   assert.match(text, /cause {4}process:node1: DEBUG WORKER_TICK lines surge to 180k\/s/);
   assert.match(text, /victim {3}broker:node1: memory grows until the process is OOM-killed — Memory rose from 0\.4 GB/);
   assert.match(text, /symptom {2}consumer: metadata timeouts/);
+  assert.match(
+    text,
+    /^ {2}log {6}process:node1: DEBUG WORKER_TICK: Interval tick fired ×15984$/m,
+    "the root's own log line",
+  );
   assert.match(text, /Do now:\n {2}1\. Set RUST_LOG=info/);
   assert.match(text, /Fix for good:\n {2}1\. Demote per-tick WAL worker logs/);
   assert.match(text, /memory\.leak on broker:node2: memory plateaued/);

@@ -46,6 +46,7 @@ test("the story fits a screen: verdict with the resource's numbers, the chain by
     /web: users get errors — http_request_duration_seconds_bucket < 0\.001\/s → 17\.2\/s \(from near zero\) on 3 buckets/,
   );
   assert.match(text, /also {5}shipping: client\.no-timeout — no idle timeout/);
+  assert.doesNotMatch(text, /^ {2}log /m, "the root logged nothing itself: no log line is shown");
   assert.match(text, /code\.error on ratings \(12%\)/);
   assert.match(text, /cpu\.saturation on mysql: CPU stayed at 12%\n/, "σ figures stay in JSON");
   assert.match(text, /Do now:\n {2}1\. Restart shipping/);

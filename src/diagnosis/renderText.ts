@@ -106,6 +106,12 @@ function chainLines(cause: Cause, paint: Paint, items: number): string[] {
       .slice(0, FIRST_SCREEN_LINKS)
       .map((run) => runLine(run, cause, paint)),
   );
+  // The root's own words: the line it logged most in the incident, which actions may ask to read.
+  const logged = cause.evidence
+    .filter((e) => e.type === "log" && e.entity === cause.entity && e.excerpt !== "")
+    .sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0];
+  if (logged)
+    lines.push(oneLine(`  ${paint("dim", "log".padEnd(8))} ${shortEntity(logged.entity)}: ${logged.excerpt}`));
   for (const c of (cause.contributing ?? []).slice(0, items))
     lines.push(oneLine(`  ${paint("dim", "also".padEnd(8))} ${shortEntity(c.entity)}: ${c.kind} — ${c.why}`));
   return lines;
