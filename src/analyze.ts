@@ -16,6 +16,8 @@ export interface AnalyzeOptions {
   window?: number;
   /** Number of causes to report. */
   top?: number;
+  /** List every input file in the Diagnosis, however many (by default only the first few, with totals per format). */
+  listInputs?: boolean;
   onProgress?: (progress: ReadProgress) => void;
 }
 
@@ -41,7 +43,17 @@ function dataSpan(c: Case): { start: number; end: number } {
   return { start, end };
 }
 
+/** A Diagnosis with the Case it was made from, for reports that draw the series its evidence cites. */
+export interface AnalyzedCase {
+  diagnosis: Diagnosis;
+  case: Case;
+}
+
 export async function analyze(input: string[] | Case, options: AnalyzeOptions = {}): Promise<Diagnosis> {
+  return (await analyzeCase(input, options)).diagnosis;
+}
+
+export async function analyzeCase(input: string[] | Case, options: AnalyzeOptions = {}): Promise<AnalyzedCase> {
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
     ? await readCaseWithFormats(input, { onProgress: options.onProgress })
@@ -63,6 +75,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
     context,
     top: options.top ?? DEFAULT_TOP,
     formats,
+    listInputs: options.listInputs,
     timing,
   });
   const onset = incidentOnset(evidence, window);
@@ -77,5 +90,5 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
           : "up to an hour of observed data before the alert (the recording's gaps skipped); limits are judged against the start of the recording",
     };
   timing.analyze_ms = Math.round(performance.now() - analyzeStart);
-  return diagnosis;
+  return { diagnosis, case: c };
 }

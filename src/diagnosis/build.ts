@@ -11,6 +11,7 @@ import { explainedBy } from "../reason/findings.js";
 import type { CallGraph } from "../reason/graph.js";
 import type { Hypothesis } from "../reason/rank.js";
 import { CONFIDENT_AT, percent } from "./present.js";
+import { inputSources, type ReadSource } from "./sources.js";
 import { type Cause, DIAGNOSIS_SCHEMA, type Diagnosis, type DiagnosisEvidence, type ResourceUsage } from "./types.js";
 
 /** Evidence items shown per cause: the strongest say it; the rest are in the data. */
@@ -26,7 +27,9 @@ export interface BuildInput {
   graph: CallGraph;
   context?: string[];
   top: number;
-  formats: { file: string; format: string }[];
+  formats: ReadSource[];
+  /** List every input file, however many. */
+  listInputs?: boolean;
   timing: { read_ms: number; analyze_ms: number };
 }
 
@@ -255,7 +258,7 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
     schema: DIAGNOSIS_SCHEMA,
     generated_at: new Date().toISOString(),
     input: {
-      sources: input.formats,
+      ...inputSources(input.formats, input.listInputs === true),
       skipped: c.skipped,
       window: { start: toIso(window.at), end: toIso(window.end) },
     },

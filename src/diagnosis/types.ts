@@ -70,12 +70,21 @@ export interface Cause {
   why: string;
 }
 
+/** Per input format: how many files were read and their size on disk. */
+export interface SourceSummary {
+  format: string;
+  files: number;
+  bytes: number;
+}
+
 export interface Diagnosis {
   schema: typeof DIAGNOSIS_SCHEMA;
   /** ISO 8601. */
   generated_at: string;
   input: {
+    /** The files read: all of them when few (or on request), else the first few; `source_summary` counts them all. */
     sources: { file: string; format: string }[];
+    source_summary?: SourceSummary[];
     skipped: Skipped[];
     /** ISO 8601. */
     window: { start: string; end: string };
