@@ -16,6 +16,8 @@ export interface AnalyzeOptions {
   window?: number;
   /** Number of causes to report. */
   top?: number;
+  /** List every input file in the Diagnosis, however many (by default only the first few, with totals per format). */
+  listInputs?: boolean;
   onProgress?: (progress: ReadProgress) => void;
   /** For a Case read elsewhere (the live source): where its pieces came from, and how long reading took. */
   read?: { formats: { file: string; format: string }[]; ms: number };
@@ -43,7 +45,17 @@ function dataSpan(c: Case): { start: number; end: number } {
   return { start, end };
 }
 
+/** A Diagnosis with the Case it was made from, for reports that draw the series its evidence cites. */
+export interface AnalyzedCase {
+  diagnosis: Diagnosis;
+  case: Case;
+}
+
 export async function analyze(input: string[] | Case, options: AnalyzeOptions = {}): Promise<Diagnosis> {
+  return (await analyzeCase(input, options)).diagnosis;
+}
+
+export async function analyzeCase(input: string[] | Case, options: AnalyzeOptions = {}): Promise<AnalyzedCase> {
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
     ? await readCaseWithFormats(input, { onProgress: options.onProgress })
@@ -54,7 +66,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
   const at = options.at ?? detectIncidentStart(c) ?? (span.start + span.end) / 2;
   const window = makeWindow(at, options.window ?? DEFAULT_INCIDENT_SECONDS, Number.isFinite(span.end) ? span.end : at);
   const evidence = detectEvidence(c, window);
-  const { ranked, graph, context } = rankHypotheses(c, evidence);
+  const { ranked, graph, context } = rankHypotheses(c, evidence, window);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
   const diagnosis = buildDiagnosis({
     c,
@@ -65,6 +77,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
     context,
     top: options.top ?? DEFAULT_TOP,
     formats,
+    listInputs: options.listInputs,
     timing,
   });
   const onset = incidentOnset(evidence, window);
@@ -79,5 +92,5 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
           : "up to an hour of observed data before the alert (the recording's gaps skipped); limits are judged against the start of the recording",
     };
   timing.analyze_ms = Math.round(performance.now() - analyzeStart);
-  return diagnosis;
+  return { diagnosis, case: c };
 }

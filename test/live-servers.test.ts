@@ -185,7 +185,7 @@ for (const { name, binary, start } of SERVERS) {
       const kube = fileURLToPath(new URL("../../test/fixtures/kube/pods.json", import.meta.url));
       const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
       const files = ["--kube", kube, "--logs", logs];
-      const diagnosis = await liveDiagnosis("--max-series", String(limit), ...files);
+      const diagnosis = await liveDiagnosis("--max-series", String(limit), "--list-inputs", ...files);
       assert.ok(diagnosis.input.sources.some((s) => s.file === logs));
       const note = diagnosis.input.skipped.find((s) => s.where === "series limit");
       assert.ok(note, "the limit is listed in input.skipped");

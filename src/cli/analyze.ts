@@ -1,11 +1,11 @@
 /** `beneath analyze <path...>`: read telemetry files, diagnose, print the Diagnosis. */
 import { stat, writeFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { analyze } from "../analyze.js";
+import { type AnalyzedCase, analyzeCase } from "../analyze.js";
+import { renderHtml } from "../diagnosis/renderHtml.js";
 import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
-import type { Diagnosis } from "../diagnosis/types.js";
 import { UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
 import {
@@ -25,6 +25,8 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   format: Format;
   top?: number;
   out?: string;
+  verbose?: boolean;
+  listInputs?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
@@ -45,10 +47,11 @@ function wantsColor(out: string | undefined): boolean {
   return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
-function render(d: Diagnosis, format: Format, color: boolean): string {
-  if (format === "json") return renderJson(d);
-  if (format === "md") return renderMarkdown(d);
-  return renderText(d, { color });
+function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, color: boolean): string {
+  if (flags.format === "json") return renderJson(d);
+  if (flags.format === "html") return renderHtml(d, c);
+  if (flags.format === "md") return renderMarkdown(d);
+  return renderText(d, { color, verbose: flags.verbose });
 }
 
 async function emit(text: string, out: string | undefined): Promise<void> {
@@ -66,8 +69,8 @@ async function emit(text: string, out: string | undefined): Promise<void> {
 async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   await assertPathsExist(paths);
   if (flags.prometheus !== undefined) {
-    const diagnosis = await runLiveAnalysis(flags.prometheus, paths, flags);
-    await emit(render(diagnosis, flags.format, wantsColor(flags.out)), flags.out);
+    const analyzed = await runLiveAnalysis(flags.prometheus, paths, flags);
+    await emit(render(analyzed, flags, wantsColor(flags.out)), flags.out);
     return;
   }
   assertNoLiveFlags(flags);
@@ -75,18 +78,19 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
     throw new UsageError("nothing to analyze: give a path (telemetry files or folders) or --prometheus <url>");
   const exported = await exportDefaults(paths);
   const progress = createProgress(process.stderr);
-  let diagnosis: Diagnosis;
+  let analyzed: AnalyzedCase;
   try {
-    diagnosis = await analyze(paths, {
+    analyzed = await analyzeCase(paths, {
       at: flags.at ?? exported.at,
       window: flags.window ?? exported.window,
       top: flags.top,
+      listInputs: flags.listInputs,
       onProgress: progress.onProgress,
     });
   } finally {
     progress.stop();
   }
-  await emit(render(diagnosis, flags.format, wantsColor(flags.out)), flags.out);
+  await emit(render(analyzed, flags, wantsColor(flags.out)), flags.out);
 }
 
 export function registerAnalyze(program: Command): void {
@@ -98,7 +102,9 @@ export function registerAnalyze(program: Command): void {
     .option("--window <dur>", "how much time around --at to analyse, e.g. 90s, 15m, 1h", parseWindow)
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--top <N>", "report at most N causes", parseTop)
-    .option("--out <file>", "write the report to a file instead of stdout");
+    .option("--out <file>", "write the report to a file instead of stdout")
+    .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
+    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs");
   addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags) =>
     run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
   );

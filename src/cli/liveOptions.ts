@@ -5,10 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
+import type { AnalyzedCase } from "../analyze.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
-import type { Diagnosis } from "../diagnosis/types.js";
 import type { HttpOptions } from "../live/http.js";
-import { analyzeLive, DEFAULT_MAX_SERIES, type LiveSourceOptions, type Pull } from "../live/index.js";
+import {
+  analyzeLive,
+  DEFAULT_MAX_SERIES,
+  type LiveAnalyzeOptions,
+  type LiveSourceOptions,
+  type Pull,
+} from "../live/index.js";
 import { UsageError } from "./exitCodes.js";
 import { parseTop, parseWindow } from "./options.js";
 
@@ -208,10 +214,10 @@ export function warnSkipped(pull: Pull, stderr: NodeJS.WriteStream = process.std
 export async function runLiveAnalysis(
   url: string,
   paths: string[],
-  flags: LiveFlags & { at?: number; window?: number; top?: number },
-): Promise<Diagnosis> {
+  flags: LiveFlags & { at?: number; window?: number } & LiveAnalyzeOptions,
+): Promise<AnalyzedCase> {
   const source = liveSourceOptions(url, flags, { at: flags.at, window: flags.window ?? DEFAULT_INCIDENT_SECONDS });
-  const { diagnosis, pull } = await analyzeLive(source, paths, flags.top);
+  const { pull, ...analyzed } = await analyzeLive(source, paths, { top: flags.top, listInputs: flags.listInputs });
   warnSkipped(pull);
-  return diagnosis;
+  return analyzed;
 }

@@ -28,7 +28,7 @@ export interface ReadOptions {
 
 export interface ReadResult {
   case: Case;
-  formats: { file: string; format: string }[];
+  formats: { file: string; format: string; bytes: number }[];
 }
 
 /** Every file under the given paths, in a stable order; a missing path is a ReadError. */
@@ -137,7 +137,7 @@ export async function readInto(
         builder.skip({ file, where: "line 1", reason: "not a known telemetry format" });
       } else {
         await reader.read(makeInput(file, head, gzip), builder.sinkFor(file));
-        formats.push({ file, format: reader.format });
+        formats.push({ file, format: reader.format, bytes: size });
       }
     }
     bytesDone += size;
