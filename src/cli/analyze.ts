@@ -1,14 +1,19 @@
 /** `beneath analyze <path...>`: read telemetry files, diagnose, print the Diagnosis. */
-import { stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { analyze } from "../analyze.js";
+import { analyze, DEFAULT_TOP } from "../analyze.js";
+import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
 import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
+import { STDIN_NAME } from "../read/index.js";
 import { UsageError } from "./exitCodes.js";
+import { withHelp } from "./help.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
+import { assertOutWritable, writeOut } from "./outFile.js";
 import { createProgress } from "./progress.js";
+import { wantsColor } from "./terminal.js";
 
 interface AnalyzeFlags {
   at?: number;
@@ -16,12 +21,14 @@ interface AnalyzeFlags {
   format: Format;
   top?: number;
   out?: string;
+  force?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
 async function assertPathsExist(paths: string[]): Promise<void> {
   const missing: string[] = [];
   for (const path of paths) {
+    if (path === STDIN_NAME) continue;
     try {
       await stat(path);
     } catch {
@@ -31,32 +38,16 @@ async function assertPathsExist(paths: string[]): Promise<void> {
   if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(", ")}`);
 }
 
-/** See https://no-color.org: any non-empty NO_COLOR turns colour off. */
-function wantsColor(out: string | undefined): boolean {
-  return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
-}
-
 function render(d: Diagnosis, format: Format, color: boolean): string {
   if (format === "json") return renderJson(d);
   if (format === "md") return renderMarkdown(d);
   return renderText(d, { color });
 }
 
-async function emit(text: string, out: string | undefined): Promise<void> {
-  if (out === undefined) {
-    process.stdout.write(text);
-    return;
-  }
-  try {
-    await writeFile(out, text);
-  } catch (err) {
-    throw new UsageError(`cannot write ${out}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   await assertPathsExist(paths);
-  const progress = createProgress(process.stderr);
+  if (flags.out !== undefined) await assertOutWritable(flags.out, paths, flags.force === true);
+  const progress = await createProgress(process.stderr);
   let diagnosis: Diagnosis;
   try {
     diagnosis = await analyze(paths, {
@@ -64,22 +55,47 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
       window: flags.window,
       top: flags.top,
       onProgress: progress.onProgress,
+      onNote: (note) => process.stderr.write(`beneath: ${note}\n`),
     });
   } finally {
     progress.stop();
   }
-  await emit(render(diagnosis, flags.format, wantsColor(flags.out)), flags.out);
+  if (flags.out === undefined) process.stdout.write(render(diagnosis, flags.format, wantsColor(process.stdout)));
+  else await writeOut(flags.out, render(diagnosis, flags.format, false), flags.force === true);
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command("analyze")
-    .description("find the root cause of an incident in telemetry files or folders")
-    .argument("<path...>", "files or folders of metrics, logs, traces and Kubernetes objects")
-    .option("--at <time>", "when the incident was noticed: ISO 8601 or unix seconds", parseAt)
-    .option("--window <dur>", "how much time around --at to analyse, e.g. 90s, 15m, 1h", parseWindow)
+    .description(
+      "find the root cause of an incident in telemetry files or folders: the window after --at is examined against the baseline before it",
+    )
+    .argument("<path...>", "files or folders of metrics, logs, traces and Kubernetes objects; - reads standard input")
+    .option(
+      "--at <time>",
+      "when the incident was noticed: ISO 8601 or unix seconds (default: the incident start detected in the data)",
+      parseAt,
+    )
+    .addOption(
+      new Option(
+        "--window <dur>",
+        "how long AFTER --at to examine, with a unit: 90s, 15m, 1h; the baseline is the hour of data before --at",
+      )
+        .argParser(parseWindow)
+        .default(DEFAULT_INCIDENT_SECONDS, `${DEFAULT_INCIDENT_SECONDS / 60}m`),
+    )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
-    .option("--top <N>", "report at most N causes", parseTop)
-    .option("--out <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--top <N>", "report at most N causes").argParser(parseTop).default(DEFAULT_TOP))
+    .option(
+      "--out <file>",
+      "write the report to a file instead of stdout (never over an input; not over a file unless --force)",
+    )
+    .option("--force", "let --out replace an existing file")
     .action((paths: string[], flags: AnalyzeFlags) => run(paths, flags));
+  withHelp(command, [
+    "beneath analyze incident/ --at 2026-01-16T02:48:00Z",
+    "beneath analyze metrics/ logs/ --at 1768531680 --window 15m --format md --out report.md",
+    "beneath analyze normal.csv.gz anomalous.csv.gz --format json    # no --at: the start is detected",
+    "curl -s 'http://prometheus:9090/api/v1/query_range?...' | beneath analyze - --at 2026-01-16T02:48:00Z",
+  ]);
 }
