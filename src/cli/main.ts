@@ -30,7 +30,8 @@ function buildProgram(): Command {
     .version(packageVersion())
     // Throw instead of exiting so usage errors share one exit-code mapping; set before subcommands so they inherit it.
     .exitOverride()
-    .configureOutput({ outputError: (message, write) => write(`beneath: ${message}`) });
+    // One line, as every usage error is: commander puts its "(Did you mean --window?)" on a line of its own.
+    .configureOutput({ outputError: (message, write) => write(`beneath: ${message.replace(/\s+/g, " ").trim()}\n`) });
   registerAnalyze(program);
   registerScenarios(program);
   registerSimulate(program);

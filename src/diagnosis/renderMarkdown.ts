@@ -3,6 +3,7 @@
  * summary, root causes with evidence, impact, timeline, prioritised fixes, what was ruled out, what
  * data would help, and the inputs.
  */
+import { escapeStrings } from "./escape.js";
 import { byRank, CONFIDENT_AT, chainPath, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
 import type { Cause, Diagnosis } from "./types.js";
 
@@ -181,7 +182,8 @@ function inputsSection(d: Diagnosis): string[] {
   return lines;
 }
 
-export function renderMarkdown(d: Diagnosis): string {
+export function renderMarkdown(diagnosis: Diagnosis): string {
+  const d = escapeStrings(diagnosis);
   const causes = byRank(d);
   const sections: string[][] = [
     ["# Incident diagnosis", "", `**Generated**: ${d.generated_at} · **Schema**: ${d.schema}`],

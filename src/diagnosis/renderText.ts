@@ -1,4 +1,5 @@
 /** The Diagnosis as terminal text: a one-line summary, then each cause with its chain, evidence and remediation. */
+import { escapeStrings } from "./escape.js";
 import { byRank, CONFIDENT_AT, chainPath, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
 import type { Cause, Diagnosis } from "./types.js";
 
@@ -60,7 +61,8 @@ function section(title: string, items: string[], paint: Paint): string[] {
   return items.length === 0 ? [] : ["", paint("bold", title), ...items.map((item) => `  - ${oneLine(item)}`)];
 }
 
-export function renderText(d: Diagnosis, options: TextOptions): string {
+export function renderText(diagnosis: Diagnosis, options: TextOptions): string {
+  const d = escapeStrings(diagnosis);
   const paint = painter(options.color);
   const causes = byRank(d);
   const lines: string[] = [];

@@ -77,7 +77,10 @@ export class GuardedSink implements CaseSink {
   finish(): void {
     const unlisted = this.skips - LISTED_SKIPS_PER_FILE;
     if (unlisted > 0)
-      this.inner.skip(`${unlisted} more`, `not listed: ${this.skips} parts of this file were skipped in all`);
+      this.inner.skip(
+        `${unlisted} more`,
+        `${this.skips} lines or records of this file were skipped in all; the first ${LISTED_SKIPS_PER_FILE} are listed`,
+      );
   }
 
   private pass(add: () => void): void {
