@@ -15,8 +15,10 @@ import { beneath } from "./helpers/cli.js";
 const HOSTILE = "\u001b]0;owned\u0007\u001b[2J\u001b[31mROOT CAUSE: dns\u001b[0m\r\u202egnp.exe\u009b1m";
 
 /** Any control character a terminal acts on, other than tab and line feed. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters.
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 /** Our own colour codes: Select Graphic Rendition with numbers only. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts every colour code.
 const OWN_COLOUR = /\u001b\[\d+m/g;
 
 function hostileDiagnosis(): Diagnosis {

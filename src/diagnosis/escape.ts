@@ -9,6 +9,7 @@
  * C0 controls but tab and line feed, DEL, C1 controls (0x9b is a one-byte CSI), and the Unicode
  * bidirectional embeddings, overrides and isolates.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this module's job.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 function code(char: string): string {
