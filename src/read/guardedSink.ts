@@ -50,7 +50,7 @@ export class GuardedSink implements CaseSink {
   }
 
   addSpan(record: SpanRecord): void {
-    if (isGarbageTime(record.start) || !Number.isFinite(record.duration))
+    if (isGarbageTime(record.start) || !(record.duration >= 0 && Number.isFinite(record.duration)))
       this.skip(`span ${record.spanId}`, `start ${record.start} or duration ${record.duration} is not a time`);
     else this.pass(() => this.inner.addSpan(record));
   }

@@ -107,13 +107,19 @@ function contentStream(file: string, gzip: boolean): Readable {
   return raw.pipe(gunzip);
 }
 
+/** Text without the byte-order mark some Windows tools put first: it is no part of the first field. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** The first HEAD_BYTES of content; a truncated gzip still yields what it holds. */
 function decodeHead(file: string, bytes: Buffer): string {
-  if (!isGzip(bytes)) return bytes.toString("utf8");
+  if (!isGzip(bytes)) return withoutBom(bytes.toString("utf8"));
   try {
-    return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH /* the head is a prefix of the stream */ })
+    const text = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH /* the head is a prefix of the stream */ })
       .subarray(0, HEAD_BYTES)
       .toString("utf8");
+    return withoutBom(text);
   } catch {
     throw new ReadError(file, "gzip header", "a valid gzip stream");
   }
@@ -127,7 +133,11 @@ function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean)
       const stream = contentStream(path, gzip);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       try {
-        for await (const line of lines) yield line;
+        let first = true;
+        for await (const line of lines) {
+          yield first ? withoutBom(line) : line;
+          first = false;
+        }
       } catch (error) {
         throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
       }
@@ -136,7 +146,7 @@ function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean)
       const chunks: Buffer[] = [];
       try {
         for await (const chunk of contentStream(path, gzip)) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks).toString("utf8");
+        return withoutBom(Buffer.concat(chunks).toString("utf8"));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ERR_STRING_TOO_LONG")
           throw new ReadError(file, "content", "a document under 512 MiB (Node's longest string); split the file");
