@@ -31,6 +31,8 @@ function hostileDiagnosis(): Diagnosis {
       window: { start: "2026-01-16T02:48:00.000Z", end: "2026-01-16T02:53:00.000Z" },
     },
     summary: `The errors of service:${HOSTILE} began first.`,
+    confident: true,
+    context: [`a planned drain of node:${HOSTILE}`],
     causes: [
       {
         rank: 1,
