@@ -57,7 +57,7 @@ export function registerSimulate(program: Command): void {
       const alert = new Date((sim.scenario.start + sim.scenario.alert) * 1000).toISOString();
       process.stdout.write(
         `wrote ${files.length - 1} files to ${dir} and the truth to ${flags.out}/truth.json\n` +
-          `diagnose it with: beneath analyze ${dir} --at ${alert}\n`,
+          `diagnose it with: npx beneath analyze ${dir} --at ${alert}\n`,
       );
     });
   withHelp(command, [
