@@ -1,6 +1,6 @@
 /** `analyze`: the library entry point; paths or a Case in, a Diagnosis out. The CLI is a thin layer over it. */
 import type { Case } from "./case/model.js";
-import { assertHasData, assertWindowHasData, dataSpan } from "./case/span.js";
+import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
 import { chooseIncidentStart } from "./detect/incidentStart.js";
 import { detectEvidence } from "./detect/index.js";
 import { DEFAULT_INCIDENT_SECONDS, makeWindow } from "./detect/window.js";
@@ -34,7 +34,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
   const span = dataSpan(c);
   assertHasData(span, formats);
   const incidentSeconds = options.window ?? DEFAULT_INCIDENT_SECONDS;
-  if (options.at !== undefined) assertWindowHasData(span, options.at, incidentSeconds);
+  if (options.at !== undefined) assertWindowHasData(c, span, options.at, incidentSeconds);
   let at = options.at;
   if (at === undefined) {
     const chosen = chooseIncidentStart(c, span);

@@ -169,3 +169,12 @@ test("a data folder that holds a stray unknown file still reads the rest", () =>
   assert.equal(result.status, 0, result.stderr);
   assert.equal(json(result).input.skipped[0].reason, "not a known telemetry format");
 });
+
+test("--at in a gap of the recording is exit 2: nothing to analyse there", () => {
+  const file = join(tempDir(), "two-recordings.csv");
+  const rows = ["time,web_cpu"];
+  for (const start of [T0, T0 + 86_400]) for (let i = 0; i < 120; i++) rows.push(`${start + 15 * i},${1 + (i % 3)}`);
+  writeFileSync(file, rows.join("\n"));
+  assertUsageError(beneath("analyze", file, "--at", String(T0 + 40_000)), "with a gap there");
+  assert.equal(beneath("analyze", file, "--at", String(T0 + 86_400 + 600)).status, 0);
+});

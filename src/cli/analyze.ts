@@ -28,7 +28,11 @@ interface AnalyzeFlags {
 async function assertPathsExist(paths: string[]): Promise<void> {
   const missing: string[] = [];
   for (const path of paths) {
-    if (path === STDIN_NAME) continue;
+    if (path === STDIN_NAME) {
+      if (process.stdin.isTTY)
+        throw new UsageError("- reads standard input, which is a terminal here: pipe the data in");
+      continue;
+    }
     try {
       await stat(path);
     } catch {

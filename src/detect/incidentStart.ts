@@ -4,8 +4,8 @@
  * sample where the leading series actually start to depart.
  */
 import type { Case, Series } from "../case/model.js";
-import type { DataSpan } from "../case/span.js";
 import { toIso } from "../case/time.js";
+import type { DataSpan } from "./dataSpan.js";
 import { type BadDirection, classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { type Baseline, fitBaseline, maxAbsFinite, median } from "./robust.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";

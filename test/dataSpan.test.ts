@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isolatedTrim } from "../src/case/span.js";
+import { isolatedTrim } from "../src/detect/dataSpan.js";
 
 /** `n` times one second apart from `start`. */
 function run(start: number, n: number): number[] {

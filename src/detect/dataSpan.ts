@@ -2,9 +2,10 @@
  * The span of time a Case covers, robust to isolated garbage timestamps: one log line stamped 1970 or
  * 9999 among 60,000 must not stretch the recording over centuries (and so move the incident window).
  */
+import type { Case } from "../case/model.js";
+import { toIso } from "../case/time.js";
 import { NoDataError } from "../read/types.js";
-import type { Case } from "./model.js";
-import { toIso } from "./time.js";
+import { lowerBound } from "./window.js";
 
 /**
  * Records that may be left out of the span as isolated: a share this small, far from the rest, is a
@@ -114,10 +115,28 @@ export function assertHasData(span: DataSpan, formats: { format: string }[]): vo
   );
 }
 
-/** "Nothing in the window" (exit 2): the examined window [at, at + incidentSeconds] misses the data entirely. */
-export function assertWindowHasData(span: DataSpan, at: number, incidentSeconds: number): void {
-  if (at < span.end && at + incidentSeconds >= span.start) return;
+/** Whether anything timed (a sample, a log line, a span, an event) lies in [from, to]. */
+function holdsDataBetween(c: Case, from: number, to: number): boolean {
+  const within = (t: number) => t >= from && t <= to;
+  return (
+    c.series.some((s) => {
+      const i = lowerBound(s.t, from);
+      return i < s.t.length && s.t[i] <= to;
+    }) ||
+    c.logs.templates.some((template) => [...template.counts.keys()].some(within)) ||
+    c.spans.some((span) => within(span.start)) ||
+    c.events.some((event) => within(event.t))
+  );
+}
+
+/**
+ * "Nothing in the window" (exit 2): the examined window [at, at + incidentSeconds] holds none of the
+ * data, because --at lies outside it or in a gap of the recording.
+ */
+export function assertWindowHasData(c: Case, span: DataSpan, at: number, incidentSeconds: number): void {
+  const end = at + incidentSeconds;
+  if (at < span.end && end >= span.start && holdsDataBetween(c, at, end)) return;
   throw new NoDataError(
-    `nothing to analyse after --at ${toIso(at)} (the window runs to ${toIso(at + incidentSeconds)}): the data spans ${toIso(span.start)} → ${toIso(span.end)}`,
+    `nothing to analyse after --at ${toIso(at)} (the window runs to ${toIso(end)}): the data spans ${toIso(span.start)} → ${toIso(span.end)}${at >= span.start && at < span.end ? ", with a gap there" : ""}`,
   );
 }
