@@ -1,7 +1,7 @@
 /** Bad data is never silent and never an internal error: what the CLI and the readers do with it. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -169,14 +169,18 @@ test("--at outside the data is exit 2 naming the data's time span", () => {
   assertUsageError(beneath("analyze", WIDE_CSV, "--at", "2030-01-01T00:00:00Z"), "nothing to analyse after --at");
 });
 
-test("a data folder that holds a stray unknown file still reads the rest", () => {
+test("a data folder that holds a stray unknown file and a dangling link still reads the rest", () => {
   const dir = tempDir();
   mkdirSync(join(dir, "logs"));
   writeFileSync(join(dir, "logs", "app.jsonl"), hourOfLogs(60).join("\n"));
   writeFileSync(join(dir, "README"), "how this case was exported\n");
+  symlinkSync(join(dir, "gone.jsonl"), join(dir, "logs", "dangling.jsonl"));
   const result = beneath("analyze", dir, "--format", "json");
   assert.equal(result.status, 0, result.stderr);
-  assert.equal(json(result).input.skipped[0].reason, "not a known telemetry format");
+  assert.deepEqual(
+    json(result).input.skipped.map((s) => s.reason),
+    ["not a known telemetry format", "an existing file (a link to nothing)"],
+  );
 });
 
 test("--at in a gap of the recording is exit 2: nothing to analyse there", () => {

@@ -53,33 +53,42 @@ export const STDIN_NAME = "-";
  */
 async function listFiles(paths: string[], spoolDir: () => Promise<string>): Promise<InputFile[]> {
   const files: InputFile[] = [];
+  // Something found but not readable is listed with the reason and skipped later, like a corrupt file.
+  const unreadable = (name: string, reason: string) => files.push({ name, path: name, size: 0, unreadable: reason });
   const spool = async (name: string, stream: Readable): Promise<void> => {
     const path = join(await spoolDir(), `input-${files.length}`);
     try {
       await pipeline(stream, createWriteStream(path));
+      files.push({ name, path, size: (await stat(path)).size });
     } catch (error) {
-      throw new ReadError(name, "content", `a readable stream (${(error as Error).message})`);
+      unreadable(name, `a readable stream (${(error as Error).message})`);
     }
-    files.push({ name, path, size: (await stat(path)).size });
   };
-  const walk = async (path: string): Promise<void> => {
+  const walk = async (path: string, given: boolean): Promise<void> => {
     let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(path);
     } catch {
-      throw new ReadError(path, "path", "an existing file or folder (nothing is there)");
+      // A path the user gave must exist; one found in a folder (a dangling symlink) is only listed.
+      if (given) throw new ReadError(path, "path", "an existing file or folder (nothing is there)");
+      return void unreadable(path, "an existing file (a link to nothing)");
     }
     if (info.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => !n.startsWith(".")).sort();
-      for (const name of names) await walk(join(path, name));
+      let names: string[];
+      try {
+        names = (await readdir(path)).filter((n) => !n.startsWith(".")).sort();
+      } catch (error) {
+        return void unreadable(path, `a readable folder (${(error as Error).message})`);
+      }
+      for (const name of names) await walk(join(path, name), false);
     } else if (info.isFile()) files.push({ name: path, path, size: info.size });
     else if (info.isFIFO() || info.isSocket()) await spool(path, createReadStream(path));
     // A terminal or device has no end to wait for (`/dev/stdin` at a prompt, `/dev/zero`).
-    else files.push({ name: path, path, size: 0, unreadable: "a file, folder or pipe (this is a device)" });
+    else unreadable(path, "a file, folder or pipe (this is a device)");
   };
   for (const path of paths) {
     if (path === STDIN_NAME) await spool(STDIN_NAME, process.stdin);
-    else await walk(path);
+    else await walk(path, true);
   }
   return files;
 }
