@@ -1,7 +1,7 @@
 /** Bad data is never silent and never an internal error: what the CLI and the readers do with it. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -11,6 +11,7 @@ import { renderMarkdown } from "../src/diagnosis/renderMarkdown.js";
 import { renderText } from "../src/diagnosis/renderText.js";
 import type { Diagnosis } from "../src/diagnosis/types.js";
 import { GuardedSink, LISTED_SKIPS_PER_FILE } from "../src/read/guardedSink.js";
+import { readCaseWithFormats } from "../src/read/index.js";
 import { assertUsageError, beneath, beneathWithInput, MAIN } from "./helpers/cli.js";
 import { RecordingSink } from "./helpers/recordingSink.js";
 
@@ -190,4 +191,15 @@ test("--at in a gap of the recording is exit 2: nothing to analyse there", () =>
   writeFileSync(file, rows.join("\n"));
   assertUsageError(beneath("analyze", file, "--at", String(T0 + 40_000)), "with a gap there");
   assert.equal(beneath("analyze", file, "--at", String(T0 + 86_400 + 600)).status, 0);
+});
+
+test("progress moves within a large file, not only when it ends", async () => {
+  const file = join(tempDir(), "big.jsonl");
+  writeFileSync(file, hourOfLogs(0.5).join("\n"));
+  const seen: number[] = [];
+  await readCaseWithFormats([file], { onProgress: (p) => seen.push(p.bytesDone) });
+  const size = statSync(file).size;
+  assert.ok(seen.filter((b) => b > 0 && b < size).length >= 2, `progress within the file: ${seen.join(", ")}`);
+  assert.ok(seen.every((b, i) => i === 0 || b >= seen[i - 1]));
+  assert.equal(seen[seen.length - 1], size);
 });

@@ -4,7 +4,7 @@ import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants, createGunzip, gunzipSync } from "node:zlib";
 import { CaseBuilder } from "../case/builder.js";
@@ -108,8 +108,23 @@ function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
-function contentStream(file: string, gzip: boolean): Readable {
-  const raw = createReadStream(file);
+/** Bytes of the file as they are read: progress moves within a large file, not only when it ends. */
+type OnBytes = (bytes: number) => void;
+
+function counted(stream: Readable, onBytes: OnBytes | undefined): Readable {
+  if (!onBytes) return stream;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  stream.on("error", (e) => counter.destroy(e));
+  return stream.pipe(counter);
+}
+
+function contentStream(file: string, gzip: boolean, onBytes?: OnBytes): Readable {
+  const raw = counted(createReadStream(file), onBytes);
   if (!gzip) return raw;
   const gunzip = createGunzip();
   raw.on("error", (e) => gunzip.destroy(e));
@@ -134,12 +149,12 @@ function decodeHead(file: string, bytes: Buffer): string {
   }
 }
 
-function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean): ReaderInput {
+function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
   return {
     file,
     head,
     async *lines() {
-      const stream = contentStream(path, gzip);
+      const stream = contentStream(path, gzip, onBytes);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       try {
         let first = true;
@@ -154,7 +169,7 @@ function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean)
     async text() {
       const chunks: Buffer[] = [];
       try {
-        for await (const chunk of contentStream(path, gzip)) chunks.push(chunk as Buffer);
+        for await (const chunk of contentStream(path, gzip, onBytes)) chunks.push(chunk as Buffer);
         return withoutBom(Buffer.concat(chunks).toString("utf8"));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ERR_STRING_TOO_LONG")
@@ -177,7 +192,7 @@ function asReadError(name: string, error: unknown): ReadError | undefined {
   return undefined;
 }
 
-async function readFile(file: InputFile, sink: GuardedSink): Promise<FileOutcome> {
+async function readFile(file: InputFile, sink: GuardedSink, onBytes?: OnBytes): Promise<FileOutcome> {
   if (file.unreadable) return { error: new ReadError(file.name, "path", file.unreadable) };
   const bytes = await readHeadBytes(file.path);
   const gzip = isGzip(bytes);
@@ -189,7 +204,7 @@ async function readFile(file: InputFile, sink: GuardedSink): Promise<FileOutcome
       error: new ReadError(file.name, "line 1", `a known format (${knownFormats()})`),
       reason: "not a known telemetry format",
     };
-  await reader.read(makeInput(file, head, gzip), sink);
+  await reader.read(makeInput(file, head, gzip, onBytes), sink);
   return { format: reader.format };
 }
 
@@ -224,9 +239,25 @@ export async function readCaseWithFormats(paths: string[], options: ReadOptions 
     let bytesDone = 0;
     for (const [index, file] of files.entries()) {
       const sink = new GuardedSink(builder.sinkFor(file.name));
+      const report = (fileBytes: number, filesDone: number) =>
+        options.onProgress?.({
+          file: file.name,
+          filesDone,
+          filesTotal: files.length,
+          bytesDone: bytesDone + fileBytes,
+          bytesTotal,
+        });
+      let fileBytes = 0;
+      // Capped at the listed size: a log still being written grows while it is read.
+      const onBytes =
+        options.onProgress &&
+        ((n: number) => {
+          fileBytes = Math.min(fileBytes + n, file.size);
+          report(fileBytes, index);
+        });
       let outcome: FileOutcome;
       try {
-        outcome = await readFile(file, sink);
+        outcome = await readFile(file, sink, onBytes);
       } catch (error) {
         const readError = asReadError(file.name, error);
         if (!readError) throw error;
@@ -240,8 +271,8 @@ export async function readCaseWithFormats(paths: string[], options: ReadOptions 
         builder.skip({ file: file.name, where: outcome.error.where, reason: `${reason}${kept}` });
       }
       sink.finish();
+      report(file.size, index + 1);
       bytesDone += file.size;
-      options.onProgress?.({ file: file.name, filesDone: index + 1, filesTotal: files.length, bytesDone, bytesTotal });
     }
     if (formats.length === 0) throw nothingReadable(paths, failures);
     return { case: builder.build(), formats };
