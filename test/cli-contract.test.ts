@@ -9,7 +9,8 @@ import { wantsColor } from "../src/cli/terminal.js";
 import { assertUsageError, beneath } from "./helpers/cli.js";
 
 const LOGS = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
-const COMMANDS = ["analyze", "scenarios", "simulate", "demo"];
+/** The program itself and each command. */
+const COMMANDS: string[][] = [[], ["analyze"], ["scenarios"], ["simulate"], ["demo"]];
 
 test("a duration without a unit is exit 2 asking for one", () => {
   assertUsageError(beneath("analyze", LOGS, "--window", "5"), "Expected a unit: 5s, 5m or 5h");
@@ -45,10 +46,11 @@ test("--out writes a new file", () => {
 
 test("every command's --help lists examples and exit codes; analyze's its defaults and what the window is", () => {
   for (const command of COMMANDS) {
-    const help = beneath(command, "--help");
-    assert.equal(help.status, 0, command);
-    assert.match(help.stdout, /Examples:\n\s+\$ beneath /, command);
-    assert.match(help.stdout, /Exit codes:[\s\S]*\b2 +bad usage/, command);
+    const help = beneath(...command, "--help");
+    const name = command.join(" ") || "beneath";
+    assert.equal(help.status, 0, name);
+    assert.match(help.stdout, /Examples:\n\s+\$ beneath /, name);
+    assert.match(help.stdout, /Exit codes:[\s\S]*\b2 +bad usage/, name);
   }
   const analyze = beneath("analyze", "--help").stdout.replace(/\s+/g, " ");
   assert.match(analyze, /--window <dur> how long AFTER --at to examine/);
