@@ -1,9 +1,10 @@
 /** `analyze`: the library entry point; paths or a Case in, a Diagnosis out. The CLI is a thin layer over it. */
 import type { Case } from "./case/model.js";
+import { toIso } from "./case/time.js";
 import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
 import { chooseIncidentStart } from "./detect/incidentStart.js";
-import { detectEvidence } from "./detect/index.js";
-import { DEFAULT_INCIDENT_SECONDS, makeWindow } from "./detect/window.js";
+import { detectEvidence, incidentOnset } from "./detect/index.js";
+import { BASELINE_OBSERVED_SECONDS, DEFAULT_INCIDENT_SECONDS, makeWindow } from "./detect/window.js";
 import { buildDiagnosis } from "./diagnosis/build.js";
 import type { Diagnosis } from "./diagnosis/types.js";
 import { type ReadProgress, readCaseWithFormats } from "./read/index.js";
@@ -56,6 +57,17 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
     formats,
     timing,
   });
+  const onset = incidentOnset(evidence, window);
+  const end = onset ?? window.at;
+  if (Number.isFinite(span.start) && Number.isFinite(end))
+    diagnosis.baseline = {
+      start: toIso(Math.max(span.start, end - BASELINE_OBSERVED_SECONDS)),
+      end: toIso(end),
+      why:
+        onset !== undefined
+          ? `the incident began at ${toIso(onset)}, before the alert (a resource check held from then on): normal is up to an hour of observed data before that; limits are judged against the start of the recording`
+          : "up to an hour of observed data before the alert (the recording's gaps skipped); limits are judged against the start of the recording",
+    };
   timing.analyze_ms = Math.round(performance.now() - analyzeStart);
   return diagnosis;
 }

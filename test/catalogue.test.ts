@@ -326,3 +326,16 @@ test("a broker at its memory alarm after a new workload opened most of its conne
     top.remediation.now.join("\n"),
   );
 });
+
+test("an alert 20 minutes after the onset: saturation is measured against the normal before the onset", async () => {
+  // Connections start climbing at minute 10, reach the limit at 25; the alert fires at 30.
+  const c = mysqlCase(ramp(30, 100, 10, 25), ramp(25, 97, 10, 25), 2);
+  const d = await analyze(c, { at: minute(30) });
+  const top = d.causes[0];
+  assert.equal(top.kind, "db.connection-hoarding");
+  const holder = top.evidence.find((e) => e.entity === "service:shipping" && e.limit === 100);
+  assert.equal(holder?.baseline, 20, "shipping's connections before the onset, not the saturated level");
+  assert.ok(d.baseline, "the Diagnosis says which baseline it used");
+  assert.ok(Date.parse(d.baseline.end) < minute(30) * 1000, `baseline ends before the alert: ${d.baseline.end}`);
+  assert.ok(Date.parse(d.baseline.end) <= minute(25) * 1000 + 1, "and no later than the limit was reached");
+});

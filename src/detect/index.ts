@@ -40,19 +40,37 @@ function detectAt(c: Case, window: Window, nextId: () => string): Evidence[] {
  * the onset at which it shows most strongly, so one that began before the alert is not lost in the baseline.
  */
 export function detectEvidence(c: Case, window: Window): Evidence[] {
+  let n = 0;
+  const nextId = () => `e${++n}`;
+  const resources = detectResources(c, window, nextId);
+  const judged = { ...window, baselineEnd: incidentOnset(resources, window) };
   const strongest = new Map<string, Evidence>();
   const scratchId = () => "";
   for (const lag of ALERT_LAGS_SECONDS) {
-    for (const e of detectAt(c, { ...window, at: window.at - lag }, scratchId)) {
+    for (const e of detectAt(c, { ...judged, at: window.at - lag }, scratchId)) {
       const key = `${e.entity}\u0000${e.type}\u0000${e.signal}`;
       const seen = strongest.get(key);
       if (!seen || e.strength > seen.strength) strongest.set(key, e);
     }
   }
-  let n = 0;
-  const nextId = () => `e${++n}`;
-  const statistical = [...strongest.values()].map((e) => ({ ...e, id: nextId() }));
-  return [...statistical, ...detectResources(c, window, nextId)];
+  return [...resources, ...[...strongest.values()].map((e) => ({ ...e, id: nextId() }))];
+}
+
+/**
+ * A resource check that held this strongly marks where the incident began; the statistical detectors'
+ * normal then ends there, so saturation already present when the alert fired is not taken for normal.
+ */
+const ONSET_STRENGTH = 0.9;
+
+/** The incident's onset when a strong resource finding began before the alert (and its lags); else none. */
+export function incidentOnset(resources: Evidence[], window: Window): number | undefined {
+  const earliest = Math.min(
+    ...resources
+      .filter((e) => e.check !== undefined && e.strength >= ONSET_STRENGTH && e.type !== "change")
+      .map((e) => e.start),
+  );
+  const latestLag = Math.max(...ALERT_LAGS_SECONDS);
+  return earliest < window.at - latestLag ? earliest : undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { LEVEL_WEIGHT } from "./levelWeight.js";
 import { countChangeSignificance, MIN_SIGNIFICANCE, normalUpperTail, significanceStrength } from "./significance.js";
 import { mixShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
+import { baselineEndOf } from "./window.js";
 
 /** A template that vanishes is weaker evidence than one that appears: flows also vary with traffic. */
 const VANISH_WEIGHT = 0.5;
@@ -19,8 +20,8 @@ function observedSeconds(c: Case, window: Window): { baseline: number; incident:
   let baseline = 0;
   let incident = 0;
   for (const bucket of buckets) {
-    if (bucket < window.at) baseline++;
-    else if (bucket <= window.end) incident++;
+    if (bucket < baselineEndOf(window)) baseline++;
+    else if (bucket >= window.at && bucket <= window.end) incident++;
   }
   return { baseline: baseline * c.logs.bucketSeconds, incident: incident * c.logs.bucketSeconds };
 }
@@ -41,8 +42,8 @@ function splitCounts(template: LogTemplate, window: Window): CountedTemplate {
   for (const [bucket, all] of template.counts) {
     const count = all - (template.traced.get(bucket) ?? 0);
     if (count === 0) continue;
-    if (bucket < window.at) baseline += count;
-    else if (bucket <= window.end) {
+    if (bucket < baselineEndOf(window)) baseline += count;
+    else if (bucket >= window.at && bucket <= window.end) {
       incident += count;
       first = Math.min(first, bucket);
     }

@@ -67,6 +67,11 @@ export type SignalFamily =
 /** The analysis window: baseline before `at`, incident from `at` to `end`. Unix seconds. */
 export interface Window {
   baselineStart: number;
+  /**
+   * Where normal ends, when the incident began before the alert (a resource filled half an hour before
+   * anyone was paged): the stretch from here to `at` is neither baseline nor incident.
+   */
+  baselineEnd?: number;
   at: number;
   end: number;
 }

@@ -37,6 +37,17 @@ export function typicalStep(t: ArrayLike<number>): number {
   return steps.length ? steps[steps.length >> 1] : 0;
 }
 
+/** A series' resolution, worked out once: every detector and every alert lag asks for it. */
+const steps = new WeakMap<Float64Array, number>();
+function stepOf(series: Series): number {
+  let step = steps.get(series.t);
+  if (step === undefined) {
+    step = typicalStep(series.t);
+    steps.set(series.t, step);
+  }
+  return step;
+}
+
 /** Gaps wider than this many steps are breaks in the recording, not observed time. */
 const GAP_STEPS = 3;
 
@@ -50,9 +61,14 @@ export const MIN_BASELINE_SAMPLES = 5;
  * the incident (too little before `at`), the observed hour after the incident window serves instead: a
  * reference taken after recovery is still a picture of normal.
  */
+/** The end of normal: the incident's onset when it came before the alert, else the alert. */
+export function baselineEndOf(window: Window): number {
+  return Math.min(window.at, window.baselineEnd ?? window.at);
+}
+
 export function baselineRange(series: Series, window: Window): [number, number] {
-  const step = typicalStep(series.t) || 1;
-  const to = lowerBound(series.t, window.at);
+  const step = stepOf(series) || 1;
+  const to = lowerBound(series.t, baselineEndOf(window));
   let observed = 0;
   let from = to;
   while (from > 0 && observed < BASELINE_OBSERVED_SECONDS) {
