@@ -1,12 +1,13 @@
 /** The CLI's contract: durations with units, --out that never destroys, help that says defaults and exit codes, colour only for a person. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wantsColor } from "../src/cli/terminal.js";
-import { assertUsageError, beneath } from "./helpers/cli.js";
+import { assertUsageError, beneath, MAIN } from "./helpers/cli.js";
 
 const LOGS = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
 /** The program itself and each command. */
@@ -78,4 +79,34 @@ test("a run without --at says on stderr which span it searched, and keeps stdout
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /^beneath: no --at given: searched 2023-01-29T08:42:20\.000Z → /);
   assert.equal(JSON.parse(result.stdout).schema, "beneath.diagnosis/v1");
+});
+
+/** A resolve hook that prints every module a run loads, installed through --import (no files needed). */
+function loadedModules(...args: string[]): string[] {
+  const hook = `export async function resolve(specifier, context, next) {
+    const resolved = await next(specifier, context);
+    process.stderr.write("LOADED " + resolved.url + "\\n");
+    return resolved;
+  }`;
+  const install = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const result = spawnSync(
+    process.execPath,
+    ["--import", `data:text/javascript,${encodeURIComponent(install)}`, MAIN, ...args],
+    {
+      encoding: "utf8",
+    },
+  );
+  return [...result.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]);
+}
+
+test("analyze loads neither the simulator, nor YAML, nor schema validation, nor the progress bar off a terminal", () => {
+  const loaded = loadedModules("analyze", LOGS, "--format", "json");
+  assert.ok(
+    loaded.some((url) => url.endsWith("/src/analyze.js")),
+    "the hook sees the engine load",
+  );
+  const unneeded = loaded.filter((url) =>
+    /\/sim\/(?!scenarioError\.js)|\/yaml\/|\/ajv\/|cli-progress|validate\.js/.test(url),
+  );
+  assert.deepEqual(unneeded, []);
 });
