@@ -1,7 +1,7 @@
 /** How the CLI turns a failure into one line on stderr and an exit code (DESIGN.md, "Commands"). */
 import { CommanderError } from "commander";
-import { ReadError } from "../read/types.js";
-import { ScenarioError } from "../sim/scenario.js";
+import { NoDataError, ReadError } from "../read/types.js";
+import { ScenarioError } from "../sim/scenarioError.js";
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -34,7 +34,13 @@ function oneLine(text: string): string {
  */
 export function reportError(err: unknown, stderr: NodeJS.WritableStream, debug: boolean): number {
   if (err instanceof CommanderError) return err.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE;
-  if (err instanceof UsageError || err instanceof ReadError || err instanceof ScenarioError || isInputErrno(err)) {
+  if (
+    err instanceof UsageError ||
+    err instanceof ReadError ||
+    err instanceof NoDataError ||
+    err instanceof ScenarioError ||
+    isInputErrno(err)
+  ) {
     stderr.write(`beneath: error: ${oneLine(err.message)}\n`);
     return EXIT_USAGE;
   }
