@@ -22,6 +22,8 @@ export interface AnalyzeOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** One line for the person running it, beside the Diagnosis (the CLI prints it on stderr). */
   onNote?: (note: string) => void;
+  /** For a Case read elsewhere (the live source): where its pieces came from, and how long reading took. */
+  read?: { formats: { file: string; format: string }[]; ms: number };
 }
 
 /** Causes reported by default: enough to show the runner-ups a person would check next. */
@@ -41,8 +43,8 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
     ? await readCaseWithFormats(input, { onProgress: options.onProgress })
-    : { case: input, formats: input.sources.map((file) => ({ file, format: "case" })) };
-  const readMs = performance.now() - readStart;
+    : { case: input, formats: options.read?.formats ?? input.sources.map((file) => ({ file, format: "case" })) };
+  const readMs = (options.read?.ms ?? 0) + performance.now() - readStart;
   const analyzeStart = performance.now();
   const span = dataSpan(c);
   assertHasData(span, formats);
