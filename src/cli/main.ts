@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { registerAnalyze } from "./analyze.js";
 import { registerDemo } from "./demo.js";
 import { reportError } from "./exitCodes.js";
+import { registerLab } from "./lab.js";
 import { registerScenarios } from "./scenarios.js";
 import { registerSimulate } from "./simulate.js";
 
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerScenarios(program);
   registerSimulate(program);
   registerDemo(program);
+  registerLab(program);
   return program;
 }
 

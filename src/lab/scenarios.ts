@@ -1,0 +1,122 @@
+/**
+ * The lab's scenarios: a shop topology, the versions it starts with, the fault (or the look-alike)
+ * applied after a healthy baseline, and the truth the recording is judged against.
+ */
+
+import type { PoolSpec } from "./shop/pool.js";
+import type { ServiceDef, ServiceVersion } from "./shop.js";
+
+export type LabFault =
+  /** A rolling update of one service to a new version. */
+  | { redeploy: { service: string; version: ServiceVersion } }
+  /** The load generator's rate multiplied. */
+  | { surge: { factor: number } };
+
+export interface LabTruth {
+  root_cause: { entity: string; kind: string } | null;
+  notes: string;
+}
+
+export interface LabScenario {
+  name: string;
+  description: string;
+  /** The servers it runs (each maps to Debian packages). */
+  servers: "mariadb"[];
+  namespace: string;
+  services: ServiceDef[];
+  versions: Record<string, ServiceVersion>;
+  /** MariaDB's max_connections: small, so a pool can exhaust it within minutes. */
+  maxConnections: number;
+  /** Requests per second at the front door before the fault. */
+  rps: number;
+  fault: LabFault;
+  /**
+   * When the on-call is paged: when the front door's 5xx share crosses the error alert, or (for a
+   * look-alike with no errors) a fixed delay after the change, as a traffic alert would fire.
+   */
+  alert: { errors: true } | { afterSeconds: number };
+  truth: LabTruth;
+}
+
+/**
+ * A healthy Spring-style pool: HikariCP's defaults scaled to minutes-long runs. Idle connections
+ * are retired after 30 s and every connection after HikariCP's smallest maxLifetime (30 s), so a
+ * pool keeps opening connections and meets a full server within a minute.
+ */
+const HEALTHY_POOL: PoolSpec = {
+  max: 10,
+  min: 2,
+  idleTimeoutMs: 30_000,
+  maxLifetimeMs: 30_000,
+  connectionTimeoutMs: 2_000,
+};
+
+/** Statement time (ms) of a lookup: enough that pools hold connections concurrently at a few requests per second. */
+const QUERY_MS = 15;
+
+const SHOP_SERVICES: ServiceDef[] = [
+  { name: "web", path: "/api/order", calls: ["shipping", "ratings"] },
+  { name: "shipping", path: "/shipping/calc", calls: [] },
+  { name: "ratings", path: "/ratings/api/rate", calls: [] },
+];
+
+const SHOP_VERSIONS: Record<string, ServiceVersion> = {
+  web: { replicas: 1 },
+  shipping: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS, leakShare: 0 } },
+  ratings: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS, leakShare: 0 } },
+};
+
+const SHOP = {
+  servers: ["mariadb"] as "mariadb"[],
+  namespace: "shop",
+  services: SHOP_SERVICES,
+  versions: SHOP_VERSIONS,
+  // Two services × two pods × up to 10 connections fit with room to spare; one leaking pool does not.
+  maxConnections: 60,
+  rps: 10,
+};
+
+/** The faulty shipping release: idle connections never retired, no lifetime, a larger maximum, and a code path that never returns its connection. */
+const HOARDING_SHIPPING: ServiceVersion = {
+  replicas: 2,
+  db: {
+    pool: { max: 40, min: 2, idleTimeoutMs: null, maxLifetimeMs: null, connectionTimeoutMs: 2_000 },
+    queryMs: QUERY_MS,
+    // At 10 requests/s, 4% leaked is ~0.4 connections/s: max_connections is reached about two minutes after the rollout.
+    leakShare: 0.04,
+  },
+};
+
+/** How long after a surge starts a traffic alert pages someone (a one-minute `for:` on a rate rule). */
+const SURGE_ALERT_SECONDS = 60;
+
+export const LAB_SCENARIOS: LabScenario[] = [
+  {
+    name: "connection-collapse",
+    description:
+      "shipping is redeployed with a pool that never releases its connections; MariaDB's max_connections runs out, ratings fails with Too many connections, web's 5xx rises",
+    ...SHOP,
+    fault: { redeploy: { service: "shipping", version: HOARDING_SHIPPING } },
+    alert: { errors: true },
+    truth: {
+      root_cause: { entity: "service:shipping", kind: "db.connection-hoarding" },
+      notes:
+        "Rolling update of shipping at fault_start to a release whose pool keeps idle connections forever and leaks 4% of borrows; alert_time is when web's 5xx share over 10 s first reached the error alert.",
+    },
+  },
+  {
+    name: "connection-collapse-surge",
+    description: "a threefold traffic surge at the front door that every pool and MariaDB absorb within their limits",
+    ...SHOP,
+    fault: { surge: { factor: 3 } },
+    alert: { afterSeconds: SURGE_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `Request rate tripled at fault_start and stayed within every limit; alert_time is ${SURGE_ALERT_SECONDS} s later, when a traffic alert would page.`,
+    },
+  },
+];
+
+export function labScenario(name: string): LabScenario | undefined {
+  return LAB_SCENARIOS.find((s) => s.name === name);
+}

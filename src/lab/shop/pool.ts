@@ -1,0 +1,197 @@
+/**
+ * A JDBC-style connection pool over mysql2 connections, with HikariCP's knobs (maximum size, minimum
+ * idle, idle timeout, max lifetime, connection timeout) and its counts (total, active, idle, pending).
+ * mysql2's own pool has no acquire timeout and keeps its counts private; generic-pool retries a
+ * failed connect in a loop while callers wait. Here a refused connect fails the borrower at once
+ * with the driver's own error (e.g. ER_CON_COUNT_ERROR "Too many connections"), as Connector/J does.
+ */
+import mysql from "mysql2/promise";
+
+export interface PoolSpec {
+  /** maximumPoolSize. */
+  max: number;
+  /** minimumIdle: connections kept open even when idle. */
+  min: number;
+  /** Idle connections above `min` are closed after this long; null never closes them. */
+  idleTimeoutMs: number | null;
+  /** A connection older than this is closed when next returned or found idle; null keeps it forever. */
+  maxLifetimeMs: number | null;
+  /** How long a borrower waits for a connection when the pool is at its maximum. */
+  connectionTimeoutMs: number;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+interface Pooled {
+  conn: mysql.Connection;
+  createdAt: number;
+  idleSince: number;
+}
+
+interface Waiter {
+  resolve(p: Pooled): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** How often idle and expired connections are retired and the minimum refilled (HikariCP's housekeeper runs every 30 s; the lab's runs are minutes long). */
+const HOUSEKEEPING_MS = 5_000;
+/** A connect attempt that takes longer than this fails (mysql2's connectTimeout). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export class PoolTimeoutError extends Error {
+  constructor(pool: string, ms: number) {
+    super(`${pool} - Connection is not available, request timed out after ${ms}ms.`);
+    this.name = "PoolTimeoutError";
+  }
+}
+
+export class ConnectionPool {
+  private readonly idle: Pooled[] = [];
+  private readonly active = new Map<mysql.Connection, Pooled>();
+  private readonly waiters: Waiter[] = [];
+  private creating = 0;
+  private readonly housekeeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly spec: PoolSpec,
+    private readonly connect: ConnectOptions,
+    /** Called with a connect failure found by housekeeping (no borrower to fail). */
+    private readonly onBackgroundError: (err: Error) => void,
+  ) {
+    this.housekeeper = setInterval(() => this.housekeep(), HOUSEKEEPING_MS);
+    this.housekeeper.unref();
+    this.housekeep();
+  }
+
+  get total(): number {
+    return this.idle.length + this.active.size;
+  }
+  get activeCount(): number {
+    return this.active.size;
+  }
+  get idleCount(): number {
+    return this.idle.length;
+  }
+  get pending(): number {
+    return this.waiters.length;
+  }
+
+  /** Borrows a connection: an idle one, a new one below the maximum, or the next one returned. */
+  async acquire(): Promise<mysql.Connection> {
+    for (let p = this.idle.pop(); p; p = this.idle.pop()) {
+      if (!this.expired(p)) return this.activate(p);
+      void p.conn.end().catch(() => {});
+    }
+    if (this.total + this.creating < this.spec.max) return this.activate(await this.create());
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (p) => resolve(this.activate(p)),
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          reject(new PoolTimeoutError(this.name, this.spec.connectionTimeoutMs));
+        }, this.spec.connectionTimeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Returns a connection: to the next waiter, or to the idle list (closed instead when past its lifetime). */
+  release(conn: mysql.Connection): void {
+    const p = this.active.get(conn);
+    if (!p) return;
+    this.active.delete(conn);
+    if (this.expired(p) || this.closed) {
+      void conn.end().catch(() => {});
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(p);
+      return;
+    }
+    p.idleSince = Date.now();
+    this.idle.push(p);
+  }
+
+  /** A connection that failed mid-query is not reused. */
+  discard(conn: mysql.Connection): void {
+    if (!this.active.delete(conn)) return;
+    conn.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.housekeeper);
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new Error(`${this.name} - pool is closing`));
+    }
+    const all = [...this.idle.splice(0), ...this.active.values()];
+    this.active.clear();
+    await Promise.all(all.map((p) => p.conn.end().catch(() => p.conn.destroy())));
+  }
+
+  private activate(p: Pooled): mysql.Connection {
+    this.active.set(p.conn, p);
+    return p.conn;
+  }
+
+  private expired(p: Pooled): boolean {
+    return this.spec.maxLifetimeMs !== null && Date.now() - p.createdAt >= this.spec.maxLifetimeMs;
+  }
+
+  private async create(): Promise<Pooled> {
+    this.creating++;
+    try {
+      const conn = await mysql.createConnection({ ...this.connect, connectTimeout: CONNECT_TIMEOUT_MS });
+      // A server-side close (restart, kill) surfaces here; the connection is dropped from the pool.
+      conn.on("error", () => this.forget(conn));
+      const now = Date.now();
+      return { conn, createdAt: now, idleSince: now };
+    } finally {
+      this.creating--;
+    }
+  }
+
+  private forget(conn: mysql.Connection): void {
+    this.active.delete(conn);
+    const i = this.idle.findIndex((p) => p.conn === conn);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Retires idle connections past their idle timeout (above the minimum) or lifetime; refills the minimum. */
+  private housekeep(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const idleTimeout = this.spec.idleTimeoutMs;
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const p = this.idle[i] as Pooled;
+      const idleTooLong = idleTimeout !== null && now - p.idleSince >= idleTimeout && this.total > this.spec.min;
+      if (idleTooLong || this.expired(p)) {
+        this.idle.splice(i, 1);
+        void p.conn.end().catch(() => {});
+      }
+    }
+    // One connection per round, as HikariCP adds them: a refused server is not hammered.
+    if (this.total + this.creating < this.spec.min) {
+      this.create().then(
+        (p) => {
+          if (this.closed) void p.conn.end().catch(() => {});
+          else this.idle.push(p);
+        },
+        (err: Error) => this.onBackgroundError(err),
+      );
+    }
+  }
+}
