@@ -57,6 +57,12 @@ export class LoadGenerator {
     this.stop();
     const deadline = Date.now() + REQUEST_TIMEOUT_MS;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    this.close();
+  }
+
+  /** Stops at once, dropping requests in flight. */
+  close(): void {
+    this.stop();
     this.agent.destroy();
   }
 

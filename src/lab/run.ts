@@ -36,7 +36,7 @@ export interface LabTimings {
 
 export const DEFAULT_TIMINGS: LabTimings = {
   baselineSeconds: 180,
-  maxFaultSeconds: 240,
+  maxFaultSeconds: 300,
   afterAlertSeconds: 90,
   scrapeSeconds: 2,
 };
@@ -101,13 +101,17 @@ export interface LabRunOptions {
   signal: AbortSignal;
   /** Progress lines (stderr). */
   say: (line: string) => void;
+  /** Where the scratch directory is made (default: the system's temp dir). */
+  scratchRoot?: string;
+  /** The group its processes are started in (tests pass their own to check every PID is gone). */
+  group?: ProcessGroup;
 }
 
 export async function runLab(scenario: LabScenario, options: LabRunOptions): Promise<LabRunResult> {
   const { timings, signal, say } = options;
   requireBinaries(binariesFor(scenario));
-  const scratch = await mkdtemp(join(tmpdir(), SCRATCH_PREFIX));
-  const group = new ProcessGroup();
+  const scratch = await mkdtemp(join(options.scratchRoot ?? tmpdir(), SCRATCH_PREFIX));
+  const group = options.group ?? new ProcessGroup();
   let shop: Shop | undefined;
   let load: LoadGenerator | undefined;
   try {
@@ -184,7 +188,7 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
     );
     return { caseDir, truth, alertTime, recording, startedPids: group.startedPids(), scratch };
   } finally {
-    load?.stop();
+    load?.close();
     await shop?.close().catch(() => {});
     await group.stopAll();
     await rm(scratch, { recursive: true, force: true });

@@ -62,8 +62,8 @@ const SHOP_SERVICES: ServiceDef[] = [
 
 const SHOP_VERSIONS: Record<string, ServiceVersion> = {
   web: { replicas: 1 },
-  shipping: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS, leakShare: 0 } },
-  ratings: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS, leakShare: 0 } },
+  shipping: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS } },
+  ratings: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS } },
 };
 
 const SHOP = {
@@ -71,19 +71,21 @@ const SHOP = {
   namespace: "shop",
   services: SHOP_SERVICES,
   versions: SHOP_VERSIONS,
-  // Two services × two pods × up to 10 connections fit with room to spare; one leaking pool does not.
+  // Two services × two pods × up to 10 connections fit with room to spare; one pool that keeps 40 idle per pod does not.
   maxConnections: 60,
   rps: 10,
 };
 
-/** The faulty shipping release: idle connections never retired, no lifetime, a larger maximum, and a code path that never returns its connection. */
+/**
+ * The faulty shipping release, scaled from two pods to three: HikariCP's default minimumIdle equal to
+ * maximumPoolSize (40), so each pod keeps opening connections until it holds 40, idle or not, and
+ * never retires them (no idle timeout, no max lifetime). Three pods want 120 of MariaDB's 60.
+ */
 const HOARDING_SHIPPING: ServiceVersion = {
-  replicas: 2,
+  replicas: 3,
   db: {
-    pool: { max: 40, min: 2, idleTimeoutMs: null, maxLifetimeMs: null, connectionTimeoutMs: 2_000 },
+    pool: { max: 40, min: 40, idleTimeoutMs: null, maxLifetimeMs: null, connectionTimeoutMs: 2_000 },
     queryMs: QUERY_MS,
-    // At 10 requests/s, 4% leaked is ~0.4 connections/s: max_connections is reached about two minutes after the rollout.
-    leakShare: 0.04,
   },
 };
 
@@ -94,14 +96,14 @@ export const LAB_SCENARIOS: LabScenario[] = [
   {
     name: "connection-collapse",
     description:
-      "shipping is redeployed with a pool that never releases its connections; MariaDB's max_connections runs out, ratings fails with Too many connections, web's 5xx rises",
+      "shipping is redeployed with a pool that fills to 40 connections per pod and never releases idle ones; MariaDB's max_connections runs out, ratings fails with Too many connections, web's 5xx rises",
     ...SHOP,
     fault: { redeploy: { service: "shipping", version: HOARDING_SHIPPING } },
     alert: { errors: true },
     truth: {
       root_cause: { entity: "service:shipping", kind: "db.connection-hoarding" },
       notes:
-        "Rolling update of shipping at fault_start to a release whose pool keeps idle connections forever and leaks 4% of borrows; alert_time is when web's 5xx share over 10 s first reached the error alert.",
+        "Rolling update of shipping (2 to 3 pods) at fault_start to a release whose pool fills to 40 connections per pod and never retires idle ones; alert_time is when web's 5xx share over 10 s first reached the error alert.",
     },
   },
   {

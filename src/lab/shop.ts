@@ -27,8 +27,8 @@ const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url
 
 export interface ServiceVersion {
   replicas: number;
-  /** For a service backed by the database: its pool, the statement's duration and the share of borrows never returned. */
-  db?: { pool: PoolSpec; queryMs: number; leakShare: number };
+  /** For a service backed by the database: its pool and the statement's duration. */
+  db?: { pool: PoolSpec; queryMs: number };
 }
 
 export interface ServiceDef {

@@ -13,7 +13,7 @@ export interface PodConfig {
   path: string;
   logFile: string;
   /** A service backed by the database: its MySQL user and pool. */
-  db?: { connect: ConnectOptions; pool: PoolSpec; queryMs: number; leakShare: number };
+  db?: { connect: ConnectOptions; pool: PoolSpec; queryMs: number };
   /** Services this one calls on every request: name and URL prefix (through the lab's per-service proxy). */
   upstreams: { service: string; url: string }[];
   /** How long a call to an upstream may take before it counts as failed. */

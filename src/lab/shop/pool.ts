@@ -183,7 +183,7 @@ export class ConnectionPool {
         void p.conn.end().catch(() => {});
       }
     }
-    // One connection per round, as HikariCP adds them: a refused server is not hammered.
+    // One connection per round: a pool fills over seconds to minutes, and a refusing server is not hammered.
     if (this.total + this.creating < this.spec.min) {
       this.create().then(
         (p) => {

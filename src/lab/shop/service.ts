@@ -51,8 +51,7 @@ async function queryDb(db: NonNullable<PodConfig["db"]>, poolOf: ConnectionPool,
     poolOf.discard(conn);
     throw err;
   }
-  // The fault under study: a code path that borrows a connection and never gives it back.
-  if (Math.random() >= db.leakShare) poolOf.release(conn);
+  poolOf.release(conn);
 }
 
 async function callUpstream(url: string, id: number): Promise<void> {
