@@ -20,6 +20,21 @@ export interface ScrapeJob {
   job: string;
   /** Fixed targets (exporters); pods are given through `Monitoring.setTargets`. */
   targets?: string[];
+  /** Of the series whose name starts with `prefix`, only these names are stored (the rest are dropped at scrape). */
+  keepOnly?: { prefix: string; names: string[] };
+}
+
+/**
+ * Prometheus metric_relabel_configs keeping, among the names that start with a prefix, only the
+ * given ones. RE2 has no negative lookahead, so the kept names are marked in a temporary label first.
+ */
+function keepOnlyRules({ prefix, names }: { prefix: string; names: string[] }): object[] {
+  const mark = "__tmp_keep";
+  return [
+    { source_labels: ["__name__"], regex: `${prefix}(${names.join("|")})`, target_label: mark, replacement: "1" },
+    { source_labels: ["__name__", mark], regex: `${prefix}.*;`, action: "drop" },
+    { regex: mark, action: "labeldrop" },
+  ];
 }
 
 export interface Monitoring {
@@ -97,8 +112,9 @@ export async function startPrometheus(
       evaluation_interval: `${scrapeIntervalSeconds}s`,
     },
     scrape_configs: await Promise.all(
-      jobs.map(async ({ job, targets }) => {
-        if (targets) return { job_name: job, static_configs: [{ targets }] };
+      jobs.map(async ({ job, targets, keepOnly }) => {
+        const relabel = keepOnly ? { metric_relabel_configs: keepOnlyRules(keepOnly) } : {};
+        if (targets) return { job_name: job, static_configs: [{ targets }], ...relabel };
         await setTargets(job, []);
         return { job_name: job, file_sd_configs: [{ files: [sdFile(job)], refresh_interval: "5s" }] };
       }),
