@@ -23,6 +23,8 @@ const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 const POD_START_TIMEOUT_MS = 30_000;
 /** How long a caller waits for a callee before the call counts as failed. */
 const UPSTREAM_TIMEOUT_MS = 10_000;
+/** Services log at INFO, as production services do. */
+const SERVICE_LOG_LEVEL = "INFO";
 const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url));
 
 export interface ServiceVersion {
@@ -114,6 +116,7 @@ export class Shop {
       port,
       path: def.path,
       logFile,
+      logLevel: SERVICE_LOG_LEVEL,
       db: version.db && {
         connect: {
           host: this.db.host,

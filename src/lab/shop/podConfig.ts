@@ -1,4 +1,5 @@
 /** What the lab tells a shop pod when it starts it: one JSON document in an environment variable. */
+import type { Level } from "./log.js";
 import type { ConnectOptions, PoolSpec } from "./pool.js";
 
 /** The environment variable holding a pod's configuration. */
@@ -12,6 +13,8 @@ export interface PodConfig {
   /** The route prefix it answers: GET `${path}/{id}` (the `uri` tag of its request metrics). */
   path: string;
   logFile: string;
+  /** The lowest level written to the log. */
+  logLevel: Level;
   /** A service backed by the database: its MySQL user and pool. */
   db?: { connect: ConnectOptions; pool: PoolSpec; queryMs: number };
   /** Services this one calls on every request: name and URL prefix (through the lab's per-service proxy). */

@@ -40,8 +40,14 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** How often idle and expired connections are retired and the minimum refilled (HikariCP's housekeeper runs every 30 s; the lab's runs are minutes long). */
+/** How often idle and expired connections are retired (HikariCP's housekeeper runs every 30 s; the lab's runs are minutes long). */
 const HOUSEKEEPING_MS = 5_000;
+/**
+ * While below its minimum, a pool opens one connection per this interval, and retries a refused one
+ * as often (HikariCP fills at once and retries within a second): a pool that wants more than the
+ * server has left takes every slot that frees up.
+ */
+const FILL_INTERVAL_MS = 1_000;
 /** A connect attempt that takes longer than this fails (mysql2's connectTimeout). */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -58,6 +64,7 @@ export class ConnectionPool {
   private readonly waiters: Waiter[] = [];
   private creating = 0;
   private readonly housekeeper: NodeJS.Timeout;
+  private readonly filler: NodeJS.Timeout;
   private closed = false;
 
   constructor(
@@ -67,9 +74,9 @@ export class ConnectionPool {
     /** Called with a connect failure found by housekeeping (no borrower to fail). */
     private readonly onBackgroundError: (err: Error) => void,
   ) {
-    this.housekeeper = setInterval(() => this.housekeep(), HOUSEKEEPING_MS);
-    this.housekeeper.unref();
-    this.housekeep();
+    this.housekeeper = setInterval(() => this.retire(), HOUSEKEEPING_MS);
+    this.filler = setInterval(() => this.fill(), FILL_INTERVAL_MS);
+    this.fill();
   }
 
   get total(): number {
@@ -133,6 +140,7 @@ export class ConnectionPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.housekeeper);
+    clearInterval(this.filler);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(new Error(`${this.name} - pool is closing`));
@@ -170,8 +178,8 @@ export class ConnectionPool {
     if (i >= 0) this.idle.splice(i, 1);
   }
 
-  /** Retires idle connections past their idle timeout (above the minimum) or lifetime; refills the minimum. */
-  private housekeep(): void {
+  /** Retires idle connections past their idle timeout (above the minimum) or their lifetime. */
+  private retire(): void {
     if (this.closed) return;
     const now = Date.now();
     const idleTimeout = this.spec.idleTimeoutMs;
@@ -183,12 +191,17 @@ export class ConnectionPool {
         void p.conn.end().catch(() => {});
       }
     }
-    // One connection per round: a pool fills over seconds to minutes, and a refusing server is not hammered.
+  }
+
+  /** Opens one connection when the pool holds fewer than its minimum. */
+  private fill(): void {
+    if (this.closed) return;
     if (this.total + this.creating < this.spec.min) {
       this.create().then(
         (p) => {
-          if (this.closed) void p.conn.end().catch(() => {});
-          else this.idle.push(p);
+          // Through release, so a borrower already waiting gets it.
+          this.active.set(p.conn, p);
+          this.release(p.conn);
         },
         (err: Error) => this.onBackgroundError(err),
       );

@@ -11,16 +11,14 @@ import { type PodConfig, readPodConfig } from "./podConfig.js";
 import { ConnectionPool, PoolTimeoutError } from "./pool.js";
 
 const config = readPodConfig(process.env);
-const logger = new JsonLogger(config.logFile, {
-  service: config.service,
-  pod: config.pod,
-  namespace: config.namespace,
-});
+const identity = { service: config.service, pod: config.pod, namespace: config.namespace };
+const logger = new JsonLogger(config.logFile, identity, config.logLevel);
 const pool = config.db
   ? new ConnectionPool(`${config.service}-pool`, config.db.pool, config.db.connect, (err) =>
+      // HikariCP logs a failed background fill at DEBUG ("Cannot acquire connection from data source").
       logger.log(
-        "WARN",
-        `${config.service}-pool - Failed to create connection: ${driverMessage(err)}`,
+        "DEBUG",
+        `${config.service}-pool - Cannot acquire connection from data source: ${driverMessage(err)}`,
         errorFields(err),
       ),
     )
