@@ -1,9 +1,11 @@
 /**
- * A JDBC-style connection pool over mysql2 connections, with HikariCP's knobs (maximum size, minimum
- * idle, idle timeout, max lifetime, connection timeout) and its counts (total, active, idle, pending).
- * mysql2's own pool has no acquire timeout and keeps its counts private; generic-pool retries a
- * failed connect in a loop while callers wait. Here a refused connect fails the borrower at once
- * with the driver's own error (e.g. ER_CON_COUNT_ERROR "Too many connections"), as Connector/J does.
+ * A JDBC-style connection pool over mysql2 connections that behaves as HikariCP does: its knobs
+ * (maximum size, minimum idle, idle timeout, max lifetime, connection timeout), its counts (total,
+ * active, idle, pending), and its way of borrowing: a borrower with no idle connection waits while
+ * the pool adds one in the background, gets whichever connection comes first (added or returned),
+ * and after the connection timeout fails with "Connection is not available, request timed out",
+ * caused by the last connect failure (e.g. mysql2's ER_CON_COUNT_ERROR "Too many connections").
+ * mysql2's own pool has no acquire timeout and keeps its counts private, hence this one.
  */
 import mysql from "mysql2/promise";
 
@@ -51,10 +53,19 @@ const FILL_INTERVAL_MS = 1_000;
 /** A connect attempt that takes longer than this fails (mysql2's connectTimeout). */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** HikariCP's SQLTransientConnectionException: the timeout, with the last connect failure as its cause (and its codes). */
 export class PoolTimeoutError extends Error {
-  constructor(pool: string, ms: number) {
-    super(`${pool} - Connection is not available, request timed out after ${ms}ms.`);
+  readonly code?: string;
+  readonly errno?: number;
+  readonly sqlState?: string;
+  constructor(pool: string, ms: number, cause: Error | undefined) {
+    const because = cause ? ` Caused by: ${cause.name}: ${cause.message}` : "";
+    super(`${pool} - Connection is not available, request timed out after ${ms}ms.${because}`, { cause });
     this.name = "PoolTimeoutError";
+    const codes = cause as (Error & { code?: string; errno?: number; sqlState?: string }) | undefined;
+    this.code = codes?.code;
+    this.errno = codes?.errno;
+    this.sqlState = codes?.sqlState;
   }
 }
 
@@ -63,6 +74,8 @@ export class ConnectionPool {
   private readonly active = new Map<mysql.Connection, Pooled>();
   private readonly waiters: Waiter[] = [];
   private creating = 0;
+  /** The last connect failure, reported as the cause of borrowers' timeouts; cleared by a success. */
+  private lastFailure?: Error;
   private readonly housekeeper: NodeJS.Timeout;
   private readonly filler: NodeJS.Timeout;
   private closed = false;
@@ -71,8 +84,8 @@ export class ConnectionPool {
     readonly name: string,
     readonly spec: PoolSpec,
     private readonly connect: ConnectOptions,
-    /** Called with a connect failure found by housekeeping (no borrower to fail). */
-    private readonly onBackgroundError: (err: Error) => void,
+    /** Called with each failed connect (they happen in the background; borrowers only see timeouts). */
+    private readonly onConnectError: (err: Error) => void,
   ) {
     this.housekeeper = setInterval(() => this.retire(), HOUSEKEEPING_MS);
     this.filler = setInterval(() => this.fill(), FILL_INTERVAL_MS);
@@ -92,23 +105,23 @@ export class ConnectionPool {
     return this.waiters.length;
   }
 
-  /** Borrows a connection: an idle one, a new one below the maximum, or the next one returned. */
+  /** Borrows a connection: an idle one, or else the first one added or returned within the connection timeout. */
   async acquire(): Promise<mysql.Connection> {
     for (let p = this.idle.pop(); p; p = this.idle.pop()) {
       if (!this.expired(p)) return this.activate(p);
       void p.conn.end().catch(() => {});
     }
-    if (this.total + this.creating < this.spec.max) return this.activate(await this.create());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve: (p) => resolve(this.activate(p)),
         reject,
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(new PoolTimeoutError(this.name, this.spec.connectionTimeoutMs));
+          reject(new PoolTimeoutError(this.name, this.spec.connectionTimeoutMs, this.lastFailure));
         }, this.spec.connectionTimeoutMs),
       };
       this.waiters.push(waiter);
+      this.fill();
     });
   }
 
@@ -119,6 +132,7 @@ export class ConnectionPool {
     this.active.delete(conn);
     if (this.expired(p) || this.closed) {
       void conn.end().catch(() => {});
+      this.fill();
       return;
     }
     const waiter = this.waiters.shift();
@@ -135,6 +149,7 @@ export class ConnectionPool {
   discard(conn: mysql.Connection): void {
     if (!this.active.delete(conn)) return;
     conn.destroy();
+    this.fill();
   }
 
   async close(): Promise<void> {
@@ -193,18 +208,22 @@ export class ConnectionPool {
     }
   }
 
-  /** Opens one connection when the pool holds fewer than its minimum. */
+  /** Opens one connection when the pool holds fewer than its minimum, or than its borrowers need (up to its maximum). */
   private fill(): void {
     if (this.closed) return;
-    if (this.total + this.creating < this.spec.min) {
-      this.create().then(
-        (p) => {
-          // Through release, so a borrower already waiting gets it.
-          this.active.set(p.conn, p);
-          this.release(p.conn);
-        },
-        (err: Error) => this.onBackgroundError(err),
-      );
-    }
+    const wanted = Math.min(this.spec.max, Math.max(this.spec.min, this.total + this.waiters.length));
+    if (this.total + this.creating >= wanted) return;
+    this.create().then(
+      (p) => {
+        this.lastFailure = undefined;
+        // Through release, so a borrower already waiting gets it.
+        this.active.set(p.conn, p);
+        this.release(p.conn);
+      },
+      (err: Error) => {
+        this.lastFailure = err;
+        this.onConnectError(err);
+      },
+    );
   }
 }
