@@ -102,9 +102,14 @@ server.listen(config.port, LOOPBACK, () => {
   logger.log("INFO", `Started ${config.service} on ${LOOPBACK}:${config.port} (pod ${config.pod})`);
 });
 
+/** Requests in flight get this long to finish after SIGTERM (Spring's graceful shutdown, shortened). */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 async function shutdown(): Promise<void> {
-  logger.log("INFO", "Received SIGTERM, shutting down");
-  server.close();
+  logger.log("INFO", "Received SIGTERM, shutting down gracefully");
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
   server.closeAllConnections();
   await pool?.close();
   await logger.close();
