@@ -1,6 +1,8 @@
 /**
  * The processes a lab run starts, tracked by PID so that exactly those (and nothing else) are stopped:
- * SIGTERM first, SIGKILL for whatever has not exited after a grace period.
+ * SIGTERM first, SIGKILL for whatever has not exited after a grace period. Each is started as the
+ * leader of its own process group and signalled through it, so what a server forks (a start script's
+ * Erlang VM and its helpers) stops with it, and a Ctrl-C reaches only the lab, which stops them in order.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync } from "node:fs";
@@ -37,6 +39,7 @@ export class ProcessGroup {
       stdio: ["ignore", out, out],
       env: options.env ?? process.env,
       cwd: options.cwd,
+      detached: true,
     });
     if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
     const pid = child.pid;
@@ -73,13 +76,12 @@ export class ProcessGroup {
   /** Stops one process by its PID: SIGTERM, then SIGKILL after the grace period. */
   async stop(proc: LabProcess, graceMs = STOP_GRACE_MS): Promise<void> {
     if (!this.running.has(proc.pid)) return;
-    signal(proc.pid, "SIGTERM");
+    signalGroup(proc.pid, "SIGTERM");
     const deadline = Date.now() + graceMs;
     while (this.running.has(proc.pid) && Date.now() < deadline) await sleep(EXIT_POLL_MS);
-    if (this.running.has(proc.pid)) {
-      signal(proc.pid, "SIGKILL");
-      await proc.exited;
-    }
+    // Whatever is left of the group (the leader, or helpers it left behind) is killed.
+    signalGroup(proc.pid, "SIGKILL");
+    await proc.exited;
   }
 
   /** Stops every process still running, newest first (clients before the servers they use). */
@@ -89,9 +91,10 @@ export class ProcessGroup {
   }
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
+/** Signals the process group `pid` leads (the negative PID addresses the group). */
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(pid, sig);
+    process.kill(-pid, sig);
   } catch (err) {
     // ESRCH: it exited between the check and the signal, which is what we wanted.
     if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;

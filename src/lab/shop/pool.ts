@@ -132,7 +132,9 @@ export class ConnectionPool {
     this.active.delete(conn);
     if (this.expired(p) || this.closed) {
       void conn.end().catch(() => {});
-      this.fill();
+      // Replaced now only for a borrower who is waiting; otherwise at the next fill round, so a
+      // pool at the server's limit can lose the slot to a hungrier one, as victims do in production.
+      if (this.waiters.length > 0) this.fill();
       return;
     }
     const waiter = this.waiters.shift();
@@ -149,7 +151,7 @@ export class ConnectionPool {
   discard(conn: mysql.Connection): void {
     if (!this.active.delete(conn)) return;
     conn.destroy();
-    this.fill();
+    if (this.waiters.length > 0) this.fill();
   }
 
   async close(): Promise<void> {
