@@ -77,7 +77,7 @@ export class ConnectionPool {
   /** The last connect failure, reported as the cause of borrowers' timeouts; cleared by a success. */
   private lastFailure?: Error;
   private readonly housekeeper: NodeJS.Timeout;
-  private readonly filler: NodeJS.Timeout;
+  private filler?: NodeJS.Timeout;
   private closed = false;
 
   constructor(
@@ -88,7 +88,7 @@ export class ConnectionPool {
     private readonly onConnectError: (err: Error) => void,
   ) {
     this.housekeeper = setInterval(() => this.retire(), HOUSEKEEPING_MS);
-    this.filler = setInterval(() => this.fill(), FILL_INTERVAL_MS);
+    this.scheduleFill();
     this.fill();
   }
 
@@ -157,7 +157,7 @@ export class ConnectionPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.housekeeper);
-    clearInterval(this.filler);
+    clearTimeout(this.filler);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(new Error(`${this.name} - pool is closing`));
@@ -208,6 +208,21 @@ export class ConnectionPool {
         void p.conn.end().catch(() => {});
       }
     }
+  }
+
+  /**
+   * The next fill round, at a jittered interval: rounds at fixed phases would line up with the
+   * housekeeper's and always replace a retired connection first, which no real pool can count on.
+   */
+  private scheduleFill(): void {
+    if (this.closed) return;
+    this.filler = setTimeout(
+      () => {
+        this.fill();
+        this.scheduleFill();
+      },
+      FILL_INTERVAL_MS * (0.5 + Math.random()),
+    );
   }
 
   /** Opens one connection when the pool holds fewer than its minimum, or than its borrowers need (up to its maximum). */
