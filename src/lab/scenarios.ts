@@ -38,11 +38,7 @@ export interface LabScenario {
   truth: LabTruth;
 }
 
-/**
- * A healthy Spring-style pool: HikariCP's defaults scaled to minutes-long runs. Idle connections
- * are retired after 30 s and every connection after HikariCP's smallest maxLifetime (30 s), so a
- * pool keeps opening connections and meets a full server within a minute.
- */
+/** A healthy Spring-style pool: HikariCP's defaults scaled to minutes-long runs (idle connections retired after 30 s, lifetimes bounded). */
 const HEALTHY_POOL: PoolSpec = {
   max: 10,
   min: 2,
@@ -63,7 +59,8 @@ const SHOP_SERVICES: ServiceDef[] = [
 const SHOP_VERSIONS: Record<string, ServiceVersion> = {
   web: { replicas: 1 },
   shipping: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS } },
-  ratings: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS } },
+  // Robot-Shop's ratings is PHP: PDO opens a connection for each request and closes it after.
+  ratings: { replicas: 2, db: { pool: null, queryMs: QUERY_MS } },
 };
 
 const SHOP = {
@@ -71,7 +68,7 @@ const SHOP = {
   namespace: "shop",
   services: SHOP_SERVICES,
   versions: SHOP_VERSIONS,
-  // Two services × two pods × up to 10 connections fit with room to spare; one pool that keeps 40 idle per pod does not.
+  // Shipping's two pods × up to 10 connections and ratings' per-request ones fit with room to spare; a pool that keeps 40 per pod does not.
   maxConnections: 60,
   rps: 10,
 };
@@ -103,7 +100,7 @@ export const LAB_SCENARIOS: LabScenario[] = [
     truth: {
       root_cause: { entity: "service:shipping", kind: "db.connection-hoarding" },
       notes:
-        "Rolling update of shipping (2 to 3 pods) at fault_start to a release whose pool fills to 40 connections per pod and never retires idle ones; alert_time is when web's 5xx share over 10 s first reached the error alert.",
+        "Rolling update of shipping (2 to 3 pods) at fault_start to a release whose pool fills to 40 connections per pod and never retires idle ones; ratings (a connection per request) is then refused; alert_time is when web's 5xx share over 10 s first reached the error alert.",
     },
   },
   {

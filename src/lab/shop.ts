@@ -29,8 +29,8 @@ const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url
 
 export interface ServiceVersion {
   replicas: number;
-  /** For a service backed by the database: its pool and the statement's duration. */
-  db?: { pool: PoolSpec; queryMs: number };
+  /** For a service backed by the database: its pool (null: a connection per request) and the statement's duration. */
+  db?: { pool: PoolSpec | null; queryMs: number };
 }
 
 export interface ServiceDef {

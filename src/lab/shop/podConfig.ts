@@ -15,8 +15,8 @@ export interface PodConfig {
   logFile: string;
   /** The lowest level written to the log. */
   logLevel: Level;
-  /** A service backed by the database: its MySQL user and pool. */
-  db?: { connect: ConnectOptions; pool: PoolSpec; queryMs: number };
+  /** A service backed by the database: its MySQL user and pool (null: a connection per request). */
+  db?: { connect: ConnectOptions; pool: PoolSpec | null; queryMs: number };
   /** Services this one calls on every request: name and URL prefix (through the lab's per-service proxy). */
   upstreams: { service: string; url: string }[];
   /** How long a call to an upstream may take before it counts as failed. */

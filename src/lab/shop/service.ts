@@ -4,6 +4,7 @@
  * named as Spring Boot's Micrometer and HikariCP export them, and writes JSON-lines logs.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import mysql from "mysql2/promise";
 import { LOOPBACK } from "../net.js";
 import { JsonLogger } from "./log.js";
 import { podMetrics } from "./metrics.js";
@@ -13,7 +14,7 @@ import { ConnectionPool, PoolTimeoutError } from "./pool.js";
 const config = readPodConfig(process.env);
 const identity = { service: config.service, pod: config.pod, namespace: config.namespace };
 const logger = new JsonLogger(config.logFile, identity, config.logLevel);
-const pool = config.db
+const pool = config.db?.pool
   ? new ConnectionPool(`${config.service}-pool`, config.db.pool, config.db.connect, (err) =>
       // HikariCP logs a failed background fill at DEBUG ("Cannot acquire connection from data source").
       logger.log(
@@ -37,19 +38,31 @@ function errorFields(err: unknown): Record<string, unknown> {
   return { error: { type: err.name, code, errno, sqlState } };
 }
 
-async function queryDb(db: NonNullable<PodConfig["db"]>, poolOf: ConnectionPool, id: number): Promise<void> {
+/** The statement every request runs; SLEEP stands for the statement's work, so pools see real concurrency at modest rates. */
+const LOOKUP = "SELECT name, price, rating, SLEEP(?) FROM items WHERE id = ?";
+
+async function queryPooled(queryMs: number, poolOf: ConnectionPool, id: number): Promise<void> {
   const conn = await poolOf.acquire().catch((err: unknown) => {
     if (err instanceof PoolTimeoutError) metrics.countPoolTimeout();
     throw err;
   });
   try {
-    // SLEEP stands for the statement's work, so pools see real concurrency at modest request rates.
-    await conn.query("SELECT name, price, rating, SLEEP(?) FROM items WHERE id = ?", [db.queryMs / 1000, id]);
+    await conn.query(LOOKUP, [queryMs / 1000, id]);
   } catch (err) {
     poolOf.discard(conn);
     throw err;
   }
   poolOf.release(conn);
+}
+
+/** A client without a pool (PHP's PDO, a script): its own connection for each request, closed after it. */
+async function queryUnpooled(db: NonNullable<PodConfig["db"]>, id: number): Promise<void> {
+  const conn = await mysql.createConnection(db.connect);
+  try {
+    await conn.query(LOOKUP, [db.queryMs / 1000, id]);
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
 }
 
 async function callUpstream(url: string, id: number): Promise<void> {
@@ -60,7 +73,7 @@ async function callUpstream(url: string, id: number): Promise<void> {
 
 async function handle(id: number): Promise<void> {
   const work: Promise<void>[] = [];
-  if (config.db && pool) work.push(queryDb(config.db, pool, id));
+  if (config.db) work.push(pool ? queryPooled(config.db.queryMs, pool, id) : queryUnpooled(config.db, id));
   for (const upstream of config.upstreams) work.push(callUpstream(upstream.url, id));
   const results = await Promise.allSettled(work);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
