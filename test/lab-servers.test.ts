@@ -4,7 +4,7 @@
  * no scratch directory behind.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,19 +14,26 @@ import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
 import { startMariaDb } from "../src/lab/mariadb.js";
 import { ProcessGroup } from "../src/lab/processes.js";
-import { BINARIES, which } from "../src/lab/requirements.js";
-import { DEFAULT_TIMINGS, runLab, SCRATCH_PREFIX } from "../src/lab/run.js";
+import { startRabbitMq } from "../src/lab/rabbitmq.js";
+import { BINARIES, type Binary, which } from "../src/lab/requirements.js";
+import { binariesFor, DEFAULT_TIMINGS, runLab, SCRATCH_PREFIX } from "../src/lab/run.js";
 import { labScenario } from "../src/lab/scenarios.js";
 import { ConnectionPool } from "../src/lab/shop/pool.js";
 import { isAlive, pidsMentioning } from "./helpers/processes.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const missing = Object.values(BINARIES).filter((b) => !which(b.command));
-const skip = missing.length > 0 ? `needs ${missing.map((b) => b.pkg).join(", ")} (scripts/lab-install.sh)` : false;
+/** A suite's skip reason when any binary it runs is missing (scripts/lab-install.sh installs them). */
+function skipWithout(binaries: Binary[]): string | false {
+  const missing = binaries.filter((b) => !which(b.command));
+  return missing.length > 0 ? `needs ${missing.map((b) => b.pkg).join(", ")} (scripts/lab-install.sh)` : false;
+}
+const connectionCollapse = labScenario("connection-collapse");
 /** A test run's limit: servers start in seconds; this bounds a hung start. */
 const TEST_TIMEOUT_MS = 120_000;
 
-describe("lab servers", { skip }, () => {
+describe("lab servers", {
+  skip: connectionCollapse ? skipWithout(binariesFor(connectionCollapse)) : "no scenario",
+}, () => {
   let root: string;
   before(async () => {
     root = await mkdtemp(join(tmpdir(), "beneath-lab-test-"));
@@ -152,5 +159,34 @@ describe("lab servers", { skip }, () => {
     for (const pid of ours) assert.equal(isAlive(pid), false, `pid ${pid} still running`);
     assert.deepEqual(pidsMentioning(scratch), []);
     assert.equal(existsSync(scratch), false);
+  });
+});
+
+describe("lab RabbitMQ", { skip: skipWithout([BINARIES.rabbitmqServer, BINARIES.epmd]) }, () => {
+  test("a scratch node serves its metrics with the configured watermark, listens on loopback only, and stops with every process it forked", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const scratch = await mkdtemp(join(tmpdir(), "beneath-lab-test-rabbitmq-"));
+    const group = new ProcessGroup();
+    let forked: number[] = [];
+    try {
+      const watermarkBytes = 512 * 1024 * 1024;
+      const broker = await startRabbitMq(group, scratch, { watermarkBytes });
+      const metrics = await (await fetch(`http://${broker.metricsAddress}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^rabbitmq_resident_memory_limit_bytes ${watermarkBytes}$`, "m"));
+      assert.match(metrics, /^rabbitmq_alarms_memory_used_watermark 0$/m);
+      // The Erlang VM, its helpers and epmd: started by the script, found by the scratch path they carry.
+      forked = pidsMentioning(scratch);
+      assert.ok(forked.length >= 2, `found ${forked.length} processes`);
+      const listening = spawnSync("ss", ["-ltnpH"], { encoding: "utf8" }).stdout.split("\n");
+      const ours = listening.filter((line) => forked.some((pid) => line.includes(`pid=${pid},`)));
+      assert.ok(ours.length >= 3, `listening sockets: ${ours.join(" | ")}`);
+      for (const line of ours) assert.match(line, /\s127\.0\.0\.1:\d+\s/, line);
+    } finally {
+      await group.stopAll();
+      await rm(scratch, { recursive: true, force: true });
+    }
+    for (const pid of [...group.startedPids(), ...forked])
+      assert.equal(isAlive(pid), false, `pid ${pid} still running`);
   });
 });

@@ -9,6 +9,8 @@ import { openSync } from "node:fs";
 
 /** How long a server gets to exit after SIGTERM before it is killed: MariaDB flushes InnoDB in a few seconds. */
 const STOP_GRACE_MS = 15_000;
+/** How long processes killed with SIGKILL may take to disappear (to be reaped). */
+const KILL_WAIT_MS = 5_000;
 /** How often a stopping process is checked for exit. */
 const EXIT_POLL_MS = 100;
 
@@ -77,10 +79,14 @@ export class ProcessGroup {
   async stop(proc: LabProcess, graceMs = STOP_GRACE_MS): Promise<void> {
     if (!this.running.has(proc.pid)) return;
     signalGroup(proc.pid, "SIGTERM");
+    // The whole group gets the grace period: a start script may exit before the server it started.
     const deadline = Date.now() + graceMs;
-    while (this.running.has(proc.pid) && Date.now() < deadline) await sleep(EXIT_POLL_MS);
-    // Whatever is left of the group (the leader, or helpers it left behind) is killed.
-    signalGroup(proc.pid, "SIGKILL");
+    while (groupAlive(proc.pid) && Date.now() < deadline) await sleep(EXIT_POLL_MS);
+    if (groupAlive(proc.pid)) {
+      signalGroup(proc.pid, "SIGKILL");
+      const killDeadline = Date.now() + KILL_WAIT_MS;
+      while (groupAlive(proc.pid) && Date.now() < killDeadline) await sleep(EXIT_POLL_MS);
+    }
     await proc.exited;
   }
 
@@ -88,6 +94,16 @@ export class ProcessGroup {
   async stopAll(graceMs = STOP_GRACE_MS): Promise<void> {
     const procs = [...this.running.values()].reverse();
     await Promise.all(procs.map((proc) => this.stop(proc, graceMs)));
+  }
+}
+
+/** Whether any process of the group `pid` leads still exists. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
