@@ -1,7 +1,8 @@
 /** `analyze`: the library entry point; paths or a Case in, a Diagnosis out. The CLI is a thin layer over it. */
 import type { Case } from "./case/model.js";
 import { toIso } from "./case/time.js";
-import { detectIncidentStart } from "./detect/incidentStart.js";
+import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
+import { chooseIncidentStart } from "./detect/incidentStart.js";
 import { detectEvidence, incidentOnset } from "./detect/index.js";
 import { BASELINE_OBSERVED_SECONDS, DEFAULT_INCIDENT_SECONDS, makeWindow } from "./detect/window.js";
 import { buildDiagnosis } from "./diagnosis/build.js";
@@ -19,31 +20,14 @@ export interface AnalyzeOptions {
   /** List every input file in the Diagnosis, however many (by default only the first few, with totals per format). */
   listInputs?: boolean;
   onProgress?: (progress: ReadProgress) => void;
+  /** One line for the person running it, beside the Diagnosis (the CLI prints it on stderr). */
+  onNote?: (note: string) => void;
   /** For a Case read elsewhere (the live source): where its pieces came from, and how long reading took. */
   read?: { formats: { file: string; format: string }[]; ms: number };
 }
 
 /** Causes reported by default: enough to show the runner-ups a person would check next. */
-const DEFAULT_TOP = 5;
-
-/** First and last timestamp present anywhere in the Case. */
-function dataSpan(c: Case): { start: number; end: number } {
-  let start = Number.POSITIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  const see = (t: number) => {
-    if (t < start) start = t;
-    if (t > end) end = t;
-  };
-  for (const s of c.series) {
-    if (s.t.length === 0) continue;
-    see(s.t[0]);
-    see(s.t[s.t.length - 1]);
-  }
-  for (const t of c.logs.templates) for (const b of t.counts.keys()) see(b);
-  for (const s of c.spans) see(s.start);
-  for (const e of c.events) see(e.t);
-  return { start, end };
-}
+export const DEFAULT_TOP = 5;
 
 /** A Diagnosis with the Case it was made from, for reports that draw the series its evidence cites. */
 export interface AnalyzedCase {
@@ -63,8 +47,16 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
   const readMs = (options.read?.ms ?? 0) + performance.now() - readStart;
   const analyzeStart = performance.now();
   const span = dataSpan(c);
-  const at = options.at ?? detectIncidentStart(c) ?? (span.start + span.end) / 2;
-  const window = makeWindow(at, options.window ?? DEFAULT_INCIDENT_SECONDS, Number.isFinite(span.end) ? span.end : at);
+  assertHasData(span, formats);
+  const incidentSeconds = options.window ?? DEFAULT_INCIDENT_SECONDS;
+  if (options.at !== undefined) assertWindowHasData(c, span, options.at, incidentSeconds);
+  let at = options.at;
+  if (at === undefined) {
+    const chosen = chooseIncidentStart(c, span);
+    options.onNote?.(chosen.note);
+    at = chosen.at;
+  }
+  const window = makeWindow(at, incidentSeconds, span.end);
   const evidence = detectEvidence(c, window);
   const { ranked, graph, context } = rankHypotheses(c, evidence, window);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };

@@ -7,14 +7,29 @@
 const SECONDS_MAX = 1e11;
 const MILLIS_MAX = 1e14;
 const MICROS_MAX = 1e17;
+/**
+ * The largest instant a Date holds (±100,000,000 days from 1970, in seconds): anything beyond cannot
+ * be shown as a time, so it is no timestamp at all (a `1e300` is garbage, not the far future).
+ */
+const REPRESENTABLE_SECONDS = 8.64e12;
 
-/** A numeric epoch timestamp in s, ms, µs or ns (detected by magnitude) to unix seconds. */
+/** Whether unix seconds can be shown as a date (NaN and infinities cannot). */
+export function isRepresentableTime(seconds: number): boolean {
+  return Math.abs(seconds) <= REPRESENTABLE_SECONDS;
+}
+
+/** Seconds that can be shown as a date; NaN otherwise, so that callers treat the value as unreadable. */
+function representable(seconds: number): number {
+  return isRepresentableTime(seconds) ? seconds : Number.NaN;
+}
+
+/** A numeric epoch timestamp in s, ms, µs or ns (detected by magnitude) to unix seconds; NaN beyond any date. */
 export function epochToSeconds(value: number): number {
   const magnitude = Math.abs(value);
   if (magnitude < SECONDS_MAX) return value;
   if (magnitude < MILLIS_MAX) return value / 1e3;
   if (magnitude < MICROS_MAX) return value / 1e6;
-  return value / 1e9;
+  return representable(value / 1e9);
 }
 
 /** µs/ns epoch strings exceed double precision; place the decimal point in the text so sub-second digits survive. */
@@ -36,7 +51,8 @@ const GO_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)? ([-+]\d{2})
 export function parseTimestamp(text: string): number {
   const s = text.trim();
   if (s === "") return Number.NaN;
-  if (NUMERIC.test(s)) return /^[-+]?\d{16,}$/.test(s) ? longEpochStringToSeconds(s) : epochToSeconds(Number(s));
+  if (NUMERIC.test(s))
+    return /^[-+]?\d{16,}$/.test(s) ? representable(longEpochStringToSeconds(s)) : epochToSeconds(Number(s));
   const go = GO_TIME.exec(s);
   if (go) return isoToSeconds(`${go[1]}T${go[2]}${go[3] ?? ""}${go[4]}:${go[5]}`);
   const iso = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(" ", "T")}Z` : s;
@@ -61,7 +77,7 @@ function isoToSeconds(iso: string): number {
     parsedSeconds.set(withoutFraction, ms);
   }
   if (Number.isNaN(ms)) return Number.NaN;
-  return ms / 1e3 + (fraction ? Number(`0.${fraction[1]}`) : 0);
+  return representable(ms / 1e3 + (fraction ? Number(`0.${fraction[1]}`) : 0));
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;

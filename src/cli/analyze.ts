@@ -1,13 +1,16 @@
-/** `beneath analyze <path...>`: read telemetry files, diagnose, print the Diagnosis. */
-import { stat, writeFile } from "node:fs/promises";
+/** `beneath analyze [path...] [--prometheus <url>]`: read telemetry files or a live Prometheus, diagnose, print the Diagnosis. */
+import { stat } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { type AnalyzedCase, analyzeCase } from "../analyze.js";
+import { type AnalyzedCase, analyzeCase, DEFAULT_TOP } from "../analyze.js";
+import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
 import { renderHtml } from "../diagnosis/renderHtml.js";
 import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
+import { STDIN_NAME } from "../read/index.js";
 import { UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
+import { withHelp } from "./help.js";
 import {
   type AddedFileFlags,
   addFileOptions,
@@ -17,7 +20,9 @@ import {
   runLiveAnalysis,
 } from "./liveOptions.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
+import { assertOutWritable, writeOut } from "./outFile.js";
 import { createProgress } from "./progress.js";
+import { wantsColor } from "./terminal.js";
 
 interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   at?: number;
@@ -25,6 +30,7 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   format: Format;
   top?: number;
   out?: string;
+  force?: boolean;
   verbose?: boolean;
   listInputs?: boolean;
 }
@@ -33,6 +39,11 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
 export async function assertPathsExist(paths: string[]): Promise<void> {
   const missing: string[] = [];
   for (const path of paths) {
+    if (path === STDIN_NAME) {
+      if (process.stdin.isTTY)
+        throw new UsageError("- reads standard input, which is a terminal here: pipe the data in");
+      continue;
+    }
     try {
       await stat(path);
     } catch {
@@ -42,11 +53,6 @@ export async function assertPathsExist(paths: string[]): Promise<void> {
   if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(", ")}`);
 }
 
-/** See https://no-color.org: any non-empty NO_COLOR turns colour off. */
-function wantsColor(out: string | undefined): boolean {
-  return out === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
-}
-
 function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, color: boolean): string {
   if (flags.format === "json") return renderJson(d);
   if (flags.format === "html") return renderHtml(d, c);
@@ -54,58 +60,71 @@ function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, co
   return renderText(d, { color, verbose: flags.verbose });
 }
 
-async function emit(text: string, out: string | undefined): Promise<void> {
-  if (out === undefined) {
-    process.stdout.write(text);
-    return;
-  }
-  try {
-    await writeFile(out, text);
-  } catch (err) {
-    throw new UsageError(`cannot write ${out}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
-  await assertPathsExist(paths);
-  if (flags.prometheus !== undefined) {
-    const analyzed = await runLiveAnalysis(flags.prometheus, paths, flags);
-    await emit(render(analyzed, flags, wantsColor(flags.out)), flags.out);
-    return;
-  }
+async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedCase> {
+  if (flags.prometheus !== undefined) return runLiveAnalysis(flags.prometheus, paths, flags);
   assertNoLiveFlags(flags);
   if (paths.length === 0)
     throw new UsageError("nothing to analyze: give a path (telemetry files or folders) or --prometheus <url>");
+  // An exported incident names its own alert time and window.
   const exported = await exportDefaults(paths);
-  const progress = createProgress(process.stderr);
-  let analyzed: AnalyzedCase;
+  const progress = await createProgress(process.stderr);
   try {
-    analyzed = await analyzeCase(paths, {
+    return await analyzeCase(paths, {
       at: flags.at ?? exported.at,
       window: flags.window ?? exported.window,
       top: flags.top,
       listInputs: flags.listInputs,
       onProgress: progress.onProgress,
+      onNote: (note) => process.stderr.write(`beneath: ${note}\n`),
     });
   } finally {
     progress.stop();
   }
-  await emit(render(analyzed, flags, wantsColor(flags.out)), flags.out);
+}
+
+async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
+  await assertPathsExist(paths);
+  if (flags.out !== undefined) await assertOutWritable(flags.out, paths, flags.force === true);
+  const analyzed = await diagnose(paths, flags);
+  if (flags.out === undefined) process.stdout.write(render(analyzed, flags, wantsColor(process.stdout)));
+  else await writeOut(flags.out, render(analyzed, flags, false), flags.force === true);
 }
 
 export function registerAnalyze(program: Command): void {
   const command = program
     .command("analyze")
-    .description("find the root cause of an incident in telemetry files or folders, or from a live Prometheus")
-    .argument("[path...]", "files or folders of metrics, logs, traces and Kubernetes objects")
-    .option("--at <time>", "when the incident was noticed: ISO 8601 or unix seconds", parseAt)
-    .option("--window <dur>", "how much time around --at to analyse, e.g. 90s, 15m, 1h", parseWindow)
+    .description(
+      "find the root cause of an incident in telemetry files or folders, or from a live Prometheus: the window after --at is examined against the baseline before it",
+    )
+    .argument("[path...]", "files or folders of metrics, logs, traces and Kubernetes objects; - reads standard input")
+    .option(
+      "--at <time>",
+      "when the incident was noticed: ISO 8601 or unix seconds (default: the incident start detected in the data)",
+      parseAt,
+    )
+    .option(
+      "--window <dur>",
+      `how long AFTER --at to examine, with a unit: 90s, 15m, 1h (default: ${DEFAULT_INCIDENT_SECONDS / 60}m, or an export's own); the baseline is the hour of data before the incident's onset`,
+      parseWindow,
+    )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
-    .option("--top <N>", "report at most N causes", parseTop)
-    .option("--out <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--top <N>", "report at most N causes").argParser(parseTop).default(DEFAULT_TOP))
+    .option(
+      "--out <file>",
+      "write the report to a file instead of stdout (never over an input; not over a file unless --force)",
+    )
+    .option("--force", "let --out replace an existing file")
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
     .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs");
   addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags) =>
     run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
   );
+  withHelp(command, [
+    "beneath analyze incident/ --at 2026-01-16T02:48:00Z",
+    "beneath analyze metrics/ logs/ --at 1768531680 --window 15m --format md --out report.md",
+    "beneath analyze incident/ --at 2026-01-16T02:48:00Z --format html --out report.html",
+    "beneath analyze --prometheus http://localhost:9090 --at 2026-01-16T02:48:00Z --logs logs/",
+    "beneath analyze normal.csv.gz anomalous.csv.gz --format json    # no --at: the start is detected",
+    "curl -s 'http://prometheus:9090/api/v1/query_range?...' | beneath analyze - --at 2026-01-16T02:48:00Z",
+  ]);
 }

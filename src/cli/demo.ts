@@ -14,7 +14,9 @@ import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
 import type { Simulation } from "../sim/simulate.js";
+import { withHelp } from "./help.js";
 import { parseSeed, simulateToFolder } from "./simulate.js";
+import { wantsColor } from "./terminal.js";
 
 /** The scenario `beneath demo` and `npm start` run: the seed incident most people recognise. */
 export const DEMO_SCENARIO = "connection-collapse";
@@ -56,11 +58,11 @@ function simulationSection(sim: Simulation, d: Diagnosis, out: string): string {
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command("demo")
     .description("simulate a scenario and diagnose it in one go; prints the story and writes HTML and Markdown reports")
     .argument("[scenario]", "a scenario name (see `beneath scenarios`)", DEMO_SCENARIO)
-    .option("--seed <N>", "random seed", parseSeed)
+    .option("--seed <N>", "random seed (default: a fixed seed, so runs repeat)", parseSeed)
     .option("--out <dir>", "where the case and report go (default: a folder under the system's temp dir)")
     .action(async (scenario: string, flags: DemoFlags) => {
       const out = flags.out ?? join(tmpdir(), "beneath-demo", scenario);
@@ -71,10 +73,11 @@ export function registerDemo(program: Command): void {
       const markdown = join(out, "report.md");
       await writeFile(html, renderHtml(diagnosis, c));
       await writeFile(markdown, `${renderMarkdown(diagnosis)}\n${simulationSection(sim, diagnosis, out)}`);
-      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = wantsColor(process.stdout);
       process.stdout.write(renderText(diagnosis, { color }));
       process.stdout.write(`\nsimulated: ${sim.scenario.description}\n${verdict(sim, diagnosis)}\n`);
       process.stdout.write(`case: ${dir}\nMarkdown report: ${markdown}\n`);
       process.stdout.write(`HTML report (charts; opens offline in a browser): ${html}\n`);
     });
+  withHelp(command, ["beneath demo", "beneath demo rs-memory-leak-cart --seed 3 --out /tmp/leak-demo"]);
 }

@@ -1,8 +1,8 @@
 /** How the CLI turns a failure into one line on stderr and an exit code (DESIGN.md, "Commands"). */
 import { CommanderError } from "commander";
 import { LiveError } from "../live/errors.js";
-import { ReadError } from "../read/types.js";
-import { ScenarioError } from "../sim/scenario.js";
+import { NoDataError, ReadError } from "../read/types.js";
+import { ScenarioError } from "../sim/scenarioError.js";
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -38,6 +38,7 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream, debug: 
   if (
     err instanceof UsageError ||
     err instanceof ReadError ||
+    err instanceof NoDataError ||
     err instanceof ScenarioError ||
     err instanceof LiveError ||
     isInputErrno(err)

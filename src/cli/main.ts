@@ -8,6 +8,8 @@ import { registerAnalyze } from "./analyze.js";
 import { registerDemo } from "./demo.js";
 import { reportError } from "./exitCodes.js";
 import { registerExport } from "./export.js";
+import { withHelp } from "./help.js";
+import { registerLab } from "./lab.js";
 import { registerScenarios } from "./scenarios.js";
 import { registerSimulate } from "./simulate.js";
 
@@ -31,16 +33,19 @@ function buildProgram(): Command {
     .version(packageVersion())
     // Throw instead of exiting so usage errors share one exit-code mapping; set before subcommands so they inherit it.
     .exitOverride()
-    // One line per error: commander puts its "(Did you mean ...?)" suggestion on a line of its own.
-    .configureOutput({
-      outputError: (message, write) => write(`beneath: ${message.trim().replace(/\s*\n\s*/g, " ")}\n`),
-    });
+    // One line, as every usage error is: commander puts its "(Did you mean --window?)" on a line of its own.
+    .configureOutput({ outputError: (message, write) => write(`beneath: ${message.replace(/\s+/g, " ").trim()}\n`) });
   registerAnalyze(program);
   registerScenarios(program);
   registerSimulate(program);
   registerDemo(program);
   registerExport(program);
-  return program;
+  registerLab(program);
+  return withHelp(program, [
+    "beneath demo                      # simulate an incident and diagnose it",
+    "beneath analyze incident/ --at 2026-01-16T02:48:00Z",
+    "beneath analyze --help            # each command's options, defaults and examples",
+  ]);
 }
 
 // `beneath analyze … | head` closes stdout early; that is the reader's choice, not a failure worth a stack trace.

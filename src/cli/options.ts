@@ -14,8 +14,15 @@ export function parseAt(value: string): number {
   return seconds;
 }
 
-/** `--window`: a positive duration such as 90s, 15m or 1h, to seconds. */
+/** A number alone: seconds to one person, minutes to another, so a duration must say its unit. */
+const BARE_NUMBER = /^\s*\d+(\.\d+)?\s*$/;
+
+/** `--window`: a positive duration with its unit, such as 90s, 15m or 1h, to seconds. */
 export function parseWindow(value: string): number {
+  if (BARE_NUMBER.test(value))
+    throw new InvalidArgumentError(
+      `Expected a unit: ${value.trim()}s, ${value.trim()}m or ${value.trim()}h (ms, s, m, h, d).`,
+    );
   const seconds = parseDuration(value);
   if (!(seconds > 0)) throw new InvalidArgumentError("Expected a positive duration such as 90s, 15m or 1h.");
   return seconds;

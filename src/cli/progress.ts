@@ -1,14 +1,19 @@
 /** A read-progress bar on stderr, shown only to a person at a terminal (DESIGN.md, "Commands"). */
-import { Presets, SingleBar } from "cli-progress";
 import type { ReadProgress } from "../read/index.js";
+
+/** The bar library, loaded only for a person at a terminal: piped and scripted runs start faster without it. */
+async function barLibrary() {
+  return await import("cli-progress");
+}
 
 export interface Progress {
   onProgress?: (p: ReadProgress) => void;
   stop(): void;
 }
 
-export function createProgress(stream: NodeJS.WriteStream): Progress {
+export async function createProgress(stream: NodeJS.WriteStream): Promise<Progress> {
   if (!stream.isTTY) return { stop: () => {} };
+  const { Presets, SingleBar } = await barLibrary();
   const bar = new SingleBar(
     { stream, format: "reading {file} [{bar}] {percentage}%", clearOnComplete: true, hideCursor: true },
     Presets.shades_classic,
@@ -33,8 +38,9 @@ export function createProgress(stream: NodeJS.WriteStream): Progress {
 }
 
 /** A progress bar for work counted in steps (simulated ticks), on a terminal only. */
-export function createStepProgress(stream: NodeJS.WriteStream, label: string) {
+export async function createStepProgress(stream: NodeJS.WriteStream, label: string) {
   if (!stream.isTTY) return { onStep: undefined, stop: () => {} };
+  const { Presets, SingleBar } = await barLibrary();
   const bar = new SingleBar(
     { stream, format: `${label} [{bar}] {percentage}%`, clearOnComplete: true, hideCursor: true },
     Presets.shades_classic,

@@ -1,8 +1,10 @@
 /** `beneath scenarios`: the simulator's scenarios, one line each. */
 import type { Command } from "commander";
-import { loadScenario, scenarioNames } from "../sim/scenario.js";
+import { withHelp } from "./help.js";
 
-export function listScenarios(): string {
+export async function listScenarios(): Promise<string> {
+  // Loaded only here: the scenario files' YAML parser is no part of `analyze`'s start-up.
+  const { loadScenario, scenarioNames } = await import("../sim/scenario.js");
   const rows = scenarioNames().map((name) => {
     const s = loadScenario(name);
     return { name, cls: s.truth.class, description: s.description };
@@ -13,10 +15,11 @@ export function listScenarios(): string {
 }
 
 export function registerScenarios(program: Command): void {
-  program
+  const command = program
     .command("scenarios")
     .description("list the simulator's scenarios: seed incidents, generic faults, look-alikes, healthy cases")
-    .action(() => {
-      process.stdout.write(listScenarios());
+    .action(async () => {
+      process.stdout.write(await listScenarios());
     });
+  withHelp(command, ["beneath scenarios", "beneath scenarios | grep incident"]);
 }

@@ -1,6 +1,6 @@
 /** `beneath simulate <scenario> --out <dir>`: writes a simulated case and, beside it, its truth. */
 import { type Command, InvalidArgumentError } from "commander";
-import { caseDir, simulate, writeSimulation } from "../sim/simulate.js";
+import { withHelp } from "./help.js";
 import { createStepProgress } from "./progress.js";
 
 export interface SimulateFlags {
@@ -22,7 +22,9 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Simulates with a progress bar on a terminal, writes the case; returns what a person needs next. */
 export async function simulateToFolder(scenario: string, flags: SimulateFlags) {
-  const progress = createStepProgress(process.stderr, `simulating ${scenario}`);
+  // Loaded only here: the simulator and its YAML parser are no part of `analyze`'s start-up.
+  const { caseDir, simulate, writeSimulation } = await import("../sim/simulate.js");
+  const progress = await createStepProgress(process.stderr, `simulating ${scenario}`);
   let sim: ReturnType<typeof simulate>;
   try {
     sim = simulate(scenario, { seed: flags.seed, set: flags.set, onProgress: progress.onStep });
@@ -34,11 +36,15 @@ export async function simulateToFolder(scenario: string, flags: SimulateFlags) {
 }
 
 export function registerSimulate(program: Command): void {
-  program
+  const command = program
     .command("simulate")
     .description("simulate a scenario and write its telemetry in real formats, with truth.json beside it")
     .argument("<scenario>", "a scenario name (see `beneath scenarios`) or a scenario .yaml file")
-    .option("--seed <N>", "random seed; the same seed gives the same case", parseSeed)
+    .option(
+      "--seed <N>",
+      "random seed; the same seed gives the same case (default: a fixed seed, so runs repeat)",
+      parseSeed,
+    )
     .option(
       "--set <path=value>",
       "override a scenario value, e.g. components.shipping.replicas=6 (repeatable)",
@@ -51,7 +57,11 @@ export function registerSimulate(program: Command): void {
       const alert = new Date((sim.scenario.start + sim.scenario.alert) * 1000).toISOString();
       process.stdout.write(
         `wrote ${files.length - 1} files to ${dir} and the truth to ${flags.out}/truth.json\n` +
-          `diagnose it with: beneath analyze ${dir} --at ${alert}\n`,
+          `diagnose it with: npx beneath analyze ${dir} --at ${alert}\n`,
       );
     });
+  withHelp(command, [
+    "beneath simulate connection-collapse --out /tmp/cc",
+    "beneath simulate rs-memory-leak-cart --seed 2 --set components.cart.replicas=3 --out /tmp/leak",
+  ]);
 }

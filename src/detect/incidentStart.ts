@@ -4,6 +4,8 @@
  * sample where the leading series actually start to depart.
  */
 import type { Case, Series } from "../case/model.js";
+import { toIso } from "../case/time.js";
+import type { DataSpan } from "./dataSpan.js";
 import { type BadDirection, classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { type Baseline, fitBaseline, maxAbsFinite, median } from "./robust.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
@@ -19,10 +21,10 @@ const LEADING_SERIES = 5;
 /** An onset must persist: the median surprise of this many samples from it must stay beyond MIN_SURPRISE. */
 const PERSISTENCE_SAMPLES = 5;
 
-/** All distinct sample times, ascending. */
-function sampleTimes(c: Case): number[] {
+/** All distinct sample times within the recording's span (isolated stray stamps left out), ascending. */
+function sampleTimes(c: Case, span: DataSpan): number[] {
   const times = new Set<number>();
-  for (const series of c.series) for (const t of series.t) times.add(t);
+  for (const series of c.series) for (const t of series.t) if (t >= span.start && t <= span.end) times.add(t);
   return [...times].sort((a, b) => a - b);
 }
 
@@ -80,9 +82,15 @@ function onsetOf({ series, bad }: Prepared, fit: Baseline, tau: number): number 
   return series.t[i];
 }
 
-/** Unix s of the detected incident start, or undefined when the data holds no clear change. */
-export function detectIncidentStart(c: Case): number | undefined {
-  const times = sampleTimes(c);
+/**
+ * Unix s of the detected incident start, or undefined when the data holds no clear change. Only split
+ * points within `span` are tried (by default the whole recording).
+ */
+export function detectIncidentStart(
+  c: Case,
+  span: DataSpan = { start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY, outliers: 0 },
+): number | undefined {
+  const times = sampleTimes(c, span);
   if (times.length < 2 * CANDIDATES * MIN_SIDE_SHARE) return undefined;
   const lo = Math.floor(times.length * MIN_SIDE_SHARE);
   const hi = Math.ceil(times.length * (1 - MIN_SIDE_SHARE));
@@ -108,4 +116,20 @@ export function detectIncidentStart(c: Case): number | undefined {
     .map(({ prepared: p, fit }) => onsetOf(p, fit, tau))
     .filter((t): t is number => t !== undefined);
   return onsets.length ? median(onsets) : candidates[bestIndex];
+}
+
+/**
+ * The alert time when none is given: the detected incident start, else the middle of the recording;
+ * with one line saying which span was searched and what was found, for the person to check.
+ */
+export function chooseIncidentStart(c: Case, span: DataSpan): { at: number; note: string } {
+  const detected = detectIncidentStart(c, span);
+  const at = detected ?? (span.start + span.end) / 2;
+  const searched = `searched ${toIso(span.start)} → ${toIso(span.end)}`;
+  const strays = span.outliers > 0 ? ` (${span.outliers} records stamped far outside it were left out)` : "";
+  const found =
+    detected === undefined
+      ? `no clear change, so the middle of the data, ${toIso(at)}, is taken as the incident start; give --at to choose`
+      : `the incident starts at ${toIso(at)}`;
+  return { at, note: `no --at given: ${searched}${strays}; ${found}` };
 }

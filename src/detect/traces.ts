@@ -136,7 +136,14 @@ function collect(c: Case, window: Window) {
     const invocations = s.operations.get(span.operation) ?? [];
     const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
     let caller = parent;
-    while (caller?.parent && caller.service === span.service) caller = byId.get(`${span.traceId}/${caller.parent}`);
+    // Corrupt ids can make a parent chain loop: each span is climbed through once.
+    let climbed: Set<Span> | undefined;
+    while (caller?.parent && caller.service === span.service) {
+      climbed ??= new Set();
+      if (climbed.has(caller)) break;
+      climbed.add(caller);
+      caller = byId.get(`${span.traceId}/${caller.parent}`);
+    }
     const context = parent && caller ? `${caller.service} ${caller.operation} / ${parent.operation}` : "";
     const invocation: Invocation = { span, phase, traceId: span.traceId, context, selfTime, features };
     invocations.push(invocation);

@@ -4,6 +4,7 @@
  * fixes with priorities, what data would help, and the inputs (one line per format; files in the JSON).
  */
 import { clip, describeGroup } from "./describe.js";
+import { escapeStrings } from "./escape.js";
 import { groupEvidence } from "./group.js";
 import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
 import { sourceLines } from "./sources.js";
@@ -212,7 +213,8 @@ function inputsSection(d: Diagnosis): string[] {
   return lines;
 }
 
-export function renderMarkdown(d: Diagnosis): string {
+export function renderMarkdown(diagnosis: Diagnosis): string {
+  const d = escapeStrings(diagnosis);
   const causes = byRank(d);
   const lead = causes[0];
   const context = d.context ?? [];

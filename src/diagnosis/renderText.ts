@@ -5,6 +5,7 @@
  * grouped, and the inputs.
  */
 import { clip, describeGroup } from "./describe.js";
+import { escapeStrings } from "./escape.js";
 import { groupEvidence } from "./group.js";
 import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
 import { citedGroup, linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
@@ -202,7 +203,8 @@ function firstScreen(d: Diagnosis, causes: Cause[], paint: Paint, items: number)
   return lines;
 }
 
-export function renderText(d: Diagnosis, options: TextOptions): string {
+export function renderText(diagnosis: Diagnosis, options: TextOptions): string {
+  const d = escapeStrings(diagnosis);
   const paint = painter(options.color);
   const causes = byRank(d);
   // Lists shrink until the story and its footer (a blank line and one line) fit the first screen.

@@ -1,14 +1,17 @@
 /** Reads files and folders into one Case: folders recursively, `.gz` unwrapped by its magic bytes. */
-import { createReadStream } from "node:fs";
-import { open, readdir, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { constants, createGunzip, gunzipSync } from "node:zlib";
 import { CaseBuilder } from "../case/builder.js";
 import type { Case } from "../case/model.js";
 import { chooseReader, knownFormats } from "./detect.js";
-import { ReadError, type ReaderInput } from "./types.js";
+import { GuardedSink } from "./guardedSink.js";
+import { NoDataError, ReadError, type ReaderInput } from "./types.js";
 
 /** Enough of a file to recognise any supported format from its first record. */
 const HEAD_BYTES = 64 * 1024;
@@ -31,22 +34,62 @@ export interface ReadResult {
   formats: { file: string; format: string; bytes: number }[];
 }
 
-/** Every file under the given paths, in a stable order; a missing path is a ReadError. */
-async function listFiles(paths: string[]): Promise<{ file: string; size: number; explicit: boolean }[]> {
-  const files: { file: string; size: number; explicit: boolean }[] = [];
-  const walk = async (path: string, explicit: boolean): Promise<void> => {
+/** One input file: `name` is what messages call it, `path` where its bytes are (a spool for a stream). */
+interface InputFile {
+  name: string;
+  path: string;
+  size: number;
+  /** Why it cannot be read at all (a terminal, a device); it is skipped and listed. */
+  unreadable?: string;
+}
+
+/** How a pipe, FIFO or standard input is named in messages and in the Diagnosis. */
+export const STDIN_NAME = "-";
+
+/**
+ * Every file under the given paths, in a stable order; a missing path is a ReadError. Standard input
+ * (`-`), FIFOs and process substitutions (`<(zcat x.gz)`) can be read only once and not sniffed in
+ * place, so their content is copied to `spoolDir` first.
+ */
+async function listFiles(paths: string[], spoolDir: () => Promise<string>): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  // Something found but not readable is listed with the reason and skipped later, like a corrupt file.
+  const unreadable = (name: string, reason: string) => files.push({ name, path: name, size: 0, unreadable: reason });
+  const spool = async (name: string, stream: Readable): Promise<void> => {
+    const path = join(await spoolDir(), `input-${files.length}`);
+    try {
+      await pipeline(stream, createWriteStream(path));
+      files.push({ name, path, size: (await stat(path)).size });
+    } catch (error) {
+      unreadable(name, `a readable stream (${(error as Error).message})`);
+    }
+  };
+  const walk = async (path: string, given: boolean): Promise<void> => {
     let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(path);
     } catch {
-      throw new ReadError(path, "path", "an existing file or folder (nothing is there)");
+      // A path the user gave must exist; one found in a folder (a dangling symlink) is only listed.
+      if (given) throw new ReadError(path, "path", "an existing file or folder (nothing is there)");
+      return void unreadable(path, "an existing file (a link to nothing)");
     }
     if (info.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => !n.startsWith(".")).sort();
+      let names: string[];
+      try {
+        names = (await readdir(path)).filter((n) => !n.startsWith(".")).sort();
+      } catch (error) {
+        return void unreadable(path, `a readable folder (${(error as Error).message})`);
+      }
       for (const name of names) await walk(join(path, name), false);
-    } else if (info.isFile()) files.push({ file: path, size: info.size, explicit });
+    } else if (info.isFile()) files.push({ name: path, path, size: info.size });
+    else if (info.isFIFO() || info.isSocket()) await spool(path, createReadStream(path));
+    // A terminal or device has no end to wait for (`/dev/stdin` at a prompt, `/dev/zero`).
+    else unreadable(path, "a file, folder or pipe (this is a device)");
   };
-  for (const path of paths) await walk(path, true);
+  for (const path of paths) {
+    if (path === STDIN_NAME) await spool(STDIN_NAME, process.stdin);
+    else await walk(path, true);
+  }
   return files;
 }
 
@@ -65,35 +108,60 @@ function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
-function contentStream(file: string, gzip: boolean): Readable {
-  const raw = createReadStream(file);
+/** Bytes of the file as they are read: progress moves within a large file, not only when it ends. */
+type OnBytes = (bytes: number) => void;
+
+function counted(stream: Readable, onBytes: OnBytes | undefined): Readable {
+  if (!onBytes) return stream;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  stream.on("error", (e) => counter.destroy(e));
+  return stream.pipe(counter);
+}
+
+function contentStream(file: string, gzip: boolean, onBytes?: OnBytes): Readable {
+  const raw = counted(createReadStream(file), onBytes);
   if (!gzip) return raw;
   const gunzip = createGunzip();
   raw.on("error", (e) => gunzip.destroy(e));
   return raw.pipe(gunzip);
 }
 
+/** Text without the byte-order mark some Windows tools put first: it is no part of the first field. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** The first HEAD_BYTES of content; a truncated gzip still yields what it holds. */
 function decodeHead(file: string, bytes: Buffer): string {
-  if (!isGzip(bytes)) return bytes.toString("utf8");
+  if (!isGzip(bytes)) return withoutBom(bytes.toString("utf8"));
   try {
-    return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH /* the head is a prefix of the stream */ })
+    const text = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH /* the head is a prefix of the stream */ })
       .subarray(0, HEAD_BYTES)
       .toString("utf8");
+    return withoutBom(text);
   } catch {
     throw new ReadError(file, "gzip header", "a valid gzip stream");
   }
 }
 
-function makeInput(file: string, head: string, gzip: boolean): ReaderInput {
+function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
   return {
     file,
     head,
     async *lines() {
-      const stream = contentStream(file, gzip);
+      const stream = contentStream(path, gzip, onBytes);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       try {
-        for await (const line of lines) yield line;
+        let first = true;
+        for await (const line of lines) {
+          yield first ? withoutBom(line) : line;
+          first = false;
+        }
       } catch (error) {
         throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
       }
@@ -101,49 +169,120 @@ function makeInput(file: string, head: string, gzip: boolean): ReaderInput {
     async text() {
       const chunks: Buffer[] = [];
       try {
-        for await (const chunk of contentStream(file, gzip)) chunks.push(chunk as Buffer);
+        for await (const chunk of contentStream(path, gzip, onBytes)) chunks.push(chunk as Buffer);
+        return withoutBom(Buffer.concat(chunks).toString("utf8"));
       } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ERR_STRING_TOO_LONG")
+          throw new ReadError(file, "content", "a document under 512 MiB (Node's longest string); split the file");
         throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
       }
-      return Buffer.concat(chunks).toString("utf8");
     },
   };
 }
 
+/** What one file gave: its format, or the error that made it unreadable (and a shorter reason for lists). */
+type FileOutcome = { format: string } | { error: ReadError; reason?: string };
+
+/** Input-layer failures that make one file unreadable (permissions, a folder where a file was), not beneath broken. */
+function asReadError(name: string, error: unknown): ReadError | undefined {
+  if (error instanceof ReadError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code))
+    return new ReadError(name, "file", `a readable file (${(error as Error).message})`);
+  return undefined;
+}
+
+async function readFile(file: InputFile, sink: GuardedSink, onBytes?: OnBytes): Promise<FileOutcome> {
+  if (file.unreadable) return { error: new ReadError(file.name, "path", file.unreadable) };
+  const bytes = await readHeadBytes(file.path);
+  const gzip = isGzip(bytes);
+  const head = decodeHead(file.name, bytes);
+  if (head.trim() === "") return { error: new ReadError(file.name, "line 1", "telemetry data, but the file is empty") };
+  const reader = chooseReader(head);
+  if (!reader)
+    return {
+      error: new ReadError(file.name, "line 1", `a known format (${knownFormats()})`),
+      reason: "not a known telemetry format",
+    };
+  await reader.read(makeInput(file, head, gzip, onBytes), sink);
+  return { format: reader.format };
+}
+
+/** Files listed in a "nothing readable" message: enough to see the pattern, short enough for one line. */
+const NAMED_FAILURES = 3;
+
+/** The error when no file could be read: the file's own error when there was one, else what was found. */
+function nothingReadable(paths: string[], failures: { error: ReadError; reason: string }[]): Error {
+  if (failures.length === 0) return new NoDataError(`no files to read in ${paths.join(", ")} (empty folders)`);
+  if (failures.length === 1) return failures[0].error;
+  const named = failures.slice(0, NAMED_FAILURES).map((f) => `${f.error.file}: ${f.reason}`);
+  const more = failures.length > NAMED_FAILURES ? `; and ${failures.length - NAMED_FAILURES} more` : "";
+  return new NoDataError(`none of the ${failures.length} files is readable telemetry: ${named.join("; ")}${more}`);
+}
+
 /**
- * Reads every path into `builder` (which may already hold another source's pieces) and returns each
- * file's format. Unknown files inside a folder are skipped and listed; an unknown file named explicitly is an error.
+ * Reads every path into `builder` (which may already hold another source's pieces, such as a live
+ * Prometheus case) and returns each file's format. A file that cannot be read (unknown format, corrupt,
+ * unreadable) is skipped and listed; only when no file is readable is that an error.
  */
 export async function readInto(
   builder: CaseBuilder,
   paths: string[],
   options: ReadOptions = {},
 ): Promise<ReadResult["formats"]> {
-  const files = await listFiles(paths);
-  const formats: ReadResult["formats"] = [];
-  const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
-  let bytesDone = 0;
-  for (const [index, { file, size, explicit }] of files.entries()) {
-    const bytes = await readHeadBytes(file);
-    const gzip = isGzip(bytes);
-    const head = decodeHead(file, bytes);
-    if (head.trim() === "") {
-      if (explicit) throw new ReadError(file, "line 1", "telemetry data, but the file is empty");
-      builder.skip({ file, where: "line 1", reason: "empty file" });
-    } else {
-      const reader = chooseReader(head);
-      if (!reader) {
-        if (explicit) throw new ReadError(file, "line 1", `a known format (${knownFormats()})`);
-        builder.skip({ file, where: "line 1", reason: "not a known telemetry format" });
-      } else {
-        await reader.read(makeInput(file, head, gzip), builder.sinkFor(file));
-        formats.push({ file, format: reader.format, bytes: size });
+  let spoolDir: string | undefined;
+  const makeSpoolDir = async () => {
+    spoolDir ??= await mkdtemp(join(tmpdir(), "beneath-stdin-"));
+    return spoolDir;
+  };
+  try {
+    const files = await listFiles(paths, makeSpoolDir);
+    const formats: ReadResult["formats"] = [];
+    const failures: { error: ReadError; reason: string }[] = [];
+    const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
+    let bytesDone = 0;
+    for (const [index, file] of files.entries()) {
+      const sink = new GuardedSink(builder.sinkFor(file.name));
+      const report = (fileBytes: number, filesDone: number) =>
+        options.onProgress?.({
+          file: file.name,
+          filesDone,
+          filesTotal: files.length,
+          bytesDone: bytesDone + fileBytes,
+          bytesTotal,
+        });
+      let fileBytes = 0;
+      // Capped at the listed size: a log still being written grows while it is read.
+      const onBytes =
+        options.onProgress &&
+        ((n: number) => {
+          fileBytes = Math.min(fileBytes + n, file.size);
+          report(fileBytes, index);
+        });
+      let outcome: FileOutcome;
+      try {
+        outcome = await readFile(file, sink, onBytes);
+      } catch (error) {
+        const readError = asReadError(file.name, error);
+        if (!readError) throw error;
+        outcome = { error: readError };
       }
+      if ("format" in outcome) formats.push({ file: file.name, format: outcome.format, bytes: file.size });
+      else {
+        const reason = outcome.reason ?? outcome.error.expected;
+        failures.push({ error: outcome.error, reason });
+        const kept = sink.records > 0 ? `; the ${sink.records} records read before it are kept` : "";
+        builder.skip({ file: file.name, where: outcome.error.where, reason: `${reason}${kept}` });
+      }
+      sink.finish();
+      report(file.size, index + 1);
+      bytesDone += file.size;
     }
-    bytesDone += size;
-    options.onProgress?.({ file, filesDone: index + 1, filesTotal: files.length, bytesDone, bytesTotal });
+    if (formats.length === 0) throw nothingReadable(paths, failures);
+    return formats;
+  } finally {
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
-  return formats;
 }
 
 /** Reads every path into one Case (see readInto). */

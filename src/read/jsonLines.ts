@@ -143,11 +143,13 @@ function sniff(head: string): number {
     .split(/\r?\n/)
     .filter((l) => l.trim() !== "")
     .slice(0, SNIFF_LINES);
-  const first = parseObject(lines[0] ?? "");
-  if (!first || OTHER_FORMAT_KEYS.some((k) => k in first)) return 0;
   // The last line of the head may be cut off by the head's size limit.
-  const complete = lines.length > 1 ? lines.slice(0, -1) : lines;
-  if (!complete.every((l) => parseObject(l) !== undefined)) return 0;
+  const complete = lines.length > 1 && !/\n\s*$/.test(head) ? lines.slice(0, -1) : lines;
+  const objects = complete.map(parseObject).filter((o): o is JsonObject => o !== undefined);
+  // A malformed line among them is the reader's to skip and list, not a reason to call the file unknown.
+  if (objects.length * 2 < complete.length || objects.length === 0) return 0;
+  const first = objects[0];
+  if (OTHER_FORMAT_KEYS.some((k) => k in first)) return 0;
   return typeof logRecordOf(first, {}) === "string" ? 0 : 0.9;
 }
 

@@ -86,3 +86,15 @@ export class ReadError extends Error {
     this.name = "ReadError";
   }
 }
+
+/**
+ * The input holds nothing to analyse, or nothing where it was asked to look: an empty folder, files
+ * of no known format, valid documents without data, an alert time outside the data. Exit code 2; the
+ * message says what was found.
+ */
+export class NoDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NoDataError";
+  }
+}

@@ -7,8 +7,9 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { parseDuration, parseTimestamp } from "../case/time.js";
+import { ScenarioError } from "./scenarioError.js";
 
-export class ScenarioError extends Error {}
+export { ScenarioError };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

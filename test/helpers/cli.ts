@@ -3,11 +3,17 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+export const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
 export function beneath(...args: string[]) {
+  return beneathWithInput(undefined, ...args);
+}
+
+/** Runs `beneath` with `input` on its standard input. */
+export function beneathWithInput(input: string | undefined, ...args: string[]) {
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     encoding: "utf8",
+    input,
     env: { ...process.env, BENEATH_DEBUG: "" },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
