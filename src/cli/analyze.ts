@@ -33,6 +33,8 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   force?: boolean;
   verbose?: boolean;
   listInputs?: boolean;
+  /** False when --window is the default, so an export's own window may replace it. */
+  windowGiven?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
@@ -71,7 +73,7 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
   try {
     return await analyzeCase(paths, {
       at: flags.at ?? exported.at,
-      window: flags.window ?? exported.window,
+      window: (flags.windowGiven ? flags.window : undefined) ?? exported.window ?? flags.window,
       top: flags.top,
       listInputs: flags.listInputs,
       onProgress: progress.onProgress,
@@ -102,10 +104,13 @@ export function registerAnalyze(program: Command): void {
       "when the incident was noticed: ISO 8601 or unix seconds (default: the incident start detected in the data)",
       parseAt,
     )
-    .option(
-      "--window <dur>",
-      `how long AFTER --at to examine, with a unit: 90s, 15m, 1h (default: ${DEFAULT_INCIDENT_SECONDS / 60}m, or an export's own); the baseline is the hour of data before the incident's onset`,
-      parseWindow,
+    .addOption(
+      new Option(
+        "--window <dur>",
+        "how long AFTER --at to examine, with a unit: 90s, 15m, 1h (an export's own when not given); the baseline is the hour of data before the incident's onset",
+      )
+        .argParser(parseWindow)
+        .default(DEFAULT_INCIDENT_SECONDS, `${DEFAULT_INCIDENT_SECONDS / 60}m`),
     )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .addOption(new Option("--top <N>", "report at most N causes").argParser(parseTop).default(DEFAULT_TOP))
@@ -116,9 +121,11 @@ export function registerAnalyze(program: Command): void {
     .option("--force", "let --out replace an existing file")
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
     .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs");
-  addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags) =>
-    run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
-  );
+  addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags, self: Command) => {
+    // An export names its own window; the default gives way to it, a window given on the command line does not.
+    const windowGiven = self.getOptionValueSource("window") !== "default";
+    return run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], { ...flags, windowGiven });
+  });
   withHelp(command, [
     "beneath analyze incident/ --at 2026-01-16T02:48:00Z",
     "beneath analyze metrics/ logs/ --at 1768531680 --window 15m --format md --out report.md",

@@ -8,8 +8,8 @@ import type { Command } from "commander";
 import { analyze } from "../analyze.js";
 import { renderText } from "../diagnosis/renderText.js";
 import { LabSetupError } from "../lab/requirements.js";
-import { DEFAULT_TIMINGS, LabRunError, type LabTimings, runLab } from "../lab/run.js";
 import { LAB_SCENARIOS, labScenario } from "../lab/scenarios.js";
+import { DEFAULT_TIMINGS, type LabTimings } from "../lab/timings.js";
 import { judge } from "../lab/verdict.js";
 import { UsageError } from "./exitCodes.js";
 import { parseWindow } from "./options.js";
@@ -73,6 +73,8 @@ export function registerLab(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       const started = Date.now();
+      // The lab (its servers, configs and YAML) loads only when a lab runs.
+      const { runLab, LabRunError } = await import("../lab/run.js");
       try {
         const run = await runLab(scenario, {
           out,

@@ -3,6 +3,10 @@
  * for the alert, record everything Prometheus scraped plus the pods' logs, and stop every process it
  * started (also on error and on abort) before deleting its scratch directory.
  */
+import { DEFAULT_TIMINGS, type LabTimings } from "./timings.js";
+
+export { DEFAULT_TIMINGS, type LabTimings };
+
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,23 +35,6 @@ const MYSQL_VARIABLES_KEPT = {
 const ALERT_ERROR_SHARE = 0.05;
 const ALERT_WINDOW_S = 10;
 const ALERT_MIN_ANSWERS = 20;
-
-export interface LabTimings {
-  /** Healthy traffic before the fault. */
-  baselineSeconds: number;
-  /** How long after the fault the alert may take before the run gives up. */
-  maxFaultSeconds: number;
-  /** Traffic kept running after the alert, so the incident window holds data. */
-  afterAlertSeconds: number;
-  scrapeSeconds: number;
-}
-
-export const DEFAULT_TIMINGS: LabTimings = {
-  baselineSeconds: 180,
-  maxFaultSeconds: 300,
-  afterAlertSeconds: 90,
-  scrapeSeconds: 2,
-};
 
 export interface LabTruthFile {
   scenario: string;
