@@ -39,7 +39,6 @@ export async function buildLiveCase(pull: Pull, paths: string[] = []): Promise<L
     formats.push({ file, format: prometheusJsonReader.format });
   }
   for (const note of pull.skipped) builder.skip({ file: pull.source, ...note });
-  // Reading nothing is an error for files alone; beside a server's answers, no files is the usual case.
-  if (paths.length > 0) formats.push(...(await readInto(builder, paths)));
+  formats.push(...(await readInto(builder, paths)));
   return { case: builder.build(), formats };
 }
