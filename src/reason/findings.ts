@@ -7,6 +7,7 @@ import { entityName } from "../case/entity.js";
 import type { Case } from "../case/model.js";
 import { buildTopology } from "../case/topology.js";
 import { CHECKED_KINDS } from "../catalogue/index.js";
+import { LOG_SHIPPER } from "../catalogue/loggingFlood.js";
 import type { Finding } from "../catalogue/types.js";
 import type { Evidence } from "../detect/types.js";
 import type { CallGraph } from "./graph.js";
@@ -95,8 +96,6 @@ export function mergeFindings(ranked: Hypothesis[], findings: Finding[], graph: 
  * shows (a drained node's workloads reconnecting, a log shipper dropping a DEBUG window it cannot ship).
  */
 const CONTEXT_DISCOUNT = 0.6;
-/** Entities that ship logs: their own counters of records read and dropped. */
-const LOG_SHIPPER = /(input_records|dropped_records|drop_records)/;
 /** A client's words when its peer closed or reset the connection: what a planned restart leaves behind. */
 const CONNECTION_DROPPED =
   /closed the connection|connection reset|ECONNRESET|broken pipe|unexpected EOF|server conn crashed/i;
@@ -106,9 +105,9 @@ const DRAIN_ECHO_SECONDS = 600;
 /** Entities whose evidence names `name` in its words: clients that say which peer failed them. */
 function namers(evidence: Evidence[], name: string): string[] {
   if (name.length < MIN_NAME_LENGTH) return [];
-  // As a word: "ratings" in ".../ratings/api" or "ratings:8080", not inside "ratings_total".
+  // As a word: "ratings" in ".../ratings/api" or "ratings:8080", a member "chronik-0", not "ratings_total".
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const word = new RegExp(`(^|[^\\w-])${escaped}([^\\w-]|$)`);
+  const word = new RegExp(`(^|[^\\w-])${escaped}(-\\d+)?([^\\w-]|$)`);
   return evidence
     .filter((e) => entityName(e.entity) !== name && word.test(`${e.excerpt} ${e.detail}`))
     .map((e) => e.entity);
