@@ -8,7 +8,7 @@ import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import { STDIN_NAME } from "../read/index.js";
-import { UsageError } from "./exitCodes.js";
+import { EXIT_CAUSE_FOUND, UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
 import { withHelp } from "./help.js";
 import {
@@ -33,6 +33,7 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   force?: boolean;
   verbose?: boolean;
   listInputs?: boolean;
+  failOnCause?: boolean;
   /** False when --window is the default, so an export's own window may replace it. */
   windowGiven?: boolean;
 }
@@ -90,6 +91,7 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   const analyzed = await diagnose(paths, flags);
   if (flags.out === undefined) process.stdout.write(render(analyzed, flags, wantsColor(process.stdout)));
   else await writeOut(flags.out, render(analyzed, flags, false), flags.force === true);
+  if (flags.failOnCause && analyzed.diagnosis.confident) process.exitCode = EXIT_CAUSE_FOUND;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -120,7 +122,11 @@ export function registerAnalyze(program: Command): void {
     )
     .option("--force", "let --out replace an existing file")
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
-    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs");
+    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")
+    .option(
+      "--fail-on-cause",
+      `exit ${EXIT_CAUSE_FOUND} when a confident cause is found (the JSON's "confident" says the same)`,
+    );
   addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags, self: Command) => {
     // An export names its own window; the default gives way to it, a window given on the command line does not.
     const windowGiven = self.getOptionValueSource("window") !== "default";
