@@ -3,3 +3,4 @@ export { type AnalyzeOptions, analyze } from "./analyze.js";
 export type { Case } from "./case/model.js";
 export type { Diagnosis } from "./diagnosis/types.js";
 export { readCase } from "./read/index.js";
+export { NoDataError, ReadError } from "./read/types.js";
