@@ -17,6 +17,7 @@ import type { Case } from "../src/case/model.js";
 import type { Cause, Diagnosis } from "../src/diagnosis/types.js";
 import { readCase } from "../src/read/index.js";
 import { BARO_EPSILON, BARO_REFERENCE, type BaroVariant, baroRank } from "./baro.js";
+import { reliabilityBlock } from "./calibration.js";
 import {
   ADAPTERS,
   type Adapter,
@@ -102,7 +103,9 @@ async function runOurs(
       label.root_cause_service,
     );
     const result = {
-      top5: causes.slice(0, K_MAX).map((c) => ({ entity: c.entity, kind: c.kind, confidence: c.confidence })),
+      top5: causes
+        .slice(0, K_MAX)
+        .map((c) => ({ entity: c.entity, kind: c.kind, confidence: c.confidence, calibration: c.calibration })),
       rank: rank ?? null,
       time_ms: diagnosis.timing.read_ms + diagnosis.timing.analyze_ms,
       alert_time: diagnosis.input.alert_time,
@@ -236,6 +239,12 @@ async function main(): Promise<void> {
     ...blocks,
     ...(failures ? [failures] : []),
     publishedBlock(PUBLISHED, selection.datasets),
+    reliabilityBlock(
+      "every case's top cause under every protocol (right = the true service)",
+      allResults
+        .filter((r) => r.ours.top5.length > 0)
+        .map((r) => ({ confidence: r.ours.top5[0].confidence, right: r.ours.rank === 1 })),
+    ).trimEnd(),
     timingBlock(timing),
   ];
   process.stdout.write(`${report.join("\n\n")}\n`);

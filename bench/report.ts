@@ -1,4 +1,5 @@
 /** The accuracy benchmark's result shapes, their aggregation into rows, and the stdout report. */
+import type { Cause } from "../src/diagnosis/types.js";
 import type { Protocol } from "./datasets.js";
 import { PROTOCOL_TITLES } from "./datasets.js";
 import { median, type Outcome, ratioText, type Scores, scoresOf } from "./metrics.js";
@@ -14,7 +15,7 @@ export interface CaseResult {
   /** The time passed to our engine (unix s); null under "no time". */
   at: number | null;
   ours: {
-    top5: { entity: string; kind: string; confidence: number }[];
+    top5: { entity: string; kind: string; confidence: number; calibration?: Cause["calibration"] }[];
     /** 1-based rank of the true service among all returned causes; null when absent. */
     rank: number | null;
     /** timing.read_ms + timing.analyze_ms of the diagnosis; null when the analysis threw. */

@@ -17,9 +17,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { analyze } from "../src/analyze.js";
 import { CONFIDENT_AT } from "../src/diagnosis/present.js";
-import type { Diagnosis } from "../src/diagnosis/types.js";
+import type { Cause, Diagnosis } from "../src/diagnosis/types.js";
 import { loadScenario, scenarioNames, type TruthClass } from "../src/sim/scenario.js";
 import { caseDir, drawOverrides, simulate, writeSimulation } from "../src/sim/simulate.js";
+import { reliabilityBlock } from "./calibration.js";
 import { serviceOf } from "./metrics.js";
 
 const RESULTS_FILE = fileURLToPath(new URL("../../bench/results/scenarios.json", import.meta.url));
@@ -36,7 +37,7 @@ interface Run {
   seed: number;
   set: string[];
   truth: { entity?: string; kind?: string };
-  top?: { entity: string; kind: string; confidence: number };
+  top?: { entity: string; kind: string; confidence: number; calibration?: Cause["calibration"] };
   /** 1-based rank of the first cause naming the true entity. */
   rank?: number;
   entityRight: boolean;
@@ -78,7 +79,7 @@ async function runOnce(name: string, seed: number, useDraws: boolean, scratch: s
     seed,
     set,
     truth: { entity: truth.entity, kind: truth.kind },
-    top: top && { entity: top.entity, kind: top.kind, confidence: top.confidence },
+    top: top && { entity: top.entity, kind: top.kind, confidence: top.confidence, calibration: top.calibration },
     rank: rankIndex >= 0 ? rankIndex + 1 : undefined,
     entityRight,
     kindRight: truth.class === "incident" && top?.kind === truth.kind,
@@ -126,6 +127,15 @@ function report(runs: Run[], wallMs: number): string {
   );
   lines.push(
     `look-alikes and healthy (${innocent.length} runs): false-blame rate ${share(innocent, (r) => r.falseBlame)} (a cause at confidence >= ${CONFIDENT_AT})`,
+  );
+  lines.push("");
+  lines.push(
+    reliabilityBlock(
+      "every run's top cause (right = entity and kind of an incident; any cause of a look-alike or healthy run is wrong)",
+      runs
+        .filter((r) => r.top !== undefined)
+        .map((r) => ({ confidence: r.top?.confidence ?? 0, right: r.entityRight && r.kindRight })),
+    ),
   );
   lines.push(
     `time per run, median: simulate ${median(runs.map((r) => r.simulateMs)).toFixed(0)} ms, write ${median(runs.map((r) => r.writeMs)).toFixed(0)} ms, analyze (read + reason) ${median(runs.map((r) => r.analyzeMs)).toFixed(0)} ms; whole benchmark ${(wallMs / 1000).toFixed(0)} s`,

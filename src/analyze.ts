@@ -17,20 +17,34 @@ export interface AnalyzeOptions {
   window?: number;
   /** Number of causes to report. */
   top?: number;
+  /** List every input file in the Diagnosis, however many (by default only the first few, with totals per format). */
+  listInputs?: boolean;
   onProgress?: (progress: ReadProgress) => void;
   /** One line for the person running it, beside the Diagnosis (the CLI prints it on stderr). */
   onNote?: (note: string) => void;
+  /** For a Case read elsewhere (the live source): where its pieces came from, and how long reading took. */
+  read?: { formats: { file: string; format: string }[]; ms: number };
 }
 
 /** Causes reported by default: enough to show the runner-ups a person would check next. */
 export const DEFAULT_TOP = 5;
 
+/** A Diagnosis with the Case it was made from, for reports that draw the series its evidence cites. */
+export interface AnalyzedCase {
+  diagnosis: Diagnosis;
+  case: Case;
+}
+
 export async function analyze(input: string[] | Case, options: AnalyzeOptions = {}): Promise<Diagnosis> {
+  return (await analyzeCase(input, options)).diagnosis;
+}
+
+export async function analyzeCase(input: string[] | Case, options: AnalyzeOptions = {}): Promise<AnalyzedCase> {
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
     ? await readCaseWithFormats(input, { onProgress: options.onProgress })
-    : { case: input, formats: input.sources.map((file) => ({ file, format: "case" })) };
-  const readMs = performance.now() - readStart;
+    : { case: input, formats: options.read?.formats ?? input.sources.map((file) => ({ file, format: "case" })) };
+  const readMs = (options.read?.ms ?? 0) + performance.now() - readStart;
   const analyzeStart = performance.now();
   const span = dataSpan(c);
   assertHasData(span, formats);
@@ -44,7 +58,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
   }
   const window = makeWindow(at, incidentSeconds, span.end);
   const evidence = detectEvidence(c, window);
-  const { ranked, graph, context } = rankHypotheses(c, evidence);
+  const { ranked, graph, context } = rankHypotheses(c, evidence, window);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
   const diagnosis = buildDiagnosis({
     c,
@@ -55,6 +69,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
     context,
     top: options.top ?? DEFAULT_TOP,
     formats,
+    listInputs: options.listInputs,
     timing,
   });
   const onset = incidentOnset(evidence, window);
@@ -69,5 +84,5 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
           : "up to an hour of observed data before the alert (the recording's gaps skipped); limits are judged against the start of the recording",
     };
   timing.analyze_ms = Math.round(performance.now() - analyzeStart);
-  return diagnosis;
+  return { diagnosis, case: c };
 }

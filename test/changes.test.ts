@@ -71,6 +71,6 @@ test("errors that follow a rollout make a bad deploy; the same errors without on
       excerpt: "",
     },
   ];
-  const { ranked } = rankHypotheses(c, evidence);
+  const { ranked } = rankHypotheses(c, evidence, { baselineStart: Number.NEGATIVE_INFINITY, at: 3500, end: 3800 });
   assert.ok(ranked[0].score < 0.5, `a routine rollout scores ${ranked[0].score}`);
 });

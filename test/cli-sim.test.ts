@@ -38,14 +38,17 @@ test("simulate: an unknown scenario or a bad --set is one clear line and exit 2"
   assertUsageError(beneath("simulate", "rs-healthy", "--seed", "x", "--out", tmpdir()), "--seed");
 });
 
-test("beneath demo simulates, diagnoses, compares with the truth and writes the report with the charts", () => {
+test("beneath demo simulates, diagnoses, compares with the truth and writes the HTML and Markdown reports", () => {
   const out = mkdtempSync(join(tmpdir(), "beneath-cli-demo-"));
   try {
     const { status, stdout } = beneath("demo", "rs-healthy", "--out", out);
     assert.equal(status, 0);
     assert.match(stdout, /^truth: healthy, no fault to find; beneath /m);
     const report = readFileSync(join(out, "report.md"), "utf8");
-    assert.match(report, /^# Incident diagnosis/m);
+    assert.match(report, /^# Incident report/m);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    assert.match(html, /^<!doctype html>/);
+    assert.match(stdout, new RegExp(`^HTML report .*: ${join(out, "report.html")}$`, "m"));
     assert.match(report, /^## The simulated incident/m);
     assert.match(report, /!\[[^\]]*\]\(charts\.svg\)/);
     assert.ok(existsSync(join(out, "charts.svg")));

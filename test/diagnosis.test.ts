@@ -5,6 +5,7 @@ import { renderMarkdown } from "../src/diagnosis/renderMarkdown.js";
 import { renderText } from "../src/diagnosis/renderText.js";
 import { DIAGNOSIS_SCHEMA, type Diagnosis } from "../src/diagnosis/types.js";
 import { validateDiagnosis } from "../src/diagnosis/validate.js";
+import { storyDiagnosis } from "./helpers/storyDiagnosis.js";
 
 /** The Control Sequence Introducer that starts every ANSI colour code. */
 const ANSI_ESCAPE = "\u001b[";
@@ -160,65 +161,80 @@ test("validation rejects what the schema forbids, naming the JSON path", () => {
 test("text names entity, kind, confidence, chain and remediation, without ANSI when color is off", () => {
   const text = renderText(sample(), { color: false });
   assert.ok(!text.includes(ANSI_ESCAPE));
-  assert.equal(text.split("\n")[0], sample().summary);
-  assert.match(text, /#1 logging\.flood on process:node1 — confidence 86%/);
-  assert.match(text, /process:node1 → broker:node1 → service:consumer/);
-  assert.match(text, /→ broker:node1: memory grows until the process is OOM-killed \[e2, e3\]/);
-  assert.match(text, /e1 log process:node1 WORKER_TICK: Interval tick fired/);
-  assert.match(text, /now: Set RUST_LOG=info/);
-  assert.match(text, /fix: Demote per-tick WAL worker logs/);
+  assert.equal(text.split("\n")[0], "process:node1 is the root cause: logging.flood (86% confidence)");
+  assert.match(text, /cause {4}process:node1: DEBUG WORKER_TICK lines surge to 180k\/s/);
+  assert.match(text, /victim {3}broker:node1: memory grows until the process is OOM-killed — Memory rose from 0\.4 GB/);
+  assert.match(text, /symptom {2}consumer: metadata timeouts/);
+  assert.match(
+    text,
+    /^ {2}log {6}process:node1: DEBUG WORKER_TICK: Interval tick fired ×15984$/m,
+    "the root's own log line",
+  );
+  assert.match(text, /Do now:\n {2}1\. Set RUST_LOG=info/);
+  assert.match(text, /Fix for good:\n {2}1\. Demote per-tick WAL worker logs/);
   assert.match(text, /memory\.leak on broker:node2: memory plateaued/);
-  assert.match(text, /Container memory limits/);
-  assert.match(text, /metrics\/memory\.json: result\[3\]: values is not an array/);
+  assert.match(text, /1 input skipped/);
+  const verbose = renderText(sample(), { color: false, verbose: true });
+  assert.match(verbose, /Container memory limits/);
+  assert.match(verbose, /metrics\/memory\.json: result\[3\]: values is not an array/);
   assert.ok(renderText(sample(), { color: true }).includes(ANSI_ESCAPE));
 });
 
-test("markdown follows the report shape with evidence tables, impact, timeline and prioritised fixes", () => {
+test("markdown is a post-incident write-up: summary, root cause with its chain, impact, timeline, evidence, fixes", () => {
   const md = renderMarkdown(sample());
-  assert.ok(md.startsWith("# Incident diagnosis\n"));
+  assert.ok(md.startsWith("# Incident report\n"));
   const headings = md.split("\n").filter((line) => line.startsWith("## "));
   assert.deepEqual(headings, [
     "## Summary",
-    "## Root causes",
+    "## Root cause",
     "## Impact",
     "## Timeline",
+    "## Evidence",
+    "## Ruled out and runners-up",
     "## Fixes",
-    "## Ruled out",
     "## What data would help",
     "## Inputs",
   ]);
-  assert.match(md, /### #1: `logging\.flood` on `process:node1`/);
-  assert.match(md, /\*\*Confidence\*\*: 86%/);
-  assert.match(md, /process:node1 → broker:node1 → service:consumer/);
-  // The pipe inside the excerpt is escaped so the table keeps its columns.
-  assert.match(
-    md,
-    /\| e2 \| anomaly \| broker:node1 \| process_resident_memory_bytes \| .* \| `0\.4 GB → 15\.8 GB \\\| limit 32 GB` \|/,
-  );
-  assert.match(md, /`service:consumer`: metadata timeouts, 0 messages consumed/);
+  assert.match(md, /\*\*process:node1\*\* is the root cause: `logging\.flood`, confidence \*\*86%\*\*/);
+  assert.match(md, /- \*\*What\*\*: `logging\.flood` on `process:node1`, confidence 86%/);
+  assert.match(md, /1\. \*\*cause\*\* `process:node1`: DEBUG WORKER_TICK lines surge to 180k\/s/);
+  assert.match(md, /3\. \*\*symptom\*\* `consumer`: metadata timeouts, 0 messages consumed/);
+  // The pipe inside an evidence detail is escaped so the table keeps its columns.
+  assert.match(md, /\| e2 \| anomaly \| broker:node1 \| Memory rose from 0\.4 GB to 15\.8 GB \|/);
+  assert.match(md, /`consumer` \(symptom\): metadata timeouts, 0 messages consumed/);
   assert.match(md, /\| P0 mitigate now \| Set RUST_LOG=info/);
   assert.match(md, /\| P1 fix for good \| Demote per-tick/);
   // The 31% candidate's remediation is not given a priority.
   assert.doesNotMatch(md, /P0 mitigate now \| Delete the test topics/);
-  assert.match(md, /\| mitigate now \| Delete the test topics/);
+  assert.match(md, /\| broker\.partition-overcommit on broker:node3 \| 31% \| Memory on node3 is high/);
+  assert.match(md, /- \*\*Read\*\*: prometheus-query-range: 1 file/);
 
-  const timeline = md.slice(md.indexOf("## Timeline"), md.indexOf("## Fixes"));
-  const times = [...timeline.matchAll(/^\| (\d{4}-[^ ]+) \|/gm)].map((m) => m[1]);
-  assert.equal(times.length, 7, "two cause starts and five distinct evidence starts");
+  const timeline = md.slice(md.indexOf("## Timeline"), md.indexOf("## Evidence"));
+  const times = [...timeline.matchAll(/^\| (\d\d:\d\d UTC) \|/gm)].map((m) => m[1]);
+  assert.equal(times.length, 6, "the alert, the cause's start and four observations");
   assert.deepEqual(times, [...times].sort());
+});
+
+test("the root cause's resource usage and its arithmetic are stated", () => {
+  const md = renderMarkdown(storyDiagnosis());
+  assert.match(md, /\*\*database:mysql max_connections: 648 of 648 connections \(100%\) since 02:58 UTC\*\*/);
+  assert.match(md, /- \*\*Arithmetic\*\*: `648 = DBInstanceClassMemory \/ 12582880`/);
+  assert.match(md, /- `client\.no-timeout` on `service:shipping`: no idle timeout/);
+  assert.doesNotMatch(md, /\d(?:\.\d+)?e[-+]?\d/i, "no e-notation");
 });
 
 test("without a confident cause both renderers say so and list the candidates with their confidences", () => {
   const text = renderText(unsure(), { color: false });
   assert.match(text.split("\n")[0], /^No confident cause/);
   assert.equal(text.match(/No confident cause/g)?.length, 1, "said once, not again in the summary");
-  assert.match(text, /#1 logging\.flood on process:node1 \(42%\)/);
-  assert.match(text, /#2 broker\.partition-overcommit on broker:node3 \(31%\)/);
+  assert.match(text, /Leading candidate: process:node1, logging\.flood \(42%\)/);
+  assert.match(text, /broker\.partition-overcommit on broker:node3 \(31%\)/);
+  assert.match(text, /Do now \(if confirmed\):/, "no action is urged on a guess");
 
   const md = renderMarkdown(unsure());
   assert.match(md, /\*\*No confident cause/);
-  assert.match(md, /\| 1 \| process:node1 \| logging\.flood \| 42% \|/);
-  assert.match(md, /## Candidates \(not confident\)/);
+  assert.match(md, /Leading candidate: `process:node1`, `logging\.flood` \(42%\)/);
+  assert.match(md, /## Leading candidate \(not confident\)/);
   assert.match(md, /No fix is prioritised/);
   assert.doesNotMatch(md, /P0/);
 

@@ -1,31 +1,42 @@
-/** `beneath analyze <path...>`: read telemetry files, diagnose, print the Diagnosis. */
+/** `beneath analyze [path...] [--prometheus <url>]`: read telemetry files or a live Prometheus, diagnose, print the Diagnosis. */
 import { stat } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { analyze, DEFAULT_TOP } from "../analyze.js";
+import { type AnalyzedCase, analyzeCase, DEFAULT_TOP } from "../analyze.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
+import { renderHtml } from "../diagnosis/renderHtml.js";
 import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
-import type { Diagnosis } from "../diagnosis/types.js";
 import { STDIN_NAME } from "../read/index.js";
 import { UsageError } from "./exitCodes.js";
+import { exportDefaults } from "./exportDefaults.js";
 import { withHelp } from "./help.js";
+import {
+  type AddedFileFlags,
+  addFileOptions,
+  addLiveOptions,
+  assertNoLiveFlags,
+  type LiveFlags,
+  runLiveAnalysis,
+} from "./liveOptions.js";
 import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
 import { assertOutWritable, writeOut } from "./outFile.js";
 import { createProgress } from "./progress.js";
 import { wantsColor } from "./terminal.js";
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   at?: number;
   window?: number;
   format: Format;
   top?: number;
   out?: string;
   force?: boolean;
+  verbose?: boolean;
+  listInputs?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
-async function assertPathsExist(paths: string[]): Promise<void> {
+export async function assertPathsExist(paths: string[]): Promise<void> {
   const missing: string[] = [];
   for (const path of paths) {
     if (path === STDIN_NAME) {
@@ -42,51 +53,59 @@ async function assertPathsExist(paths: string[]): Promise<void> {
   if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(", ")}`);
 }
 
-function render(d: Diagnosis, format: Format, color: boolean): string {
-  if (format === "json") return renderJson(d);
-  if (format === "md") return renderMarkdown(d);
-  return renderText(d, { color });
+function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, color: boolean): string {
+  if (flags.format === "json") return renderJson(d);
+  if (flags.format === "html") return renderHtml(d, c);
+  if (flags.format === "md") return renderMarkdown(d);
+  return renderText(d, { color, verbose: flags.verbose });
 }
 
-async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
-  await assertPathsExist(paths);
-  if (flags.out !== undefined) await assertOutWritable(flags.out, paths, flags.force === true);
+async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedCase> {
+  if (flags.prometheus !== undefined) return runLiveAnalysis(flags.prometheus, paths, flags);
+  assertNoLiveFlags(flags);
+  if (paths.length === 0)
+    throw new UsageError("nothing to analyze: give a path (telemetry files or folders) or --prometheus <url>");
+  // An exported incident names its own alert time and window.
+  const exported = await exportDefaults(paths);
   const progress = await createProgress(process.stderr);
-  let diagnosis: Diagnosis;
   try {
-    diagnosis = await analyze(paths, {
-      at: flags.at,
-      window: flags.window,
+    return await analyzeCase(paths, {
+      at: flags.at ?? exported.at,
+      window: flags.window ?? exported.window,
       top: flags.top,
+      listInputs: flags.listInputs,
       onProgress: progress.onProgress,
       onNote: (note) => process.stderr.write(`beneath: ${note}\n`),
     });
   } finally {
     progress.stop();
   }
-  if (flags.out === undefined) process.stdout.write(render(diagnosis, flags.format, wantsColor(process.stdout)));
-  else await writeOut(flags.out, render(diagnosis, flags.format, false), flags.force === true);
+}
+
+async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
+  await assertPathsExist(paths);
+  if (flags.out !== undefined) await assertOutWritable(flags.out, paths, flags.force === true);
+  const analyzed = await diagnose(paths, flags);
+  if (flags.out === undefined) process.stdout.write(render(analyzed, flags, wantsColor(process.stdout)));
+  else await writeOut(flags.out, render(analyzed, flags, false), flags.force === true);
 }
 
 export function registerAnalyze(program: Command): void {
   const command = program
     .command("analyze")
     .description(
-      "find the root cause of an incident in telemetry files or folders: the window after --at is examined against the baseline before it",
+      "find the root cause of an incident in telemetry files or folders, or from a live Prometheus: the window after --at is examined against the baseline before it",
     )
-    .argument("<path...>", "files or folders of metrics, logs, traces and Kubernetes objects; - reads standard input")
+    .argument("[path...]", "files or folders of metrics, logs, traces and Kubernetes objects; - reads standard input")
     .option(
       "--at <time>",
       "when the incident was noticed: ISO 8601 or unix seconds (default: the incident start detected in the data)",
       parseAt,
     )
-    .addOption(
-      new Option(
-        "--window <dur>",
-        "how long AFTER --at to examine, with a unit: 90s, 15m, 1h; the baseline is the hour of data before --at",
-      )
-        .argParser(parseWindow)
-        .default(DEFAULT_INCIDENT_SECONDS, `${DEFAULT_INCIDENT_SECONDS / 60}m`),
+    .option(
+      "--window <dur>",
+      `how long AFTER --at to examine, with a unit: 90s, 15m, 1h (default: ${DEFAULT_INCIDENT_SECONDS / 60}m, or an export's own); the baseline is the hour of data before the incident's onset`,
+      parseWindow,
     )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .addOption(new Option("--top <N>", "report at most N causes").argParser(parseTop).default(DEFAULT_TOP))
@@ -95,10 +114,16 @@ export function registerAnalyze(program: Command): void {
       "write the report to a file instead of stdout (never over an input; not over a file unless --force)",
     )
     .option("--force", "let --out replace an existing file")
-    .action((paths: string[], flags: AnalyzeFlags) => run(paths, flags));
+    .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
+    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs");
+  addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags) =>
+    run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
+  );
   withHelp(command, [
     "beneath analyze incident/ --at 2026-01-16T02:48:00Z",
     "beneath analyze metrics/ logs/ --at 1768531680 --window 15m --format md --out report.md",
+    "beneath analyze incident/ --at 2026-01-16T02:48:00Z --format html --out report.html",
+    "beneath analyze --prometheus http://localhost:9090 --at 2026-01-16T02:48:00Z --logs logs/",
     "beneath analyze normal.csv.gz anomalous.csv.gz --format json    # no --at: the start is detected",
     "curl -s 'http://prometheus:9090/api/v1/query_range?...' | beneath analyze - --at 2026-01-16T02:48:00Z",
   ]);

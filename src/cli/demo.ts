@@ -1,14 +1,15 @@
 /**
  * `beneath demo [scenario]`: simulate a scenario, diagnose it the way a user would (the alert time
- * given, nothing else), print the diagnosis, write the Markdown report, and say how it compares with
- * the truth the simulator kept apart.
+ * given, nothing else), print the story, write the HTML and Markdown reports, and say how it compares
+ * with the truth the simulator kept apart.
  */
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { analyze } from "../analyze.js";
+import { analyzeCase } from "../analyze.js";
+import { renderHtml } from "../diagnosis/renderHtml.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
@@ -59,7 +60,7 @@ function simulationSection(sim: Simulation, d: Diagnosis, out: string): string {
 export function registerDemo(program: Command): void {
   const command = program
     .command("demo")
-    .description("simulate a scenario and diagnose it in one go; prints the diagnosis and writes a Markdown report")
+    .description("simulate a scenario and diagnose it in one go; prints the story and writes HTML and Markdown reports")
     .argument("[scenario]", "a scenario name (see `beneath scenarios`)", DEMO_SCENARIO)
     .option("--seed <N>", "random seed (default: a fixed seed, so runs repeat)", parseSeed)
     .option("--out <dir>", "where the case and report go (default: a folder under the system's temp dir)")
@@ -67,14 +68,16 @@ export function registerDemo(program: Command): void {
       const out = flags.out ?? join(tmpdir(), "beneath-demo", scenario);
       const { sim, dir } = await simulateToFolder(scenario, { seed: flags.seed, set: [], out });
       const at = sim.scenario.start + sim.scenario.alert;
-      const diagnosis = await analyze([dir], { at });
-      const report = join(out, "report.md");
-      await writeFile(report, `${renderMarkdown(diagnosis)}\n${simulationSection(sim, diagnosis, out)}`);
+      const { diagnosis, case: c } = await analyzeCase([dir], { at });
+      const html = join(out, "report.html");
+      const markdown = join(out, "report.md");
+      await writeFile(html, renderHtml(diagnosis, c));
+      await writeFile(markdown, `${renderMarkdown(diagnosis)}\n${simulationSection(sim, diagnosis, out)}`);
       const color = wantsColor(process.stdout);
-      process.stdout.write(`${sim.scenario.description}\n\n`);
       process.stdout.write(renderText(diagnosis, { color }));
-      process.stdout.write(`\n${verdict(sim, diagnosis)}\n`);
-      process.stdout.write(`case: ${dir}\nreport: ${report}\n`);
+      process.stdout.write(`\nsimulated: ${sim.scenario.description}\n${verdict(sim, diagnosis)}\n`);
+      process.stdout.write(`case: ${dir}\nMarkdown report: ${markdown}\n`);
+      process.stdout.write(`HTML report (charts; opens offline in a browser): ${html}\n`);
     });
   withHelp(command, ["beneath demo", "beneath demo rs-memory-leak-cart --seed 3 --out /tmp/leak-demo"]);
 }

@@ -1,5 +1,6 @@
 /** How the CLI turns a failure into one line on stderr and an exit code (DESIGN.md, "Commands"). */
 import { CommanderError } from "commander";
+import { LiveError } from "../live/errors.js";
 import { NoDataError, ReadError } from "../read/types.js";
 import { ScenarioError } from "../sim/scenarioError.js";
 
@@ -39,6 +40,7 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream, debug: 
     err instanceof ReadError ||
     err instanceof NoDataError ||
     err instanceof ScenarioError ||
+    err instanceof LiveError ||
     isInputErrno(err)
   ) {
     stderr.write(`beneath: error: ${oneLine(err.message)}\n`);

@@ -7,7 +7,9 @@ import { Command } from "commander";
 import { registerAnalyze } from "./analyze.js";
 import { registerDemo } from "./demo.js";
 import { reportError } from "./exitCodes.js";
+import { registerExport } from "./export.js";
 import { withHelp } from "./help.js";
+import { registerLab } from "./lab.js";
 import { registerScenarios } from "./scenarios.js";
 import { registerSimulate } from "./simulate.js";
 
@@ -37,6 +39,8 @@ function buildProgram(): Command {
   registerScenarios(program);
   registerSimulate(program);
   registerDemo(program);
+  registerExport(program);
+  registerLab(program);
   return withHelp(program, [
     "beneath demo                      # simulate an incident and diagnose it",
     "beneath analyze incident/ --at 2026-01-16T02:48:00Z",

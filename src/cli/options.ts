@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "commander";
 import { parseDuration, parseTimestamp } from "../case/time.js";
 
-export const FORMATS = ["text", "md", "json"] as const;
+export const FORMATS = ["text", "md", "json", "html"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** `--at`: ISO 8601 or unix seconds, to unix seconds. */

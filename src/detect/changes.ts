@@ -21,6 +21,7 @@ interface Rollout {
   start: number;
   detail: string;
   excerpt: string;
+  series?: Evidence["series"];
 }
 
 /** Rollouts from events: per entity, a scale-up of one ReplicaSet and a scale-down of another. */
@@ -75,6 +76,7 @@ function rolloutsFromImages(c: Case, from: number, to: number): Rollout[] {
       start: fresh[1],
       detail: `a new image appeared: ${fresh[0]} (before: ${old.map(([image]) => image).join(", ")})`,
       excerpt: `kube_pod_container_info{image="${fresh[0]}"}`,
+      series: { metric: "kube_pod_container_info", labels: { image: fresh[0] } },
     });
   }
   return out;
@@ -95,5 +97,6 @@ export function detectChanges(c: Case, window: Window, nextId: () => string): Ev
     strength: ROLLOUT_STRENGTH,
     detail: r.detail,
     excerpt: r.excerpt,
+    ...(r.series ? { series: r.series } : {}),
   }));
 }

@@ -27,6 +27,12 @@ function peerPattern(name: string): RegExp {
  * For log evidence of `writer` whose sample names another service of the case as an unreachable peer,
  * the same testimony as evidence on that peer, in the errors family.
  */
+/** The caller's log numbers travel with it: they are what the report shows for this link. */
+function numbersOf(e: Evidence): Pick<Evidence, "value" | "baseline" | "unit" | "template"> {
+  const { value, baseline, unit, template } = e;
+  return { value, baseline, unit, template };
+}
+
 export function dependencyEvidence(c: Case, logEvidence: Evidence[], nextId: () => string): Evidence[] {
   const services = [...c.entities.values()]
     .filter((e) => e.kind === "service")
@@ -50,6 +56,7 @@ export function dependencyEvidence(c: Case, logEvidence: Evidence[], nextId: () 
         strength: e.strength,
         detail: `${entityName(e.entity)} cannot reach it: ${e.detail}`,
         excerpt: e.excerpt,
+        ...numbersOf(e),
       });
     }
   }

@@ -76,6 +76,10 @@ export function detectLogChanges(c: Case, window: Window, nextId: () => string):
       facts: { level: template.level },
       detail: `${what} ${template.level} log template: ${counts.incident} lines in the incident vs ${expected.toFixed(1)} expected from the baseline`,
       excerpt: surged ? `${sample} (×${counts.incident})` : sample,
+      value: counts.incident,
+      baseline: expected,
+      unit: "lines",
+      template: template.template,
     };
     const list = byEntity.get(template.entity) ?? [];
     list.push(item);
@@ -124,6 +128,10 @@ function mixChanges(counted: CountedTemplate[], window: Window): Omit<Evidence, 
       facts: { level: moved.template.level },
       detail: `the mix of its log lines changed (${surprise.toFixed(1)}σ); most: ${moved.template.level} "${moved.template.template.slice(0, 120)}" from ${share(moved.baseline, totalB)} to ${share(moved.incident, totalI)} of lines`,
       excerpt: moved.template.samples[0] ?? moved.template.template,
+      value: moved.incident / totalI,
+      baseline: moved.baseline / totalB,
+      unit: "ratio",
+      template: moved.template.template,
     });
   }
   return items;

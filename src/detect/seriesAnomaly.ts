@@ -1,5 +1,7 @@
 /** Anomaly evidence: a series moved against its baseline, scored robustly and free of units. */
 import type { Case, Series } from "../case/model.js";
+import { unitOfSeries } from "../case/units.js";
+import { formatQuantity } from "../diagnosis/units.js";
 import { formatValue } from "./format.js";
 import { classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { median } from "./robust.js";
@@ -109,7 +111,9 @@ export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => str
       (cls.callerSide ? CALLER_SIDE_WEIGHT : 1) *
       materiality(series, score, peers) *
       (specific.get(series.metric) ?? 1);
-    const unit = series.unit ? ` ${series.unit}` : "";
+    const unit = unitOfSeries(series.metric, series.unit);
+    const from = formatQuantity(score.baselineMedian, unit);
+    const to = formatQuantity(score.incidentLevel, unit);
     evidence.push({
       id: nextId(),
       entity: series.entity,
@@ -119,8 +123,12 @@ export function detectSeriesAnomalies(c: Case, window: Window, nextId: () => str
       start: score.onset,
       // A big shift needs support: as strong as its size and its significance both allow.
       strength: weight * Math.min(strengthOf(score.surprise), significanceStrength(score.significance)),
-      detail: `${series.metric} moved from ${formatValue(score.baselineMedian)}${unit} to ${formatValue(score.incidentLevel)}${unit} (${formatValue(score.surprise)}σ against its baseline)`,
-      excerpt: `baseline median ${formatValue(score.baselineMedian)}, incident ${formatValue(score.incidentLevel)}`,
+      detail: `${series.metric} moved from ${from} to ${to} (${formatValue(score.surprise)}σ against its baseline)`,
+      excerpt: `baseline median ${from}, incident ${to}`,
+      value: score.incidentLevel,
+      baseline: score.baselineMedian,
+      ...(unit ? { unit } : {}),
+      series: { metric: series.metric, labels: series.labels },
     });
   }
   return evidence;

@@ -244,6 +244,8 @@ interface OperationFinding {
   own: boolean;
   /** The incident invocations that show the change. */
   showing?: Invocation[];
+  /** The numbers behind `detail`, for reports. */
+  numbers: Pick<Evidence, "value" | "baseline" | "unit">;
 }
 
 /**
@@ -343,6 +345,7 @@ function operationFindings(
           timeMateriality(shift.incidentLevel - shift.baselineMedian, typicalRequest) *
           Math.min(strengthOf(shift.surprise), significanceStrength(shift.significance)),
         detail: `${operation} spent ${formatValue(shift.incidentLevel * 1e3)} ms in its own code vs ${formatValue(shift.baselineMedian * 1e3)} ms (${formatValue(shift.surprise)}σ)`,
+        numbers: { value: shift.incidentLevel, baseline: shift.baselineMedian, unit: "seconds" },
         own: true,
         showing: incident.filter(
           (i) => shift.beyond(i.selfTime) && timeMateriality(i.selfTime - shift.baselineMedian, typicalRequest) >= 1,
@@ -367,6 +370,7 @@ function operationFindings(
       // (0% -> 100%) is a fault's mark; a share drifting with the request payloads (100% -> 73%) is not.
       strength: weight * Math.min(significanceStrength(change.significance), Math.abs(k / m - expected)),
       detail: `${operation} ${change.rose ? "started" : "stopped"} doing ${what}: ${percent(k / m)} of ${m} invocations vs ${percent(expected)} before`,
+      numbers: { value: k / m, baseline: expected, unit: "ratio" },
       own: false,
     });
   }
@@ -511,6 +515,7 @@ function overheadFindings(
         formatValue(shift.incidentLevel * 1e3),
         formatValue(shift.surprise),
       ),
+      numbers: { value: shift.incidentLevel, baseline: shift.baselineMedian, unit: "seconds" },
       own: true,
       showing: incident
         .filter(
@@ -562,6 +567,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
       strength: f.strength,
       detail: f.detail,
       excerpt,
+      ...f.numbers,
     };
     if (f.own) item.own = true;
     evidence.push(item);
@@ -577,6 +583,7 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
         family: "errors",
         strength: significanceStrength(errorSignificance),
         detail: `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
+        numbers: { value: s.errors.incident, baseline: s.errors.baseline * ratio, unit: "spans" },
         own: false,
       },
       trace,

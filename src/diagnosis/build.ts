@@ -6,11 +6,12 @@ import { toIso } from "../case/time.js";
 import { fill } from "../catalogue/fill.js";
 import type { Finding, ResourceFacts } from "../catalogue/types.js";
 import type { Evidence, Window } from "../detect/types.js";
-import { confidences } from "../reason/confidence.js";
+import { type ConfidenceFeatures, confidences, featuresOf } from "../reason/confidence.js";
 import { explainedBy } from "../reason/findings.js";
 import type { CallGraph } from "../reason/graph.js";
 import type { Hypothesis } from "../reason/rank.js";
 import { CONFIDENT_AT, percent } from "./present.js";
+import { inputSources, type ReadSource } from "./sources.js";
 import { type Cause, DIAGNOSIS_SCHEMA, type Diagnosis, type DiagnosisEvidence, type ResourceUsage } from "./types.js";
 
 /** Evidence items shown per cause: the strongest say it; the rest are in the data. */
@@ -26,9 +27,13 @@ export interface BuildInput {
   graph: CallGraph;
   context?: string[];
   top: number;
-  formats: { file: string; format: string }[];
+  formats: ReadSource[];
+  /** List every input file, however many. */
+  listInputs?: boolean;
   timing: { read_ms: number; analyze_ms: number };
 }
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function toDiagnosisEvidence(e: Evidence): DiagnosisEvidence {
   const out: DiagnosisEvidence = {
@@ -39,7 +44,7 @@ function toDiagnosisEvidence(e: Evidence): DiagnosisEvidence {
     detail: e.detail,
     excerpt: e.excerpt,
     start: toIso(e.start),
-    score: Math.round(e.strength * 1000) / 1000,
+    score: round3(e.strength),
   };
   if (e.value !== undefined && Number.isFinite(e.value)) out.value = e.value;
   if (e.baseline !== undefined && Number.isFinite(e.baseline)) out.baseline = e.baseline;
@@ -198,27 +203,50 @@ function missingData(c: Case, alertTime: number | undefined): string[] {
   return missing;
 }
 
+/** Candidates whose scores are within this share of the top's cannot be told apart by the data. */
+const TIED_SEPARATION = 0.05;
+
+/** "A or B: the data cannot tell them apart", when the top candidates' scores are within a few percent. */
+function ambiguityOf(ranked: Hypothesis[], features: ConfidenceFeatures[]): string | undefined {
+  if (ranked.length < 2 || features[0].separation >= TIED_SEPARATION) return undefined;
+  const tied = ranked.filter((h) => h.score >= ranked[0].score * (1 - TIED_SEPARATION)).slice(0, 4);
+  const names = tied.map((h) => `${h.entity} (${h.kind.id})`);
+  const shared = [...new Set(tied.map((h) => h.evidence[0]?.signal).filter(Boolean))];
+  const why =
+    shared.length === 1
+      ? `they show the same signal (${shared[0]?.slice(0, 80)})`
+      : "their evidence is about as strong on each and nothing in the data (a call between them, a limit reached first) orders them";
+  return `${names.join(" or ")}: the data cannot tell them apart, because ${why}.`;
+}
+
 export function buildDiagnosis(input: BuildInput): Diagnosis {
   const { c, window, ranked, graph, top } = input;
   const shown = ranked.slice(0, top);
   const conf = confidences(ranked);
+  const features = ranked.slice(0, Math.max(top, 2)).map((_, i) => featuresOf(ranked, i));
   const byEntity = new Map(ranked.map((h) => [h.entity, h]));
   const all = new Map(ranked.flatMap((h) => h.evidence.map((e) => [e.id, e] as const)));
-  const causes = shown.map((h, i) =>
-    causeOf(
-      h,
-      i + 1,
-      conf[i],
-      h.finding ? findingChain(h, h.finding, byEntity, graph) : chainOf(h, byEntity, graph),
-      all,
-    ),
-  );
+  const causes = shown.map((h, i) => {
+    const chain = h.finding ? findingChain(h, h.finding, byEntity, graph) : chainOf(h, byEntity, graph);
+    const cause = causeOf(h, i + 1, conf[i], chain, all);
+    const f = features[i];
+    cause.calibration = {
+      score: round3(f.score),
+      separation: round3(f.separation),
+      finding: f.finding,
+      fault: f.fault,
+    };
+    return cause;
+  });
   const lead = causes[0];
+  const ambiguity = ambiguityOf(ranked, features);
   const summary = !lead
     ? "No cause found: no signal moved beyond its baseline in the incident window."
-    : lead.confidence >= CONFIDENT_AT
-      ? `${lead.entity} is the likely root cause (${lead.kind}, ${percent(lead.confidence)} confidence): ${lead.chain[0].effect}.`
-      : `The leading candidate is ${lead.entity} (${lead.kind}, ${percent(lead.confidence)}), too weak to name as the cause.`;
+    : ambiguity
+      ? ambiguity
+      : lead.confidence >= CONFIDENT_AT
+        ? `${lead.entity} is the likely root cause (${lead.kind}, ${percent(lead.confidence)} confidence): ${lead.chain[0].effect}.`
+        : `The leading candidate is ${lead.entity} (${lead.kind}, ${percent(lead.confidence)}), too weak to name as the cause.`;
   const ruledOut = ranked.slice(top, top + 5).map((h) => ({
     entity: h.entity,
     kind: h.kind.id,
@@ -230,7 +258,7 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
     schema: DIAGNOSIS_SCHEMA,
     generated_at: new Date().toISOString(),
     input: {
-      sources: input.formats,
+      ...inputSources(input.formats, input.listInputs === true),
       skipped: c.skipped,
       window: { start: toIso(window.at), end: toIso(window.end) },
     },

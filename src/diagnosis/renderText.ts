@@ -1,16 +1,33 @@
-/** The Diagnosis as terminal text: a one-line summary, then each cause with its chain, evidence and remediation. */
+/**
+ * The Diagnosis as a terminal story that fits one screen: the verdict with the exhausted resource and its
+ * numbers, the chain from the root cause to what users saw (one line per link, with its strongest evidence),
+ * the runner-ups and why they lost, then what to do now and for good. `verbose` adds every piece of evidence,
+ * grouped, and the inputs.
+ */
+import { clip, describeGroup } from "./describe.js";
 import { escapeStrings } from "./escape.js";
-import { byRank, CONFIDENT_AT, chainPath, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
-import type { Cause, Diagnosis } from "./types.js";
+import { groupEvidence } from "./group.js";
+import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
+import { citedGroup, linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
+import type { Cause, ChainLink, Diagnosis } from "./types.js";
+import { plainText } from "./units.js";
 
-/** A terminal shows a screenful; the full evidence list is in `--format md` and `json`. */
-const TOP_EVIDENCE_LINES = 5;
+/** A line wider than a terminal wraps and breaks the one-screen layout. */
+export const MAX_LINE_CHARS = 160;
+/** Per list in the first screen (runner-ups, actions) at most: the rest is in --verbose, md, html and json. */
+const FIRST_SCREEN_ITEMS = 3;
+/** What fits a terminal without scrolling: the issue's "first screen". */
+export const FIRST_SCREEN_LINES = 25;
+/** Chain links shown: root, resource, victims, symptom. */
+const FIRST_SCREEN_LINKS = 6;
 
 const ANSI = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, cyan: 36 } as const;
 type Style = keyof typeof ANSI;
 
 export interface TextOptions {
   color: boolean;
+  /** Every cause with all its evidence, grouped; the inputs and what was skipped. */
+  verbose?: boolean;
 }
 
 type Paint = (style: Style, text: string) => string;
@@ -19,78 +36,182 @@ function painter(color: boolean): Paint {
   return color ? (style, text) => `\x1b[${ANSI[style]}m${text}\x1b[0m` : (_style, text) => text;
 }
 
+/** One line of prose, its indentation kept, clipped to the terminal. */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  const indent = /^ */.exec(text)?.[0] ?? "";
+  return (
+    indent +
+    clip(
+      plainText(text.slice(indent.length))
+        .replace(/\s*[\r\n]+\s*/g, " ")
+        .trimEnd(),
+      MAX_LINE_CHARS - indent.length,
+    )
+  );
 }
 
-function causeBlock(cause: Cause, paint: Paint): string[] {
-  const confidence = percent(cause.confidence);
-  const lines = [
-    `${paint("bold", `#${cause.rank}`)} ${paint("yellow", cause.kind)} on ${paint("cyan", cause.entity)} — confidence ${paint(cause.confidence >= CONFIDENT_AT ? "green" : "dim", confidence)}`,
+function verdict(d: Diagnosis, lead: Cause | undefined, paint: Paint): string[] {
+  if (!lead) return [paint("bold", noConfidentCauseLine(d)), oneLine(d.summary)];
+  const usage = lead.resource_usage ? [`  ${oneLine(usageLine(lead.resource_usage))}`] : [];
+  if (lead.confidence >= CONFIDENT_AT) {
+    const head = `${shortEntity(lead.entity)} is the root cause: ${lead.kind} (${percent(lead.confidence)} confidence)`;
+    return [paint("bold", oneLine(head)), ...usage];
+  }
+  return [
+    paint("bold", noConfidentCauseLine(d)),
+    oneLine(`Leading candidate: ${shortEntity(lead.entity)}, ${lead.kind} (${percent(lead.confidence)})`),
+    ...usage,
   ];
-  if (cause.resource) lines.push(`   resource: ${cause.resource}`);
-  lines.push(`   started:  ${cause.start}`);
-  if (cause.why) lines.push(`   why:      ${oneLine(cause.why)}`);
-  if (cause.chain.length > 0) {
-    lines.push(`   chain:    ${chainPath(cause)}`);
-    cause.chain.forEach((link, i) => {
-      const cites = link.evidence.length > 0 ? paint("dim", ` [${link.evidence.join(", ")}]`) : "";
-      lines.push(`     ${i === 0 ? " " : "→"} ${paint("cyan", link.entity)}: ${oneLine(link.effect)}${cites}`);
-    });
-  }
-  if (cause.evidence.length > 0) {
-    lines.push("   evidence:");
-    for (const e of cause.evidence.slice(0, TOP_EVIDENCE_LINES)) {
-      const excerpt = e.excerpt ? paint("dim", ` — ${oneLine(e.excerpt)}`) : "";
-      lines.push(`     ${e.id} ${e.type} ${e.entity} ${e.signal}: ${oneLine(e.detail)}${excerpt}`);
-    }
-    const more = cause.evidence.length - TOP_EVIDENCE_LINES;
-    if (more > 0) lines.push(paint("dim", `     … and ${more} more (see --format md or json)`));
-  }
-  for (const action of cause.remediation.now) lines.push(`   ${paint("bold", "now:")} ${oneLine(action)}`);
-  for (const action of cause.remediation.fix) lines.push(`   fix: ${oneLine(action)}`);
+}
+
+/** Consecutive links with the same role and effect (three victims hit the same way) share one line. */
+interface LinkRun {
+  links: ChainLink[];
+  role: string;
+  effect: string;
+}
+
+function linkRuns(cause: Cause): LinkRun[] {
+  const runs: LinkRun[] = [];
+  cause.chain.forEach((link, i) => {
+    const role = roleOf(link, i, cause.chain.length);
+    const effect = plainText(linkEffect(link, cause));
+    const last = runs.at(-1);
+    if (last && last.role === role && last.effect === effect && effect !== "") last.links.push(link);
+    else runs.push({ links: [link], role, effect });
+  });
+  return runs;
+}
+
+/**
+ * One line: role, entities, the link's effect (the engine's words, which carry its numbers) and, where room
+ * is left, the evidence the link cites first with its numbers; without an effect, the evidence alone.
+ */
+function runLine(run: LinkRun, cause: Cause, paint: Paint): string {
+  const role = run.role.padEnd(8);
+  const entity = run.links.map((l) => shortEntity(l.entity)).join(", ");
+  const first = run.links.length === 1 ? citedGroup(run.links[0], cause) : undefined;
+  const evidence = first ? plainText(describeGroup(first)) : "";
+  const room = MAX_LINE_CHARS - `  ${role} ${entity}: `.length;
+  const both = `${run.effect} — ${evidence}`;
+  const what =
+    run.effect === "" ? clip(evidence, room) : evidence !== "" && both.length <= room ? both : clip(run.effect, room);
+  return `  ${paint("dim", role)} ${paint("cyan", entity)}: ${what}`;
+}
+
+function chainLines(cause: Cause, paint: Paint, items: number): string[] {
+  if (cause.chain.length === 0) return [];
+  const lines = [paint("bold", "How it spread (root → what users saw):")];
+  lines.push(
+    ...linkRuns(cause)
+      .slice(0, FIRST_SCREEN_LINKS)
+      .map((run) => runLine(run, cause, paint)),
+  );
+  // The root's own words: the line it logged most in the incident, which actions may ask to read.
+  const logged = cause.evidence
+    .filter((e) => e.type === "log" && e.entity === cause.entity && e.excerpt !== "")
+    .sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0];
+  if (logged)
+    lines.push(oneLine(`  ${paint("dim", "log".padEnd(8))} ${shortEntity(logged.entity)}: ${logged.excerpt}`));
+  for (const c of (cause.contributing ?? []).slice(0, items))
+    lines.push(oneLine(`  ${paint("dim", "also".padEnd(8))} ${shortEntity(c.entity)}: ${c.kind} — ${c.why}`));
   return lines;
 }
 
-function candidateLine(cause: Cause, paint: Paint): string {
-  const why = cause.why ? ` — ${oneLine(cause.why)}` : "";
-  return `  #${cause.rank} ${cause.kind} on ${paint("cyan", cause.entity)} (${percent(cause.confidence)})${why}`;
+function othersLines(d: Diagnosis, causes: Cause[], items: number): string[] {
+  const runnersUp = causes
+    .slice(1)
+    .map((c) => `${c.kind} on ${shortEntity(c.entity)} (${percent(c.confidence)}): ${c.why}`);
+  const ruledOut = d.ruled_out.map((r) => `${r.kind} on ${shortEntity(r.entity)}: ${r.why}`);
+  const all = [...runnersUp, ...ruledOut];
+  if (all.length === 0) return [];
+  const more = all.length - items;
+  return [
+    "Also considered:",
+    ...all.slice(0, items).map((item) => oneLine(`  - ${item}`)),
+    ...(more > 0 ? [`  … ${more} more (--verbose)`] : []),
+  ];
 }
 
-function section(title: string, items: string[], paint: Paint): string[] {
-  return items.length === 0 ? [] : ["", paint("bold", title), ...items.map((item) => `  - ${oneLine(item)}`)];
+function actionLines(title: string, actions: string[], items: number): string[] {
+  if (actions.length === 0) return [];
+  return [title, ...actions.slice(0, items).map((a, i) => oneLine(`  ${i + 1}. ${a}`))];
+}
+
+/** Every cause with all its evidence, grouped, for `--verbose`. */
+function verboseLines(d: Diagnosis, causes: Cause[], paint: Paint): string[] {
+  const lines: string[] = [];
+  for (const cause of causes) {
+    lines.push(
+      "",
+      paint(
+        "bold",
+        `#${cause.rank} ${cause.kind} on ${cause.entity} — ${percent(cause.confidence)}, from ${cause.start}`,
+      ),
+    );
+    if (cause.why) lines.push(`  why: ${oneLine(cause.why)}`);
+    for (const g of groupEvidence(cause.evidence))
+      lines.push(oneLine(`  ${g.lead.type.padEnd(9)} ${describeGroup(g)}`));
+    for (const a of cause.remediation.now) lines.push(oneLine(`  now: ${a}`));
+    for (const a of cause.remediation.fix) lines.push(oneLine(`  fix: ${a}`));
+  }
+  const list = (title: string, items: string[]) =>
+    items.length === 0 ? [] : ["", title, ...items.map((i) => oneLine(`  - ${i}`))];
+  lines.push(
+    ...list(
+      "Ruled out:",
+      d.ruled_out.map((r) => `${r.kind} on ${r.entity}: ${r.why}`),
+    ),
+    ...list("Context (not a fault):", d.context ?? []),
+    ...list("Missing data that would help:", d.missing_data),
+    ...list(
+      "Skipped inputs:",
+      d.input.skipped.map((s) => `${s.file}: ${s.where}: ${s.reason}`),
+    ),
+  );
+  return lines;
+}
+
+function footer(d: Diagnosis, verbose: boolean): string {
+  const parts = [`window ${d.input.window.start} → ${d.input.window.end}`];
+  if (d.input.skipped.length > 0)
+    parts.push(`${d.input.skipped.length} input${d.input.skipped.length === 1 ? "" : "s"} skipped`);
+  parts.push(`read ${Math.round(d.timing.read_ms)} ms, analysed ${Math.round(d.timing.analyze_ms)} ms`);
+  if (!verbose) parts.push("all evidence: --verbose; charts: --format html");
+  return parts.join("; ");
+}
+
+/** The first screen with at most `items` entries per list (contributing causes, runners-up, actions). */
+function firstScreen(d: Diagnosis, causes: Cause[], paint: Paint, items: number): string[] {
+  const lead = causes[0];
+  const lines = [...verdict(d, lead, paint)];
+  const block = (more: string[]) => {
+    if (more.length > 0) lines.push("", ...more);
+  };
+  if (lead) block(chainLines(lead, paint, items));
+  if ((d.context ?? []).length > 0) block([oneLine(`Context (not a fault): ${(d.context ?? []).join("; ")}`)]);
+  block(othersLines(d, causes, items));
+  if (lead) {
+    // A guess is not acted on blindly: below the confidence to name a cause, the actions are conditional.
+    const confirmed = hasConfidentCause(d) ? "" : " (if confirmed)";
+    block([
+      ...actionLines(paint("bold", `Do now${confirmed}:`), lead.remediation.now, items),
+      ...actionLines(paint("bold", `Fix for good${confirmed}:`), lead.remediation.fix, items),
+    ]);
+  }
+  if (!hasConfidentCause(d) && d.missing_data.length > 0) block([oneLine(`Would help: ${d.missing_data.join("; ")}`)]);
+  return lines;
 }
 
 export function renderText(diagnosis: Diagnosis, options: TextOptions): string {
   const d = escapeStrings(diagnosis);
   const paint = painter(options.color);
   const causes = byRank(d);
-  const lines: string[] = [];
-  if (hasConfidentCause(d)) {
-    lines.push(paint("bold", oneLine(d.summary)));
-    for (const cause of causes) lines.push("", ...causeBlock(cause, paint));
-  } else {
-    lines.push(paint("bold", noConfidentCauseLine(d)), oneLine(d.summary));
-    if (causes.length > 0)
-      lines.push("", paint("bold", "Leading candidates:"), ...causes.map((c) => candidateLine(c, paint)));
-  }
-  lines.push(
-    ...section(
-      "Ruled out:",
-      d.ruled_out.map((r) => `${r.kind} on ${r.entity}: ${r.why}`),
-      paint,
-    ),
-    ...section("Missing data that would help:", d.missing_data, paint),
-    ...section(
-      "Skipped inputs:",
-      d.input.skipped.map((s) => `${s.file}: ${s.where}: ${s.reason}`),
-      paint,
-    ),
-    "",
-    paint(
-      "dim",
-      `window ${d.input.window.start} → ${d.input.window.end}; read ${Math.round(d.timing.read_ms)} ms, analysed ${Math.round(d.timing.analyze_ms)} ms`,
-    ),
-  );
+  // Lists shrink until the story and its footer (a blank line and one line) fit the first screen.
+  let lines = firstScreen(d, causes, paint, FIRST_SCREEN_ITEMS);
+  for (let items = FIRST_SCREEN_ITEMS - 1; items >= 1 && lines.length + 2 > FIRST_SCREEN_LINES; items--)
+    lines = firstScreen(d, causes, paint, items);
+  if (options.verbose) lines.push(...verboseLines(d, causes, paint));
+  lines.push("", paint("dim", footer(d, options.verbose === true)));
   return `${lines.join("\n")}\n`;
 }

@@ -58,6 +58,8 @@ export interface Cause {
   resource?: string;
   /** 0..1, calibrated: below 0.5 means "not confident". */
   confidence: number;
+  /** What the confidence was computed from (see src/reason/confidence.ts). */
+  calibration?: { score: number; separation: number; finding: number; fault: number };
   /** ISO 8601. */
   start: string;
   chain: ChainLink[];
@@ -68,12 +70,21 @@ export interface Cause {
   why: string;
 }
 
+/** Per input format: how many files were read and their size on disk. */
+export interface SourceSummary {
+  format: string;
+  files: number;
+  bytes: number;
+}
+
 export interface Diagnosis {
   schema: typeof DIAGNOSIS_SCHEMA;
   /** ISO 8601. */
   generated_at: string;
   input: {
+    /** The files read: all of them when few (or on request), else the first few; `source_summary` counts them all. */
     sources: { file: string; format: string }[];
+    source_summary?: SourceSummary[];
     skipped: Skipped[];
     /** ISO 8601. */
     window: { start: string; end: string };

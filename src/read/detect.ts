@@ -1,6 +1,7 @@
 /** Chooses a reader by content (DESIGN.md, step 1): every reader sniffs the first bytes; the surest wins. */
 import { callGraphCsvReader } from "./callGraphCsv.js";
 import { csvLogsReader } from "./csvLogs.js";
+import { exportIndexReader } from "./exportIndex.js";
 import { jaegerJsonReader } from "./jaegerJson.js";
 import { jsonLinesReader } from "./jsonLines.js";
 import { kubectlJsonReader } from "./kubectlJson.js";
@@ -17,6 +18,7 @@ import { wideCsvReader } from "./wideCsv.js";
 /** In order of precedence when two readers are equally sure: specific formats before generic ones. */
 export const READERS: readonly Reader[] = [
   prometheusJsonReader,
+  exportIndexReader,
   otlpTracesReader,
   otlpLogsReader,
   jaegerJsonReader,

@@ -31,7 +31,7 @@ export interface ReadOptions {
 
 export interface ReadResult {
   case: Case;
-  formats: { file: string; format: string }[];
+  formats: { file: string; format: string; bytes: number }[];
 }
 
 /** One input file: `name` is what messages call it, `path` where its bytes are (a spool for a stream). */
@@ -221,10 +221,15 @@ function nothingReadable(paths: string[], failures: { error: ReadError; reason: 
 }
 
 /**
- * Reads every path into one Case. A file that cannot be read (unknown format, corrupt, unreadable) is
- * skipped and listed; only when no file is readable is that an error.
+ * Reads every path into `builder` (which may already hold another source's pieces, such as a live
+ * Prometheus case) and returns each file's format. A file that cannot be read (unknown format, corrupt,
+ * unreadable) is skipped and listed; only when no file is readable is that an error.
  */
-export async function readCaseWithFormats(paths: string[], options: ReadOptions = {}): Promise<ReadResult> {
+export async function readInto(
+  builder: CaseBuilder,
+  paths: string[],
+  options: ReadOptions = {},
+): Promise<ReadResult["formats"]> {
   let spoolDir: string | undefined;
   const makeSpoolDir = async () => {
     spoolDir ??= await mkdtemp(join(tmpdir(), "beneath-stdin-"));
@@ -232,7 +237,6 @@ export async function readCaseWithFormats(paths: string[], options: ReadOptions 
   };
   try {
     const files = await listFiles(paths, makeSpoolDir);
-    const builder = new CaseBuilder();
     const formats: ReadResult["formats"] = [];
     const failures: { error: ReadError; reason: string }[] = [];
     const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
@@ -263,7 +267,7 @@ export async function readCaseWithFormats(paths: string[], options: ReadOptions 
         if (!readError) throw error;
         outcome = { error: readError };
       }
-      if ("format" in outcome) formats.push({ file: file.name, format: outcome.format });
+      if ("format" in outcome) formats.push({ file: file.name, format: outcome.format, bytes: file.size });
       else {
         const reason = outcome.reason ?? outcome.error.expected;
         failures.push({ error: outcome.error, reason });
@@ -275,10 +279,17 @@ export async function readCaseWithFormats(paths: string[], options: ReadOptions 
       bytesDone += file.size;
     }
     if (formats.length === 0) throw nothingReadable(paths, failures);
-    return { case: builder.build(), formats };
+    return formats;
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
+}
+
+/** Reads every path into one Case (see readInto). */
+export async function readCaseWithFormats(paths: string[], options: ReadOptions = {}): Promise<ReadResult> {
+  const builder = new CaseBuilder();
+  const formats = await readInto(builder, paths, options);
+  return { case: builder.build(), formats };
 }
 
 export async function readCase(paths: string[], options: ReadOptions = {}): Promise<Case> {

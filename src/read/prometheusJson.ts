@@ -114,6 +114,11 @@ class ResponseReader {
         `a successful response; Prometheus answered errorType "${errorType}": ${String(response.error ?? "")}`,
       );
     }
+    // A partial answer (Thanos with a store down, a query that hit a limit) says so here; the Diagnosis must too.
+    if (Array.isArray(response.warnings)) {
+      for (const warning of response.warnings)
+        this.sink.skip(where("warnings"), `the server warned: ${String(warning)}`);
+    }
     const data = response.data;
     if (!isObject(data)) throw new ReadError(this.file, where("data"), "an object with resultType and result");
     const result = data.result;

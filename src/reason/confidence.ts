@@ -1,18 +1,43 @@
 /**
- * Confidence of the top causes. Until the benchmarks provide enough labelled outcomes to fit a calibration
- * curve, confidence is the cause's own strength shrunk by how closely the runner-up competes: a strong
- * cause with a close rival is a coin toss between them, and weak evidence never reaches 0.5.
+ * Confidence of the causes: a logistic map of what tells a right answer from a wrong one — the cause's
+ * score, how far it stands from its nearest rival, whether named checks (a resource at its limit, a node
+ * that vanished) or only statistics support it, and whether it shows a fault at all. The weights are
+ * data (calibration.json), fitted on labelled outcomes by `npm run bench:calibrate`, so that causes
+ * given 70% are right about 70% of the time.
  */
+import calibration from "./calibration.json" with { type: "json" };
 import type { Hypothesis } from "./rank.js";
 
-/** Weight of separation from the runner-up in the confidence. */
-const SEPARATION_WEIGHT = 0.5;
+export interface ConfidenceFeatures {
+  /** The cause's score, 0..1. */
+  score: number;
+  /** (score − nearest rival's score) / score: 0 for a tie, 1 with no rival. */
+  separation: number;
+  /** 1 when a checked kind (a limit, a lifecycle) proposed it, else 0. */
+  finding: number;
+  /** 1 when its evidence shows a failure, a slowdown or a resource pushed past its normal, else 0. */
+  fault: number;
+}
 
+export type Weights = Record<"bias" | keyof ConfidenceFeatures, number>;
+
+export function featuresOf(ranked: Hypothesis[], i: number): ConfidenceFeatures {
+  const h = ranked[i];
+  const rival = i === 0 ? (ranked[1]?.score ?? 0) : ranked[0].score;
+  return {
+    score: h.score,
+    separation: h.score > 0 ? Math.max(0, (h.score - rival) / h.score) : 0,
+    finding: h.finding ? 1 : 0,
+    fault: h.finding || h.fault ? 1 : 0,
+  };
+}
+
+export function confidenceOf(f: ConfidenceFeatures, w: Weights = calibration.weights): number {
+  const z = w.bias + w.score * f.score + w.separation * f.separation + w.finding * f.finding + w.fault * f.fault;
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Confidences rounded to 0.001, best first; a cause tied with its rival keeps below the top's. */
 export function confidences(ranked: Hypothesis[]): number[] {
-  return ranked.map((h, i) => {
-    const rival = i === 0 ? (ranked[1]?.score ?? 0) : ranked[0].score;
-    const separation = h.score > 0 ? Math.max(0, (h.score - rival) / h.score) : 0;
-    const value = h.score * (1 - SEPARATION_WEIGHT + SEPARATION_WEIGHT * separation);
-    return Math.round(Math.min(1, Math.max(0, value)) * 1000) / 1000;
-  });
+  return ranked.map((_, i) => Math.round(confidenceOf(featuresOf(ranked, i)) * 1000) / 1000);
 }

@@ -54,6 +54,7 @@ function hypothesisOf(f: Finding, own: Hypothesis | undefined): Hypothesis {
     evidence,
     ownScore: f.score,
     propagated: [],
+    fault: true,
     start: Math.min(...f.evidence.map((e) => e.start)),
     finding: f,
   };

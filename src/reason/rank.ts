@@ -6,7 +6,8 @@
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
-import type { Evidence, SignalFamily } from "../detect/types.js";
+import { followsLoad, trafficChange } from "../detect/traffic.js";
+import type { Evidence, SignalFamily, Window } from "../detect/types.js";
 import { applyContext, contextNotes, findCauses, mergeFindings } from "./findings.js";
 import { buildCallGraph, type CallGraph } from "./graph.js";
 
@@ -69,6 +70,8 @@ export interface Hypothesis {
   /** Set when a callee's fault explains this entity's symptoms. */
   explainedBy?: string;
   start: number;
+  /** Its evidence shows a fault the load does not explain (see showsFault, followsLoad). */
+  fault: boolean;
   /** Set when a kind that rests on checks proposed this root (the resource, its victims, contributing causes). */
   finding?: Finding;
 }
@@ -100,22 +103,34 @@ export function bestKind(strengths: Partial<Record<SignalFamily, number>>): Faul
   return best;
 }
 
-/** Log levels that say something failed; INFO and DEBUG lines that grow with load are volume, not a fault. */
-const FAILURE_LEVELS = new Set(["warn", "error", "fatal"]);
-/** Evidence weaker than this cannot on its own make a fault. */
-const FAULT_EVIDENCE_STRENGTH = 0.5;
+/** Log levels that say nothing failed: INFO and DEBUG lines that grow with load are volume, not a fault. */
+const QUIET_LEVELS = new Set(["info", "debug", "trace"]);
+
+/** Log evidence about lines of a level that says nothing failed (a change in which lines a request writes counts). */
+export function quietLevel(e: Evidence): boolean {
+  return QUIET_LEVELS.has(String(e.facts?.level ?? ""));
+}
 /**
- * What is left of a candidate that shows no fault at all (no failure, no slowdown, no resource at its
- * limit), only more volume or a different mix: a traffic change or housekeeping is not a cause.
+ * What is left of a candidate that shows no fault at all (no failure, no slowdown, no resource pushed past
+ * its normal use), only more volume or a different mix: a traffic change or housekeeping is not a cause.
  */
 const NO_FAULT_FACTOR = 0.5;
+/** Evidence this weak is noise around a fault, not one: a candidate needs one clear sign. */
+const FAULT_EVIDENCE_STRENGTH = 0.3;
+/** Families that measure how much work arrives, not how well it is done. */
+const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "network", "other", "change"]);
 
-/** A failure, a slowdown a user feels, or a resource at its limit: what a cause must show. */
+/**
+ * Whether the evidence shows a fault: a failure, a slowdown a user feels, or a resource pushed past its
+ * normal use. More volume, a different mix of non-failure log lines, or a series rising from zero (a
+ * first write, a cache appearing: it had no normal to be pushed past) does not.
+ */
 export function showsFault(e: Evidence): boolean {
-  if (e.strength < FAULT_EVIDENCE_STRENGTH) return false;
-  if (e.family === "errors" || e.family === "latency" || e.family === "processing" || e.family === "resource")
-    return true;
-  return e.family === "log" && FAILURE_LEVELS.has(String(e.facts?.level ?? ""));
+  if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family)) return false;
+  if (e.family === "log") return !quietLevel(e);
+  // Errors from nothing are a failure; any other measurement rising from nothing is new activity.
+  if (e.family !== "errors" && e.baseline === 0) return false;
+  return true;
 }
 
 export interface Ranking {
@@ -125,7 +140,7 @@ export interface Ranking {
   context: string[];
 }
 
-export function rankHypotheses(c: Case, evidence: Evidence[]): Ranking {
+export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): Ranking {
   const byEntity = new Map<string, Evidence[]>();
   for (const e of evidence) {
     const list = byEntity.get(e.entity) ?? [];
@@ -133,6 +148,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): Ranking {
     byEntity.set(e.entity, list);
   }
   const own = new Map<string, Hypothesis>();
+  const traffic = trafficChange(c, window);
   for (const [entity, list] of byEntity) {
     if (entity.endsWith(":unknown")) continue;
     const strengths = familyStrengths(list);
@@ -142,8 +158,10 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): Ranking {
         Object.values(familyStrengths(list.filter((e) => isPropagated(e) && symptoms.has(e.family)))) as number[],
       ),
     );
-    const faultFactor = list.some(showsFault) ? 1 : NO_FAULT_FACTOR;
+    const fault = list.some((e) => showsFault(e) && !followsLoad(e, traffic));
+    const faultFactor = fault ? 1 : NO_FAULT_FACTOR;
     own.set(entity, {
+      fault,
       entity,
       kind: bestKind(strengths),
       score: combine([ownScore, ...propagated]) * faultFactor,
@@ -179,7 +197,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): Ranking {
       const share = h.propagated[route] > 0 ? Math.min(1, best / h.propagated[route]) ** 2 : 0;
       return h.propagated[route] * (1 - EXPLAINED_DISCOUNT * share);
     });
-    const faultFactor = h.evidence.some(showsFault) ? 1 : NO_FAULT_FACTOR;
+    const faultFactor = h.fault ? 1 : NO_FAULT_FACTOR;
     const explained: Hypothesis = { ...h, score: combine([h.ownScore, ...remaining]) * faultFactor };
     if (explainedBy && explained.score < h.score) explained.explainedBy = explainedBy;
     ranked.push(explained);
@@ -187,5 +205,10 @@ export function rankHypotheses(c: Case, evidence: Evidence[]): Ranking {
   ranked.sort((a, b) => b.score - a.score || a.start - b.start);
   const notes = contextNotes(c, evidence, graph);
   const withFindings = mergeFindings(ranked, findCauses(c, evidence), graph);
-  return { ranked: applyContext(withFindings, notes), graph, context: notes.map((n) => n.line) };
+  const context = notes.map((n) => n.line);
+  if (traffic)
+    context.unshift(
+      `request rates rose ${traffic.ratio.toFixed(1)}× across ${traffic.services} services: a traffic change; what rose no more than the load did is not counted as a fault`,
+    );
+  return { ranked: applyContext(withFindings, notes), graph, context };
 }

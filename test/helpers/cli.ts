@@ -1,6 +1,6 @@
 /** Runs the built `beneath` command, and checks the one-line usage errors DESIGN.md promises. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -17,6 +17,28 @@ export function beneathWithInput(input: string | undefined, ...args: string[]) {
     env: { ...process.env, BENEATH_DEBUG: "" },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** As `beneath`, without blocking the test process (servers it runs keep answering meanwhile). */
+export function beneathAsync(...args: string[]): Promise<ReturnType<typeof beneath>> {
+  return beneathWithEnv({}, ...args);
+}
+
+/** As `beneathAsync`, with these environment variables added. */
+export function beneathWithEnv(env: Record<string, string>, ...args: string[]): Promise<ReturnType<typeof beneath>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, BENEATH_DEBUG: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Exit 2 with exactly one line on stderr, no stack frames, nothing on stdout. */

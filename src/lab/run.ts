@@ -1,0 +1,226 @@
+/**
+ * One lab run: start the real servers and the shop, drive a healthy baseline, apply the fault, wait
+ * for the alert, record everything Prometheus scraped plus the pods' logs, and stop every process it
+ * started (also on error and on abort) before deleting its scratch directory.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LoadGenerator } from "./load.js";
+import { startMariaDb } from "./mariadb.js";
+import { startMysqldExporter, startNodeExporter, startPrometheus } from "./monitoring.js";
+import { ProcessGroup } from "./processes.js";
+import { type Recording, recordLogs, recordPrometheus } from "./record.js";
+import { BINARIES, type Binary, requireBinaries } from "./requirements.js";
+import type { LabScenario } from "./scenarios.js";
+import { Shop } from "./shop.js";
+
+/** Scratch directories are made under the system's temp dir with this prefix (tests look for leftovers by it). */
+export const SCRATCH_PREFIX = "beneath-lab-scratch-";
+/** The MySQL user the exporter connects as. */
+const EXPORTER_USER = "exporter";
+/**
+ * Of MariaDB's ~480 global variables (constant settings), the ones about connections and memory:
+ * the rest would be half of a recording's files and say nothing that changes.
+ */
+const MYSQL_VARIABLES_KEPT = {
+  prefix: "mysql_global_variables_",
+  names: ["max_connections", "max_user_connections", "wait_timeout", "thread_cache_size", "innodb_buffer_pool_size"],
+};
+/** The front door's error alert: 5xx share over the last ALERT_WINDOW_S seconds, with enough answers to mean it. */
+const ALERT_ERROR_SHARE = 0.05;
+const ALERT_WINDOW_S = 10;
+const ALERT_MIN_ANSWERS = 20;
+
+export interface LabTimings {
+  /** Healthy traffic before the fault. */
+  baselineSeconds: number;
+  /** How long after the fault the alert may take before the run gives up. */
+  maxFaultSeconds: number;
+  /** Traffic kept running after the alert, so the incident window holds data. */
+  afterAlertSeconds: number;
+  scrapeSeconds: number;
+}
+
+export const DEFAULT_TIMINGS: LabTimings = {
+  baselineSeconds: 180,
+  maxFaultSeconds: 300,
+  afterAlertSeconds: 90,
+  scrapeSeconds: 2,
+};
+
+export interface LabTruthFile {
+  scenario: string;
+  root_cause: { entity: string; kind: string } | null;
+  fault_start: string;
+  alert_time: string;
+  notes: string;
+}
+
+export interface LabRunResult {
+  caseDir: string;
+  truth: LabTruthFile;
+  alertTime: number;
+  recording: Recording;
+  /** PIDs the run started; all stopped when it returns. */
+  startedPids: number[];
+  scratch: string;
+}
+
+/** A lab run that could not reproduce its incident (no alert in time): not a diagnosis to judge. */
+export class LabRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LabRunError";
+  }
+}
+
+export function binariesFor(_scenario: LabScenario): Binary[] {
+  return [
+    BINARIES.mariadbInstallDb,
+    BINARIES.mariadbd,
+    BINARIES.mysqldExporter,
+    BINARIES.nodeExporter,
+    BINARIES.prometheus,
+  ];
+}
+
+function abortableSleep(seconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, seconds * 1000);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+const now = () => Date.now() / 1000;
+const iso = (t: number) => new Date(t * 1000).toISOString();
+
+export interface LabRunOptions {
+  out: string;
+  timings: LabTimings;
+  signal: AbortSignal;
+  /** Progress lines (stderr). */
+  say: (line: string) => void;
+  /** Where the scratch directory is made (default: the system's temp dir). */
+  scratchRoot?: string;
+  /** The group its processes are started in (tests pass their own to check every PID is gone). */
+  group?: ProcessGroup;
+}
+
+export async function runLab(scenario: LabScenario, options: LabRunOptions): Promise<LabRunResult> {
+  const { timings, signal, say } = options;
+  requireBinaries(binariesFor(scenario));
+  const scratch = await mkdtemp(join(options.scratchRoot ?? tmpdir(), SCRATCH_PREFIX));
+  const group = options.group ?? new ProcessGroup();
+  let shop: Shop | undefined;
+  let load: LoadGenerator | undefined;
+  try {
+    say(`scratch ${scratch}; starting MariaDB (max_connections ${scenario.maxConnections})`);
+    const clientUsers = scenario.services.filter((s) => scenario.versions[s.name]?.db).map((s) => s.name);
+    const db = await startMariaDb(group, scratch, {
+      maxConnections: scenario.maxConnections,
+      clientUsers,
+      exporterUser: EXPORTER_USER,
+    });
+    const mysqlExporter = await startMysqldExporter(group, scratch, db, EXPORTER_USER);
+    const nodeExporter = await startNodeExporter(group, scratch);
+    const monitoring = await startPrometheus(
+      group,
+      scratch,
+      [
+        { job: "mysql", targets: [mysqlExporter], keepOnly: MYSQL_VARIABLES_KEPT },
+        { job: "node", targets: [nodeExporter] },
+        ...scenario.services.map((s) => ({ job: s.name })),
+      ],
+      timings.scrapeSeconds,
+    );
+    const recordStart = Math.floor(now());
+    shop = new Shop(group, scratch, monitoring, db, scenario.namespace, scenario.services);
+    await shop.start(scenario.versions);
+    const totalSeconds = timings.baselineSeconds + timings.maxFaultSeconds + timings.afterAlertSeconds;
+    load = new LoadGenerator(shop.entryUrl(), scenario.rps);
+    load.start(totalSeconds);
+    say(`baseline: ${scenario.rps} requests/s for ${timings.baselineSeconds}s`);
+    await abortableSleep(timings.baselineSeconds, signal);
+
+    const faultStart = now();
+    if ("redeploy" in scenario.fault) {
+      const { service, version } = scenario.fault.redeploy;
+      const pods = await shop.deploy(service, version);
+      say(`fault: redeployed ${service} as ${pods.join(", ")}`);
+    } else {
+      load.setRate(scenario.rps * scenario.fault.surge.factor);
+      say(`fault: traffic ×${scenario.fault.surge.factor} (${scenario.rps * scenario.fault.surge.factor} requests/s)`);
+    }
+    const alertTime = await waitForAlert(scenario, load, faultStart, timings, signal);
+    say(
+      `alert at ${iso(alertTime)} (${Math.round(alertTime - faultStart)}s after the fault); running ${timings.afterAlertSeconds}s more`,
+    );
+    await abortableSleep(timings.afterAlertSeconds, signal);
+    const end = Math.ceil(now());
+    await load.drain();
+    // Two more scrapes, so the last seconds of the run are in Prometheus before it is read.
+    await abortableSleep(2 * timings.scrapeSeconds, signal);
+
+    const caseDir = join(options.out, "case");
+    await rm(options.out, { recursive: true, force: true });
+    await mkdir(caseDir, { recursive: true });
+    const recording = await recordPrometheus(
+      monitoring.prometheusUrl,
+      recordStart,
+      end,
+      timings.scrapeSeconds,
+      join(caseDir, "metrics"),
+    );
+    await shop.close();
+    await recordLogs(shop.logDir, join(caseDir, "logs"));
+    const truth: LabTruthFile = {
+      scenario: scenario.name,
+      root_cause: scenario.truth.root_cause,
+      fault_start: iso(faultStart),
+      alert_time: iso(alertTime),
+      notes: scenario.truth.notes,
+    };
+    await writeFile(join(options.out, "truth.json"), `${JSON.stringify(truth, null, 2)}\n`);
+    await writeFile(join(options.out, "recording.json"), `${JSON.stringify(recording, null, 2)}\n`);
+    say(
+      `recorded ${recording.metrics.length} metrics (${Math.round(recording.bytes / 1024)} KiB gzipped) to ${caseDir}`,
+    );
+    return { caseDir, truth, alertTime, recording, startedPids: group.startedPids(), scratch };
+  } finally {
+    load?.close();
+    await shop?.close().catch(() => {});
+    await group.stopAll();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function waitForAlert(
+  scenario: LabScenario,
+  load: LoadGenerator,
+  faultStart: number,
+  timings: LabTimings,
+  signal: AbortSignal,
+): Promise<number> {
+  if ("afterSeconds" in scenario.alert) {
+    await abortableSleep(scenario.alert.afterSeconds, signal);
+    return Math.floor(now());
+  }
+  const deadline = faultStart + timings.maxFaultSeconds;
+  while (now() < deadline) {
+    await abortableSleep(1, signal);
+    const { share, answers } = load.failureShare(now(), ALERT_WINDOW_S);
+    if (answers >= ALERT_MIN_ANSWERS && share >= ALERT_ERROR_SHARE) return Math.floor(now());
+  }
+  throw new LabRunError(
+    `${scenario.name}: no error alert within ${timings.maxFaultSeconds}s of the fault (5xx share over ${ALERT_WINDOW_S}s never reached ${ALERT_ERROR_SHARE * 100}%)`,
+  );
+}

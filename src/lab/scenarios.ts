@@ -1,0 +1,121 @@
+/**
+ * The lab's scenarios: a shop topology, the versions it starts with, the fault (or the look-alike)
+ * applied after a healthy baseline, and the truth the recording is judged against.
+ */
+
+import type { PoolSpec } from "./shop/pool.js";
+import type { ServiceDef, ServiceVersion } from "./shop.js";
+
+export type LabFault =
+  /** A rolling update of one service to a new version. */
+  | { redeploy: { service: string; version: ServiceVersion } }
+  /** The load generator's rate multiplied. */
+  | { surge: { factor: number } };
+
+export interface LabTruth {
+  root_cause: { entity: string; kind: string } | null;
+  notes: string;
+}
+
+export interface LabScenario {
+  name: string;
+  description: string;
+  /** The servers it runs (each maps to Debian packages). */
+  servers: "mariadb"[];
+  namespace: string;
+  services: ServiceDef[];
+  versions: Record<string, ServiceVersion>;
+  /** MariaDB's max_connections: small, so a pool can exhaust it within minutes. */
+  maxConnections: number;
+  /** Requests per second at the front door before the fault. */
+  rps: number;
+  fault: LabFault;
+  /**
+   * When the on-call is paged: when the front door's 5xx share crosses the error alert, or (for a
+   * look-alike with no errors) a fixed delay after the change, as a traffic alert would fire.
+   */
+  alert: { errors: true } | { afterSeconds: number };
+  truth: LabTruth;
+}
+
+/** A healthy Spring-style pool: HikariCP's defaults scaled to minutes-long runs (idle connections retired after 30 s, lifetimes bounded). */
+const HEALTHY_POOL: PoolSpec = {
+  max: 10,
+  min: 2,
+  idleTimeoutMs: 30_000,
+  maxLifetimeMs: 30_000,
+  connectionTimeoutMs: 2_000,
+};
+
+/** Statement time (ms) of a lookup: enough that pools hold connections concurrently at a few requests per second. */
+const QUERY_MS = 15;
+
+const SHOP_SERVICES: ServiceDef[] = [
+  { name: "web", path: "/api/order", calls: ["shipping", "ratings"] },
+  { name: "shipping", path: "/shipping/calc", calls: [] },
+  { name: "ratings", path: "/ratings/api/rate", calls: [] },
+];
+
+const SHOP_VERSIONS: Record<string, ServiceVersion> = {
+  web: { replicas: 1 },
+  shipping: { replicas: 2, db: { pool: HEALTHY_POOL, queryMs: QUERY_MS } },
+  // Robot-Shop's ratings is PHP: PDO opens a connection for each request and closes it after.
+  ratings: { replicas: 2, db: { pool: null, queryMs: QUERY_MS } },
+};
+
+const SHOP = {
+  servers: ["mariadb"] as "mariadb"[],
+  namespace: "shop",
+  services: SHOP_SERVICES,
+  versions: SHOP_VERSIONS,
+  // Shipping's two pods × up to 10 connections and ratings' per-request ones fit with room to spare; a pool that keeps 40 per pod does not.
+  maxConnections: 60,
+  rps: 10,
+};
+
+/**
+ * The faulty shipping release, scaled from two pods to three: HikariCP's default minimumIdle equal to
+ * maximumPoolSize (40), so each pod keeps opening connections until it holds 40, idle or not, and
+ * never retires them (no idle timeout, no max lifetime). Three pods want 120 of MariaDB's 60.
+ */
+const HOARDING_SHIPPING: ServiceVersion = {
+  replicas: 3,
+  db: {
+    pool: { max: 40, min: 40, idleTimeoutMs: null, maxLifetimeMs: null, connectionTimeoutMs: 2_000 },
+    queryMs: QUERY_MS,
+  },
+};
+
+/** How long after a surge starts a traffic alert pages someone (a one-minute `for:` on a rate rule). */
+const SURGE_ALERT_SECONDS = 60;
+
+export const LAB_SCENARIOS: LabScenario[] = [
+  {
+    name: "connection-collapse",
+    description:
+      "shipping is redeployed with a pool that fills to 40 connections per pod and never releases idle ones; MariaDB's max_connections runs out, ratings fails with Too many connections, web's 5xx rises",
+    ...SHOP,
+    fault: { redeploy: { service: "shipping", version: HOARDING_SHIPPING } },
+    alert: { errors: true },
+    truth: {
+      root_cause: { entity: "service:shipping", kind: "db.connection-hoarding" },
+      notes:
+        "Rolling update of shipping (2 to 3 pods) at fault_start to a release whose pool fills to 40 connections per pod and never retires idle ones; ratings (a connection per request) is then refused; alert_time is when web's 5xx share over 10 s first reached the error alert.",
+    },
+  },
+  {
+    name: "connection-collapse-surge",
+    description: "a threefold traffic surge at the front door that every pool and MariaDB absorb within their limits",
+    ...SHOP,
+    fault: { surge: { factor: 3 } },
+    alert: { afterSeconds: SURGE_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `Request rate tripled at fault_start and stayed within every limit; alert_time is ${SURGE_ALERT_SECONDS} s later, when a traffic alert would page.`,
+    },
+  },
+];
+
+export function labScenario(name: string): LabScenario | undefined {
+  return LAB_SCENARIOS.find((s) => s.name === name);
+}

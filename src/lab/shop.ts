@@ -1,0 +1,167 @@
+/**
+ * The shop's services as processes: one process per pod, named as Kubernetes names a Deployment's
+ * pods (`shipping-7d9f8c6b5-x2x9q`), behind one proxy per service, scraped by the lab's Prometheus.
+ * A redeploy is a rolling update: the new ReplicaSet's pods start, take the traffic, then the old
+ * ones get SIGTERM.
+ */
+import { randomInt } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { MariaDb } from "./mariadb.js";
+import type { Monitoring } from "./monitoring.js";
+import { freePort, httpOk, LOOPBACK, waitUntil } from "./net.js";
+import type { LabProcess, ProcessGroup } from "./processes.js";
+import { ServiceProxy } from "./proxy.js";
+import type { PodConfig } from "./shop/podConfig.js";
+import { POD_CONFIG_ENV } from "./shop/podConfig.js";
+import type { PoolSpec } from "./shop/pool.js";
+
+/** The characters Kubernetes uses in generated name suffixes (no vowels, no look-alike digits). */
+const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+/** A Node pod is up in well under a second; a loaded machine gets a margin. */
+const POD_START_TIMEOUT_MS = 30_000;
+/** How long a caller waits for a callee before the call counts as failed. */
+const UPSTREAM_TIMEOUT_MS = 10_000;
+/** Services log at INFO, as production services do. */
+const SERVICE_LOG_LEVEL = "INFO";
+const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url));
+
+export interface ServiceVersion {
+  replicas: number;
+  /** For a service backed by the database: its pool (null: a connection per request) and the statement's duration. */
+  db?: { pool: PoolSpec | null; queryMs: number };
+}
+
+export interface ServiceDef {
+  name: string;
+  /** Route prefix: the service answers GET `<path>/<id>`. */
+  path: string;
+  /** Services it calls on every request. */
+  calls: string[];
+}
+
+interface Pod {
+  name: string;
+  url: string;
+  proc: LabProcess;
+}
+
+function randomName(length: number): string {
+  return Array.from({ length }, () => NAME_ALPHABET[randomInt(NAME_ALPHABET.length)]).join("");
+}
+
+export class Shop {
+  private readonly proxies = new Map<string, ServiceProxy>();
+  private readonly pods = new Map<string, Pod[]>();
+  readonly logDir: string;
+
+  constructor(
+    private readonly group: ProcessGroup,
+    private readonly scratch: string,
+    private readonly monitoring: Monitoring,
+    private readonly db: MariaDb,
+    readonly namespace: string,
+    readonly services: ServiceDef[],
+  ) {
+    this.logDir = join(scratch, "logs");
+  }
+
+  /** The address the load generator calls: the first service's proxy. */
+  entryUrl(): string {
+    const [front] = this.services;
+    if (!front) throw new Error("a shop needs at least one service");
+    return `${this.proxyOf(front.name).url}${front.path}`;
+  }
+
+  async start(versions: Record<string, ServiceVersion>): Promise<void> {
+    await mkdir(this.logDir, { recursive: true });
+    for (const def of this.services) this.proxies.set(def.name, await ServiceProxy.start());
+    // Callees first, so a caller's first requests find them.
+    for (const def of [...this.services].reverse()) await this.deploy(def.name, this.versionOf(versions, def.name));
+  }
+
+  /** A rolling update of one service: the new ReplicaSet's pods up and ready, then the old ones stopped. */
+  async deploy(service: string, version: ServiceVersion): Promise<string[]> {
+    const def = this.defOf(service);
+    const replicaSet = `${service}-${randomName(10)}`;
+    const fresh: Pod[] = [];
+    for (let i = 0; i < version.replicas; i++) fresh.push(await this.startPod(def, replicaSet, version));
+    const old = this.pods.get(service) ?? [];
+    this.pods.set(service, fresh);
+    this.proxyOf(service).setBackends(fresh.map((p) => p.url));
+    await this.monitoring.setTargets(
+      service,
+      fresh.map((p) => p.url.replace("http://", "")),
+    );
+    await Promise.all(old.map((p) => this.group.stop(p.proc)));
+    return fresh.map((p) => p.name);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pods.values()].flat().map((p) => this.group.stop(p.proc)));
+    this.pods.clear();
+    await Promise.all([...this.proxies.values()].map((p) => p.close()));
+    this.proxies.clear();
+  }
+
+  private async startPod(def: ServiceDef, replicaSet: string, version: ServiceVersion): Promise<Pod> {
+    const name = `${replicaSet}-${randomName(5)}`;
+    const port = await freePort();
+    const logFile = join(this.logDir, `${name}.jsonl`);
+    const config: PodConfig = {
+      service: def.name,
+      pod: name,
+      namespace: this.namespace,
+      port,
+      path: def.path,
+      logFile,
+      logLevel: SERVICE_LOG_LEVEL,
+      db: version.db && {
+        connect: {
+          host: this.db.host,
+          port: this.db.port,
+          user: def.name,
+          password: this.db.passwordOf(def.name),
+          database: this.db.database,
+        },
+        ...version.db,
+      },
+      upstreams: def.calls.map((callee) => ({
+        service: callee,
+        url: `${this.proxyOf(callee).url}${this.defOf(callee).path}`,
+      })),
+      upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+    };
+    const processLog = join(this.scratch, `${name}.out`);
+    const proc = this.group.start(name, process.execPath, [SERVICE_ENTRY], {
+      logFile: processLog,
+      env: { ...process.env, [POD_CONFIG_ENV]: JSON.stringify(config) },
+    });
+    const url = `http://${LOOPBACK}:${port}`;
+    await waitUntil(`pod ${name}`, () => httpOk(`${url}/metrics`), {
+      timeoutMs: POD_START_TIMEOUT_MS,
+      alive: () => this.group.isRunning(proc),
+      logFile: processLog,
+    });
+    return { name, url, proc };
+  }
+
+  private versionOf(versions: Record<string, ServiceVersion>, service: string): ServiceVersion {
+    const version = versions[service];
+    if (!version) throw new Error(`no version given for service ${service}`);
+    return version;
+  }
+
+  private defOf(service: string): ServiceDef {
+    const def = this.services.find((s) => s.name === service);
+    if (!def) throw new Error(`unknown shop service ${service}`);
+    return def;
+  }
+
+  private proxyOf(service: string): ServiceProxy {
+    const proxy = this.proxies.get(service);
+    if (!proxy) throw new Error(`service ${service} has no proxy yet`);
+    return proxy;
+  }
+}

@@ -1,0 +1,30 @@
+/** The live source (DESIGN.md, layout): diagnose straight from a Prometheus-compatible server, or export from it. */
+import { type AnalyzedCase, analyzeCase } from "../analyze.js";
+import { buildLiveCase } from "./liveCase.js";
+import { type LiveSourceOptions, type Pull, pullIncident } from "./pull.js";
+
+export { LiveError } from "./errors.js";
+export { type AddedFiles, assertExportFolderFree, writeExport } from "./exportFiles.js";
+export { DEFAULT_MAX_SERIES, type LiveSourceOptions, type Pull, pullIncident } from "./pull.js";
+
+export interface LiveAnalysis extends AnalyzedCase {
+  pull: Pull;
+}
+
+/** Pulls the incident, adds the files in `paths` (logs, Kubernetes objects), and diagnoses it. */
+export async function analyzeLive(
+  source: LiveSourceOptions,
+  paths: string[] = [],
+  top?: number,
+): Promise<LiveAnalysis> {
+  const pull = await pullIncident(source);
+  const began = performance.now();
+  const live = await buildLiveCase(pull, paths);
+  const analyzed = await analyzeCase(live.case, {
+    at: source.at,
+    window: source.window,
+    top,
+    read: { formats: live.formats, ms: pull.ms + performance.now() - began },
+  });
+  return { ...analyzed, pull };
+}
