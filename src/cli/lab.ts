@@ -8,11 +8,13 @@ import type { Command } from "commander";
 import { analyze } from "../analyze.js";
 import { renderText } from "../diagnosis/renderText.js";
 import { LabSetupError } from "../lab/requirements.js";
-import { DEFAULT_TIMINGS, LabRunError, type LabTimings, runLab } from "../lab/run.js";
 import { LAB_SCENARIOS, labScenario } from "../lab/scenarios.js";
+import { DEFAULT_TIMINGS, type LabTimings } from "../lab/timings.js";
 import { judge } from "../lab/verdict.js";
 import { UsageError } from "./exitCodes.js";
+import { withHelp } from "./help.js";
 import { parseWindow } from "./options.js";
+import { wantsColor } from "./terminal.js";
 
 interface LabFlags {
   out?: string;
@@ -30,7 +32,7 @@ const EXIT_INTERRUPTED = 130;
 
 export function registerLab(program: Command): void {
   const names = LAB_SCENARIOS.map((s) => s.name).join(", ");
-  program
+  const command = program
     .command("lab")
     .description(
       "run a real-server incident on 127.0.0.1 (MariaDB, exporters, Prometheus, the shop), record and diagnose it",
@@ -73,6 +75,8 @@ export function registerLab(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       const started = Date.now();
+      // Loaded only here: the servers' drivers (mysql2) and YAML are no part of the other commands' start-up.
+      const { LabRunError, runLab } = await import("../lab/run.js");
       try {
         const run = await runLab(scenario, {
           out,
@@ -82,7 +86,7 @@ export function registerLab(program: Command): void {
         });
         const diagnosis = await analyze([run.caseDir], { at: run.alertTime });
         const verdict = judge(run.truth, diagnosis);
-        process.stdout.write(renderText(diagnosis, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+        process.stdout.write(renderText(diagnosis, { color: wantsColor(process.stdout) }));
         process.stdout.write(`\n${verdict.line}\n`);
         process.stdout.write(
           `recording: ${out} (alert ${run.truth.alert_time}; run took ${Math.round((Date.now() - started) / 1000)}s)\n`,
@@ -100,4 +104,8 @@ export function registerLab(program: Command): void {
         process.off("SIGTERM", onSignal);
       }
     });
+  withHelp(command, [
+    "beneath lab connection-collapse",
+    "beneath lab connection-collapse --baseline 5m --check    # exit 1 when the diagnosis misses",
+  ]);
 }

@@ -14,6 +14,9 @@ import { type Recording, recordLogs, recordPrometheus } from "./record.js";
 import { BINARIES, type Binary, requireBinaries } from "./requirements.js";
 import type { LabScenario } from "./scenarios.js";
 import { Shop } from "./shop.js";
+import { DEFAULT_TIMINGS, type LabTimings } from "./timings.js";
+
+export { DEFAULT_TIMINGS, type LabTimings };
 
 /** Scratch directories are made under the system's temp dir with this prefix (tests look for leftovers by it). */
 export const SCRATCH_PREFIX = "beneath-lab-scratch-";
@@ -31,23 +34,6 @@ const MYSQL_VARIABLES_KEPT = {
 const ALERT_ERROR_SHARE = 0.05;
 const ALERT_WINDOW_S = 10;
 const ALERT_MIN_ANSWERS = 20;
-
-export interface LabTimings {
-  /** Healthy traffic before the fault. */
-  baselineSeconds: number;
-  /** How long after the fault the alert may take before the run gives up. */
-  maxFaultSeconds: number;
-  /** Traffic kept running after the alert, so the incident window holds data. */
-  afterAlertSeconds: number;
-  scrapeSeconds: number;
-}
-
-export const DEFAULT_TIMINGS: LabTimings = {
-  baselineSeconds: 180,
-  maxFaultSeconds: 300,
-  afterAlertSeconds: 90,
-  scrapeSeconds: 2,
-};
 
 export interface LabTruthFile {
   scenario: string;

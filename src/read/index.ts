@@ -278,7 +278,8 @@ export async function readInto(
       report(file.size, index + 1);
       bytesDone += file.size;
     }
-    if (formats.length === 0) throw nothingReadable(paths, failures);
+    // No paths is no files asked for (a live source alone), not files that failed.
+    if (paths.length > 0 && formats.length === 0) throw nothingReadable(paths, failures);
     return formats;
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
