@@ -46,3 +46,27 @@ test("--version prints the package version and exits 0", () => {
   assert.equal(result.status, 0);
   assert.equal(result.stdout.trim(), version);
 });
+
+test("--fail-on-cause exits 3 when a confident cause is found, 0 when none is", () => {
+  const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
+  const truthOf = (name: string) =>
+    JSON.parse(readFileSync(join(examples, name, "truth.json"), "utf8")) as { alert_time: string };
+  const incident = "lab-connection-collapse";
+  const lookAlike = "lab-connection-collapse-surge";
+  const found = beneath(
+    "analyze",
+    join(examples, incident, "case"),
+    "--at",
+    truthOf(incident).alert_time,
+    "--fail-on-cause",
+  );
+  assert.equal(found.status, 3, found.stderr);
+  const none = beneath(
+    "analyze",
+    join(examples, lookAlike, "case"),
+    "--at",
+    truthOf(lookAlike).alert_time,
+    "--fail-on-cause",
+  );
+  assert.equal(none.status, 0, none.stderr);
+});

@@ -8,6 +8,8 @@ import type { CheckedKind, FindContext, Finding } from "./types.js";
  * the write-ups' clusters ran a thousand per node; a few hundred is already many for one process.
  */
 const MANY_PARTITIONS = 500;
+/** A log shipper's own counters of the records it read and dropped. */
+export const LOG_SHIPPER = /(input_records|dropped_records|drop_records)/;
 
 /** Partition leaders per broker from kafka_exporter, and whether a dead broker kept its partitions. */
 function partitions({ c }: FindContext, diedAt: number | undefined) {
@@ -29,6 +31,12 @@ function find(ctx: FindContext): Finding[] {
     const failing = ctx.evidence.filter(
       (e) => e.entity !== flood.entity && (e.family === "errors" || e.family === "latency"),
     );
+    // The flood's cost lands on the log shipper (it drops what it cannot ship) and on the nodes that run
+    // the flooding pods (memory, CPU, disk).
+    const shippers = ctx.c.series.filter((s) => LOG_SHIPPER.test(s.metric)).map((s) => s.entity);
+    const nodes = [...ctx.topology.pods.values()]
+      .filter((p) => p.workload === flood.entity && p.node)
+      .map((p) => `node:${p.node}`);
     const contributing: Finding["contributing"] = [];
     if (parts.perNode >= MANY_PARTITIONS)
       contributing.push({
@@ -57,7 +65,7 @@ function find(ctx: FindContext): Finding[] {
         unit: "lines per second",
         since: flood.start,
       },
-      explains: failing.map((e) => e.entity),
+      explains: [...new Set([...failing.map((e) => e.entity), ...shippers, ...nodes])],
       facts: {
         ...(flood.facts ?? {}),
         entity: entityName(flood.entity),

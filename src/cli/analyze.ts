@@ -8,7 +8,7 @@ import { renderJson } from "../diagnosis/renderJson.js";
 import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
 import { renderText } from "../diagnosis/renderText.js";
 import { STDIN_NAME } from "../read/index.js";
-import { UsageError } from "./exitCodes.js";
+import { EXIT_CAUSE_FOUND, UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
 import { withHelp } from "./help.js";
 import {
@@ -33,6 +33,9 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   force?: boolean;
   verbose?: boolean;
   listInputs?: boolean;
+  failOnCause?: boolean;
+  /** False when --window is the default, so an export's own window may replace it. */
+  windowGiven?: boolean;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
@@ -71,7 +74,7 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
   try {
     return await analyzeCase(paths, {
       at: flags.at ?? exported.at,
-      window: flags.window ?? exported.window,
+      window: (flags.windowGiven ? flags.window : undefined) ?? exported.window ?? flags.window,
       top: flags.top,
       listInputs: flags.listInputs,
       onProgress: progress.onProgress,
@@ -88,6 +91,7 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   const analyzed = await diagnose(paths, flags);
   if (flags.out === undefined) process.stdout.write(render(analyzed, flags, wantsColor(process.stdout)));
   else await writeOut(flags.out, render(analyzed, flags, false), flags.force === true);
+  if (flags.failOnCause && analyzed.diagnosis.confident) process.exitCode = EXIT_CAUSE_FOUND;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -102,10 +106,13 @@ export function registerAnalyze(program: Command): void {
       "when the incident was noticed: ISO 8601 or unix seconds (default: the incident start detected in the data)",
       parseAt,
     )
-    .option(
-      "--window <dur>",
-      `how long AFTER --at to examine, with a unit: 90s, 15m, 1h (default: ${DEFAULT_INCIDENT_SECONDS / 60}m, or an export's own); the baseline is the hour of data before the incident's onset`,
-      parseWindow,
+    .addOption(
+      new Option(
+        "--window <dur>",
+        "how long AFTER --at to examine, with a unit: 90s, 15m, 1h (an export's own when not given); the baseline is the hour of data before the incident's onset",
+      )
+        .argParser(parseWindow)
+        .default(DEFAULT_INCIDENT_SECONDS, `${DEFAULT_INCIDENT_SECONDS / 60}m`),
     )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .addOption(new Option("--top <N>", "report at most N causes").argParser(parseTop).default(DEFAULT_TOP))
@@ -115,10 +122,16 @@ export function registerAnalyze(program: Command): void {
     )
     .option("--force", "let --out replace an existing file")
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
-    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs");
-  addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags) =>
-    run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], flags),
-  );
+    .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")
+    .option(
+      "--fail-on-cause",
+      `exit ${EXIT_CAUSE_FOUND} when a confident cause is found (the JSON's "confident" says the same)`,
+    );
+  addFileOptions(addLiveOptions(command)).action((paths: string[], flags: AnalyzeFlags, self: Command) => {
+    // An export names its own window; the default gives way to it, a window given on the command line does not.
+    const windowGiven = self.getOptionValueSource("window") !== "default";
+    return run([...paths, ...(flags.logs ?? []), ...(flags.kube ?? [])], { ...flags, windowGiven });
+  });
   withHelp(command, [
     "beneath analyze incident/ --at 2026-01-16T02:48:00Z",
     "beneath analyze metrics/ logs/ --at 1768531680 --window 15m --format md --out report.md",

@@ -7,6 +7,8 @@ import { ScenarioError } from "../sim/scenarioError.js";
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_USAGE = 2;
+/** `analyze --fail-on-cause` found a confident cause: a gate a CI job or an alert hook can test. */
+export const EXIT_CAUSE_FOUND = 3;
 
 /** The user asked for something that cannot be done as asked: bad option, missing path. */
 export class UsageError extends Error {

@@ -14,7 +14,6 @@ import { judge } from "../lab/verdict.js";
 import { UsageError } from "./exitCodes.js";
 import { withHelp } from "./help.js";
 import { parseWindow } from "./options.js";
-import { wantsColor } from "./terminal.js";
 
 interface LabFlags {
   out?: string;
@@ -75,8 +74,8 @@ export function registerLab(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       const started = Date.now();
-      // Loaded only here: the servers' drivers (mysql2) and YAML are no part of the other commands' start-up.
-      const { LabRunError, runLab } = await import("../lab/run.js");
+      // The lab (its servers, configs and YAML) loads only when a lab runs.
+      const { runLab, LabRunError } = await import("../lab/run.js");
       try {
         const run = await runLab(scenario, {
           out,
@@ -86,7 +85,7 @@ export function registerLab(program: Command): void {
         });
         const diagnosis = await analyze([run.caseDir], { at: run.alertTime });
         const verdict = judge(run.truth, diagnosis);
-        process.stdout.write(renderText(diagnosis, { color: wantsColor(process.stdout) }));
+        process.stdout.write(renderText(diagnosis, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
         process.stdout.write(`\n${verdict.line}\n`);
         process.stdout.write(
           `recording: ${out} (alert ${run.truth.alert_time}; run took ${Math.round((Date.now() - started) / 1000)}s)\n`,

@@ -190,8 +190,10 @@ export function detectDbConnections(c: Case, topology: Topology, span: ResourceS
       });
       const holders = bestHolders(c, names, entity, topology, since, peak.used, span);
       const totalGrowth = holders.reduce((sum, h) => sum + Math.max(0, h.held - h.reference), 0);
-      for (const h of holders.slice(0, 3)) {
-        if (h.entity.startsWith("client:")) continue;
+      for (const found of holders.slice(0, 3)) {
+        if (found.entity.startsWith("client:")) continue;
+        // A client's pool can count a few connections the server has already refused or closed.
+        const h = { ...found, held: Math.min(found.held, peak.used) };
         const share = h.held / Math.max(peak.used, 1);
         const growthShare = totalGrowth > 0 ? Math.max(0, h.held - h.reference) / totalGrowth : 0;
         const holderFacts: Record<string, number | string> = {

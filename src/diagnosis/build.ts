@@ -107,7 +107,13 @@ function findingChain(h: Hypothesis, f: Finding, byEntity: Map<string, Hypothesi
     });
     seen.add(f.via);
   }
-  const victims = [...explainedBy(f, graph)]
+  const victims = [
+    ...explainedBy(
+      f,
+      graph,
+      [...byEntity.values()].flatMap((x) => x.evidence),
+    ),
+  ]
     .filter((e) => !seen.has(e) && byEntity.has(e) && (byEntity.get(e)?.evidence.length ?? 0) > 0)
     .sort((a, b) => (byEntity.get(b)?.evidence.length ?? 0) - (byEntity.get(a)?.evidence.length ?? 0));
   const entry = victims.find((v) => (graph.callers.get(v)?.size ?? 0) === 0 && (graph.callees.get(v)?.size ?? 0) > 0);

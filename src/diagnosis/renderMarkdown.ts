@@ -208,7 +208,10 @@ function inputsSection(d: Diagnosis): string[] {
       ),
     );
     if (skipped.length > MAX_SKIPPED_ROWS)
-      lines.push("", `… and ${skipped.length - MAX_SKIPPED_ROWS} more (see the JSON).`);
+      lines.push(
+        "",
+        `… and ${skipped.length - MAX_SKIPPED_ROWS} more (see the JSON); the last: ${skipped[skipped.length - 1].where}: ${skipped[skipped.length - 1].reason}`,
+      );
   }
   return lines;
 }

@@ -172,6 +172,19 @@ function verboseLines(d: Diagnosis, causes: Cause[], paint: Paint): string[] {
   return lines;
 }
 
+/**
+ * What could not be read, in two lines at most: the first skipped input, and the last when it counts
+ * the rest (a file with thousands of bad lines lists the first few and one count).
+ */
+function skippedLines(d: Diagnosis): string[] {
+  const skipped = d.input.skipped;
+  if (skipped.length === 0) return [];
+  const say = (s: (typeof skipped)[number]) => `${s.file} (${s.where}): ${s.reason}`;
+  const lines = [oneLine(`Skipped ${skipped.length}: ${say(skipped[0])}`)];
+  if (skipped.length > 1) lines.push(oneLine(`  … ${say(skipped[skipped.length - 1])}`));
+  return lines;
+}
+
 function footer(d: Diagnosis, verbose: boolean): string {
   const parts = [`window ${d.input.window.start} → ${d.input.window.end}`];
   if (d.input.skipped.length > 0)
@@ -190,6 +203,7 @@ function firstScreen(d: Diagnosis, causes: Cause[], paint: Paint, items: number)
   };
   if (lead) block(chainLines(lead, paint, items));
   if ((d.context ?? []).length > 0) block([oneLine(`Context (not a fault): ${(d.context ?? []).join("; ")}`)]);
+  block(skippedLines(d));
   block(othersLines(d, causes, items));
   if (lead) {
     // A guess is not acted on blindly: below the confidence to name a cause, the actions are conditional.

@@ -3,6 +3,10 @@
  * for the alert, record everything Prometheus scraped plus the pods' logs, and stop every process it
  * started (also on error and on abort) before deleting its scratch directory.
  */
+import { DEFAULT_TIMINGS, type LabTimings } from "./timings.js";
+
+export { DEFAULT_TIMINGS, type LabTimings };
+
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,9 +18,6 @@ import { type Recording, recordLogs, recordPrometheus } from "./record.js";
 import { BINARIES, type Binary, requireBinaries } from "./requirements.js";
 import type { LabScenario } from "./scenarios.js";
 import { Shop } from "./shop.js";
-import { DEFAULT_TIMINGS, type LabTimings } from "./timings.js";
-
-export { DEFAULT_TIMINGS, type LabTimings };
 
 /** Scratch directories are made under the system's temp dir with this prefix (tests look for leftovers by it). */
 export const SCRATCH_PREFIX = "beneath-lab-scratch-";

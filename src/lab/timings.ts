@@ -1,4 +1,4 @@
-/** How long a lab run's phases last; its own module so `beneath --help` shows the defaults without loading the lab. */
+/** How long a lab run lasts, phase by phase: a module of its own so the CLI can show the defaults without loading the lab. */
 export interface LabTimings {
   /** Healthy traffic before the fault. */
   baselineSeconds: number;

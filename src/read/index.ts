@@ -278,8 +278,8 @@ export async function readInto(
       report(file.size, index + 1);
       bytesDone += file.size;
     }
-    // No paths is no files asked for (a live source alone), not files that failed.
-    if (paths.length > 0 && formats.length === 0) throw nothingReadable(paths, failures);
+    // Files added to a case read elsewhere (a live pull) may be none at all.
+    if (formats.length === 0 && paths.length > 0) throw nothingReadable(paths, failures);
     return formats;
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });

@@ -3,9 +3,11 @@
  * node that vanished) propose their roots, and every entity whose symptoms a finding explains — the
  * resource's other users, the node's pods, and their callers — is discounted as a victim or reporter.
  */
+import { entityName } from "../case/entity.js";
 import type { Case } from "../case/model.js";
 import { buildTopology } from "../case/topology.js";
 import { CHECKED_KINDS } from "../catalogue/index.js";
+import { LOG_SHIPPER } from "../catalogue/loggingFlood.js";
 import type { Finding } from "../catalogue/types.js";
 import type { Evidence } from "../detect/types.js";
 import type { CallGraph } from "./graph.js";
@@ -27,13 +29,18 @@ export function findCauses(c: Case, evidence: Evidence[]): Finding[] {
   return findings.sort((a, b) => b.score - a.score);
 }
 
-/** Entities a finding explains, with every caller above them (symptoms climb the calls to users). */
-export function explainedBy(f: Finding, graph: CallGraph): Set<string> {
+/**
+ * Entities a finding explains, with every caller above them (symptoms climb the calls to users) and every
+ * client whose errors name an explained entity (`.../ratings/api/rate/260 returned 500`): without traces,
+ * a client's own words say which peer failed it.
+ */
+export function explainedBy(f: Finding, graph: CallGraph, evidence: Evidence[] = []): Set<string> {
   const explained = new Set([...f.explains, ...(f.via ? [f.via] : [])]);
   const queue = [...explained, f.entity];
   while (queue.length > 0) {
     const next = queue.pop() as string;
-    for (const caller of graph.callers.get(next) ?? []) {
+    const callers = [...(graph.callers.get(next) ?? []), ...namers(evidence, entityName(next))];
+    for (const caller of callers) {
       if (!explained.has(caller) && caller !== f.entity) {
         explained.add(caller);
         queue.push(caller);
@@ -62,6 +69,7 @@ function hypothesisOf(f: Finding, own: Hypothesis | undefined): Hypothesis {
 
 /** The ranking with findings in it: each finding's root takes its kind, and what it explains steps back. */
 export function mergeFindings(ranked: Hypothesis[], findings: Finding[], graph: CallGraph): Hypothesis[] {
+  const allEvidence = ranked.flatMap((h) => h.evidence);
   const byEntity = new Map(ranked.map((h) => [h.entity, h]));
   const merged = new Map(ranked.map((h) => [h.entity, h]));
   const taken = new Set<string>();
@@ -70,7 +78,7 @@ export function mergeFindings(ranked: Hypothesis[], findings: Finding[], graph: 
     taken.add(f.entity);
     const current = merged.get(f.entity);
     if (!current?.finding || current.score < f.score) merged.set(f.entity, hypothesisOf(f, byEntity.get(f.entity)));
-    for (const entity of explainedBy(f, graph)) {
+    for (const entity of explainedBy(f, graph, allEvidence)) {
       const victim = merged.get(entity);
       if (!victim || victim.finding) continue;
       merged.set(entity, {
@@ -88,8 +96,6 @@ export function mergeFindings(ranked: Hypothesis[], findings: Finding[], graph: 
  * shows (a drained node's workloads reconnecting, a log shipper dropping a DEBUG window it cannot ship).
  */
 const CONTEXT_DISCOUNT = 0.6;
-/** Entities that ship logs: their own counters of records read and dropped. */
-const LOG_SHIPPER = /(input_records|dropped_records|drop_records)/;
 /** A client's words when its peer closed or reset the connection: what a planned restart leaves behind. */
 const CONNECTION_DROPPED =
   /closed the connection|connection reset|ECONNRESET|broken pipe|unexpected EOF|server conn crashed/i;
@@ -98,11 +104,17 @@ const DRAIN_ECHO_SECONDS = 600;
 
 /** Entities whose evidence names `name` in its words: clients that say which peer failed them. */
 function namers(evidence: Evidence[], name: string): string[] {
-  if (name.length < 3) return [];
+  if (name.length < MIN_NAME_LENGTH) return [];
+  // As a word: "ratings" in ".../ratings/api" or "ratings:8080", a member "chronik-0", not "ratings_total".
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const word = new RegExp(`(^|[^\\w-])${escaped}(-\\d+)?([^\\w-]|$)`);
   return evidence
-    .filter((e) => e.entity !== `service:${name}` && `${e.excerpt} ${e.detail}`.includes(name))
+    .filter((e) => entityName(e.entity) !== name && word.test(`${e.excerpt} ${e.detail}`))
     .map((e) => e.entity);
 }
+
+/** Names shorter than this ("db", "ui") match too many words to say which peer a line names. */
+const MIN_NAME_LENGTH = 3;
 
 export interface ContextNote {
   line: string;

@@ -117,6 +117,8 @@ export function quietLevel(e: Evidence): boolean {
 const NO_FAULT_FACTOR = 0.5;
 /** Evidence this weak is noise around a fault, not one: a candidate needs one clear sign. */
 const FAULT_EVIDENCE_STRENGTH = 0.3;
+/** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
+const MONITORING_SELF = /(^|_)exporter_|(^|_)scrape_/;
 /** Families that measure how much work arrives, not how well it is done. */
 const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "network", "other", "change"]);
 
@@ -126,7 +128,8 @@ const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "netwo
  * first write, a cache appearing: it had no normal to be pushed past) does not.
  */
 export function showsFault(e: Evidence): boolean {
-  if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family)) return false;
+  if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family) || MONITORING_SELF.test(e.signal))
+    return false;
   if (e.family === "log") return !quietLevel(e);
   // Errors from nothing are a failure; any other measurement rising from nothing is new activity.
   if (e.family !== "errors" && e.baseline === 0) return false;
