@@ -12,3 +12,4 @@ export {
   writeExport,
 } from "./live/index.js";
 export { readCase } from "./read/index.js";
+export { NoDataError, ReadError } from "./read/types.js";

@@ -11,7 +11,7 @@ import { assertUsageError, beneath, MAIN } from "./helpers/cli.js";
 
 const LOGS = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
 /** The program itself and each command. */
-const COMMANDS: string[][] = [[], ["analyze"], ["scenarios"], ["simulate"], ["demo"]];
+const COMMANDS: string[][] = [[], ["analyze"], ["export"], ["scenarios"], ["simulate"], ["demo"], ["lab"]];
 
 test("a duration without a unit is exit 2 asking for one", () => {
   assertUsageError(beneath("analyze", LOGS, "--window", "5"), "Expected a unit: 5s, 5m or 5h");
@@ -55,7 +55,7 @@ test("every command's --help lists examples and exit codes; analyze's its defaul
   }
   const analyze = beneath("analyze", "--help").stdout.replace(/\s+/g, " ");
   assert.match(analyze, /--window <dur> how long AFTER --at to examine/);
-  assert.match(analyze, /\(default: 5m\)/);
+  assert.match(analyze, /\(default: 5m\b/);
   assert.match(analyze, /--top <N> .*\(default: 5\)/);
   assert.match(analyze, /- reads standard input/);
 });

@@ -89,8 +89,9 @@ test("end to end: a hostile file name is listed escaped", () => {
   writeFileSync(join(dir, `notes${HOSTILE.replace(/\//g, "")}.txt`), "\u0000\u0001 not telemetry");
   const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
   copyFileSync(logs, join(dir, "app.jsonl"));
+  // Skipped inputs are listed in the Markdown report and in the verbose text.
   for (const format of ["text", "md"]) {
-    const result = beneath("analyze", dir, "--format", format);
+    const result = beneath("analyze", dir, "--format", format, "--verbose");
     assert.equal(result.status, 0, result.stderr);
     assert.doesNotMatch(result.stdout, RAW_CONTROL, format);
     assert.match(result.stdout, /notes\\x1b\]0;owned\\x07/, format);

@@ -4,6 +4,7 @@ import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
 import { assertExportFolderFree, pullIncident, writeExport } from "../live/index.js";
 import { assertPathsExist } from "./analyze.js";
 import { UsageError } from "./exitCodes.js";
+import { withHelp } from "./help.js";
 import {
   type AddedFileFlags,
   addFileOptions,
@@ -47,4 +48,8 @@ export function registerExport(program: Command): void {
     )
     .option("--out <dir>", "a new or empty folder to write the files to");
   addFileOptions(addLiveOptions(command)).action((flags: ExportFlags) => run(flags));
+  withHelp(command, [
+    "beneath export --prometheus http://localhost:9090 --at 2026-01-16T02:48:00Z --window 15m --out incident-4711/",
+    "beneath analyze incident-4711/    # the export's own --at and --window are the defaults",
+  ]);
 }

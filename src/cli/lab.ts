@@ -12,6 +12,7 @@ import { LAB_SCENARIOS, labScenario } from "../lab/scenarios.js";
 import { DEFAULT_TIMINGS, type LabTimings } from "../lab/timings.js";
 import { judge } from "../lab/verdict.js";
 import { UsageError } from "./exitCodes.js";
+import { withHelp } from "./help.js";
 import { parseWindow } from "./options.js";
 
 interface LabFlags {
@@ -30,7 +31,7 @@ const EXIT_INTERRUPTED = 130;
 
 export function registerLab(program: Command): void {
   const names = LAB_SCENARIOS.map((s) => s.name).join(", ");
-  program
+  const command = program
     .command("lab")
     .description(
       "run a real-server incident on 127.0.0.1 (MariaDB, exporters, Prometheus, the shop), record and diagnose it",
@@ -102,4 +103,8 @@ export function registerLab(program: Command): void {
         process.off("SIGTERM", onSignal);
       }
     });
+  withHelp(command, [
+    "beneath lab connection-collapse",
+    "beneath lab connection-collapse --baseline 5m --check    # exit 1 when the diagnosis misses",
+  ]);
 }
