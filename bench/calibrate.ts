@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { CONFIDENT_AT } from "../src/diagnosis/present.js";
 import { type ConfidenceFeatures, confidenceOf, type Weights } from "../src/reason/confidence.js";
 import { type ConfidenceOutcome, reliabilityBlock } from "./calibration.js";
 
@@ -25,6 +26,8 @@ interface Sample {
   features: ConfidenceFeatures;
   right: boolean;
   source: string;
+  /** A simulated look-alike or healthy run: any cause at 0.5 or above blames it falsely. */
+  innocent?: boolean;
 }
 
 function load(file: string): unknown {
@@ -32,40 +35,39 @@ function load(file: string): unknown {
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
 }
 
+interface ScenarioRun {
+  scenario: string;
+  seed: number;
+  class: string;
+  top?: { calibration?: ConfidenceFeatures };
+  entityRight: boolean;
+  kindRight: boolean;
+}
+
+interface AccuracyCase {
+  dataset: string;
+  case: string;
+  protocol: string;
+  ours: { top5: { calibration?: ConfidenceFeatures }[]; rank: number | null };
+}
+
 function samples(): Sample[] {
   const out: Sample[] = [];
-  const scenarios = load("scenarios.json") as
-    | {
-        runs: {
-          scenario: string;
-          seed: number;
-          top?: { calibration?: ConfidenceFeatures };
-          entityRight: boolean;
-          kindRight: boolean;
-        }[];
-      }
-    | undefined;
+  const scenarios = load("scenarios.json") as { runs: ScenarioRun[] } | undefined;
   for (const r of scenarios?.runs ?? []) {
-    if (r.top?.calibration)
-      out.push({
-        id: `${r.scenario}/${r.seed}`,
-        features: r.top.calibration,
-        right: r.entityRight && r.kindRight,
-        source: "scenarios",
-      });
+    if (!r.top?.calibration) continue;
+    out.push({
+      id: `${r.scenario}/${r.seed}`,
+      features: r.top.calibration,
+      right: r.entityRight && r.kindRight,
+      source: "scenarios",
+      innocent: r.class !== "incident",
+    });
   }
-  const accuracy = load("accuracy.json") as
-    | {
-        results: {
-          dataset: string;
-          case: string;
-          protocol: string;
-          ours: { top5: { calibration?: ConfidenceFeatures }[]; rank: number | null };
-        }[];
-      }
-    | undefined;
-  for (const r of accuracy?.results ?? []) {
+  const accuracy = load("accuracy.json") as { cases: AccuracyCase[] } | undefined;
+  for (const r of accuracy?.cases ?? []) {
     const top = r.ours.top5[0]?.calibration;
+    // A case's protocols share its data: they fall in the same fold.
     if (top) out.push({ id: `${r.dataset}/${r.case}`, features: top, right: r.ours.rank === 1, source: r.dataset });
   }
   return out;
@@ -145,6 +147,11 @@ function main(): void {
   );
   process.stdout.write(reliabilityBlock("held-out fold, map fitted on the other fold", outcomes(test, weights)));
   const final = fit(all);
+  const innocent = test.filter((s) => s.innocent);
+  const blamed = innocent.filter((s) => confidenceOf(s.features, weights) >= CONFIDENT_AT).length;
+  process.stdout.write(
+    `held-out look-alike and healthy runs blamed (a cause at ${CONFIDENT_AT} or above): ${blamed} of ${innocent.length}\n`,
+  );
   writeFileSync(
     CALIBRATION_FILE,
     `${JSON.stringify(
