@@ -6,7 +6,7 @@
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
-import { followsLoad, trafficChange } from "../detect/traffic.js";
+import { followsLoad, type TrafficChange, trafficChange } from "../detect/traffic.js";
 import type { Evidence, SignalFamily, Window } from "../detect/types.js";
 import { applyContext, contextNotes, findCauses, mergeFindings } from "./findings.js";
 import { buildCallGraph, type CallGraph } from "./graph.js";
@@ -136,6 +136,20 @@ export function showsFault(e: Evidence): boolean {
   return true;
 }
 
+/** CPU is near its limit when the kernel throttles it or the runtime waits for it. */
+const CPU_SATURATION = /throttl|pressure|steal|wait/;
+
+/**
+ * Whether an entity's evidence shows a fault the load does not explain. CPU that rose is a fault when
+ * it is saturated (throttled, waited for) or when the entity also got slower or failed: more CPU for
+ * more work, felt by nobody, is a busier service, not a broken one.
+ */
+function entityShowsFault(list: Evidence[], traffic: TrafficChange | undefined): boolean {
+  const faults = list.filter((e) => showsFault(e) && !followsLoad(e, traffic));
+  const felt = faults.some((e) => e.family !== "cpu" || CPU_SATURATION.test(e.signal));
+  return felt;
+}
+
 export interface Ranking {
   ranked: Hypothesis[];
   graph: CallGraph;
@@ -161,7 +175,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
         Object.values(familyStrengths(list.filter((e) => isPropagated(e) && symptoms.has(e.family)))) as number[],
       ),
     );
-    const fault = list.some((e) => showsFault(e) && !followsLoad(e, traffic));
+    const fault = entityShowsFault(list, traffic);
     const faultFactor = fault ? 1 : NO_FAULT_FACTOR;
     own.set(entity, {
       fault,
