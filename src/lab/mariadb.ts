@@ -41,13 +41,19 @@ export async function startMariaDb(group: ProcessGroup, scratch: string, options
   const datadir = join(scratch, "mariadb");
   await mkdir(datadir, { recursive: true });
   const logFile = join(scratch, "mariadb.log");
+  // Temporary tables in the scratch dir: two runs bootstrapping at once collide on names in /tmp.
+  const tmpdir = `--tmpdir=${scratch}`;
   await run(BINARIES.mariadbInstallDb.command, [
     "--no-defaults",
     `--datadir=${datadir}`,
     "--user=root",
     "--auth-root-authentication-method=normal",
     "--skip-test-db",
-  ]);
+    tmpdir,
+  ]).catch((err: Error & { stderr?: string }) => {
+    const lastLine = (err.stderr ?? err.message).trim().split("\n").pop();
+    throw new Error(`mariadb-install-db failed to initialise ${datadir}: ${lastLine}`);
+  });
   const port = await freePort();
   const socket = join(scratch, "mariadb.sock");
   const proc = group.start(
@@ -56,6 +62,7 @@ export async function startMariaDb(group: ProcessGroup, scratch: string, options
     [
       "--no-defaults",
       `--datadir=${datadir}`,
+      tmpdir,
       "--user=root",
       `--bind-address=${LOOPBACK}`,
       `--port=${port}`,

@@ -1,84 +1,54 @@
 /**
- * Saves what the lab's Prometheus holds over a run as standard Prometheus HTTP API `query_range` JSON,
- * one gzipped file per metric name, returning an index of what was pulled. The smallest recorder the lab
- * needs; `beneath export` (the live source) is the general one.
+ * Saves a lab run as `beneath export` saves an incident (src/live): each metric's `query_range` answer
+ * from the lab's Prometheus, its `index.json`, and the pods' logs (gzipped) under `logs/`.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { promisify } from "node:util";
-import { createGzip, gzip } from "node:zlib";
+import { createGzip } from "node:zlib";
+import { pullIncident, writeExport } from "../live/index.js";
+import type { ExportIndex } from "../read/exportIndex.js";
 
-const gzipAsync = promisify(gzip);
+/** Series pulled at most: far above the few thousand a lab run has, so nothing is left out. */
+const LAB_MAX_SERIES = 50_000;
+/** Prometheus on loopback answers within seconds; retries cover a busy machine. */
+const HTTP = { timeoutMs: 30_000, retries: 2, backoffMs: 500, headers: {} };
 
-/** A query_range call over a lab run (minutes of 2-5 s samples) answers within seconds. */
-const QUERY_TIMEOUT_MS = 30_000;
-
-interface ApiAnswer<T> {
-  status: string;
-  data: T;
-  error?: string;
+/** Gzips every file of `fromDir` into `toDir` (a run's JSON-lines logs shrink tenfold); returns the copies. */
+async function gzipLogs(fromDir: string, toDir: string): Promise<string[]> {
+  await mkdir(toDir, { recursive: true });
+  const copies: string[] = [];
+  for (const file of (await readdir(fromDir)).sort()) {
+    const copy = join(toDir, `${file}.gz`);
+    await pipeline(createReadStream(join(fromDir, file)), createGzip(), createWriteStream(copy));
+    copies.push(copy);
+  }
+  return copies;
 }
 
-interface RangeData {
-  resultType: string;
-  result: { metric: Record<string, string>; values: [number, string][] }[];
-}
-
-async function api<T>(base: string, path: string, params: Record<string, string>): Promise<ApiAnswer<T>> {
-  const url = `${base}${path}?${new URLSearchParams(params)}`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
-  const body = (await response.json()) as ApiAnswer<T>;
-  if (!response.ok || body.status !== "success")
-    throw new Error(`Prometheus ${path} failed: ${body.error ?? response.statusText}`);
-  return body;
-}
-
-/** What was pulled: kept beside the case (not inside it, where the readers would take it for input). */
-export interface Recording {
-  start: number;
+export interface RecordOptions {
+  prometheusUrl: string;
+  /** The alert (unix s): the export keeps the hour before it and everything up to `end`. */
+  alertTime: number;
   end: number;
-  step: number;
-  bytes: number;
-  metrics: { metric: string; series: number; file: string }[];
+  stepSeconds: number;
+  logDir: string;
+  /** Where the gzipped logs are staged before they are copied into the export. */
+  scratch: string;
+  caseDir: string;
 }
 
-/** Writes `<outDir>/<metric>.json.gz` for every metric name seen in [start, end] (unix s). */
-export async function recordPrometheus(
-  prometheusUrl: string,
-  start: number,
-  end: number,
-  stepSeconds: number,
-  outDir: string,
-): Promise<Recording> {
-  await mkdir(outDir, { recursive: true });
-  const range = { start: String(start), end: String(end) };
-  const names = (await api<string[]>(prometheusUrl, "/api/v1/label/__name__/values", range)).data;
-  const pulled: Recording["metrics"] = [];
-  let bytes = 0;
-  for (const name of names.sort()) {
-    const answer = await api<RangeData>(prometheusUrl, "/api/v1/query_range", {
-      query: name,
-      ...range,
-      step: String(stepSeconds),
-    });
-    if (answer.data.result.length === 0) continue;
-    const file = `${name}.json.gz`;
-    const packed = await gzipAsync(JSON.stringify(answer));
-    await writeFile(join(outDir, file), packed);
-    bytes += packed.length;
-    pulled.push({ metric: name, series: answer.data.result.length, file });
-  }
-  return { start, end, step: stepSeconds, bytes, metrics: pulled };
-}
-
-/** Copies every log file of `fromDir` to `<outDir>/<name>.gz` (a run's JSON-lines logs shrink tenfold). */
-export async function recordLogs(fromDir: string, outDir: string): Promise<number> {
-  await mkdir(outDir, { recursive: true });
-  const files = await readdir(fromDir);
-  for (const file of files) {
-    await pipeline(createReadStream(join(fromDir, file)), createGzip(), createWriteStream(join(outDir, `${file}.gz`)));
-  }
-  return files.length;
+export async function recordRun(options: RecordOptions): Promise<ExportIndex> {
+  const logs = await gzipLogs(options.logDir, join(options.scratch, "logs-gz"));
+  const pull = await pullIncident({
+    url: new URL(options.prometheusUrl),
+    http: HTTP,
+    at: options.alertTime,
+    window: options.end - options.alertTime,
+    match: [],
+    maxSeries: LAB_MAX_SERIES,
+    step: options.stepSeconds,
+  });
+  return writeExport(pull, options.caseDir, { logs });
 }

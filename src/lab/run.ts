@@ -7,14 +7,15 @@ import { DEFAULT_TIMINGS, type LabTimings } from "./timings.js";
 
 export { DEFAULT_TIMINGS, type LabTimings };
 
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ExportIndex } from "../read/exportIndex.js";
 import { LoadGenerator } from "./load.js";
 import { startMariaDb } from "./mariadb.js";
 import { startMysqldExporter, startNodeExporter, startPrometheus } from "./monitoring.js";
 import { ProcessGroup } from "./processes.js";
-import { type Recording, recordLogs, recordPrometheus } from "./record.js";
+import { recordRun } from "./record.js";
 import { BINARIES, type Binary, requireBinaries } from "./requirements.js";
 import type { LabScenario } from "./scenarios.js";
 import { Shop } from "./shop.js";
@@ -48,7 +49,8 @@ export interface LabRunResult {
   caseDir: string;
   truth: LabTruthFile;
   alertTime: number;
-  recording: Recording;
+  /** The export's index (what was pulled). */
+  recording: ExportIndex;
   /** PIDs the run started; all stopped when it returns. */
   startedPids: number[];
   scratch: string;
@@ -129,7 +131,6 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
       ],
       timings.scrapeSeconds,
     );
-    const recordStart = Math.floor(now());
     shop = new Shop(group, scratch, monitoring, db, scenario.namespace, scenario.services);
     await shop.start(scenario.versions);
     const totalSeconds = timings.baselineSeconds + timings.maxFaultSeconds + timings.afterAlertSeconds;
@@ -159,16 +160,16 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
 
     const caseDir = join(options.out, "case");
     await rm(options.out, { recursive: true, force: true });
-    await mkdir(caseDir, { recursive: true });
-    const recording = await recordPrometheus(
-      monitoring.prometheusUrl,
-      recordStart,
-      end,
-      timings.scrapeSeconds,
-      join(caseDir, "metrics"),
-    );
     await shop.close();
-    await recordLogs(shop.logDir, join(caseDir, "logs"));
+    const recording = await recordRun({
+      prometheusUrl: monitoring.prometheusUrl,
+      alertTime,
+      end,
+      stepSeconds: timings.scrapeSeconds,
+      logDir: shop.logDir,
+      scratch,
+      caseDir,
+    });
     const truth: LabTruthFile = {
       scenario: scenario.name,
       root_cause: scenario.truth.root_cause,
@@ -177,10 +178,7 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
       notes: scenario.truth.notes,
     };
     await writeFile(join(options.out, "truth.json"), `${JSON.stringify(truth, null, 2)}\n`);
-    await writeFile(join(options.out, "recording.json"), `${JSON.stringify(recording, null, 2)}\n`);
-    say(
-      `recorded ${recording.metrics.length} metrics (${Math.round(recording.bytes / 1024)} KiB gzipped) to ${caseDir}`,
-    );
+    say(`recorded ${recording.metrics.length} metrics (${recording.series_pulled} series) and the logs to ${caseDir}`);
     return { caseDir, truth, alertTime, recording, startedPids: group.startedPids(), scratch };
   } finally {
     load?.close();

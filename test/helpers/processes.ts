@@ -1,10 +1,11 @@
 /** Whether a process still exists, and which processes mention a path: for the lab's "nothing left behind" checks. */
 import { readdirSync, readFileSync } from "node:fs";
 
+/** Running: present and not a zombie (an orphan waits for its reaper, which may be slow in a container). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
