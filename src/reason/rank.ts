@@ -117,6 +117,10 @@ export function quietLevel(e: Evidence): boolean {
 const NO_FAULT_FACTOR = 0.5;
 /** Evidence this weak is noise around a fault, not one: a candidate needs one clear sign. */
 const FAULT_EVIDENCE_STRENGTH = 0.3;
+/** Memory a runtime reserves or sizes for itself, not memory in use. */
+const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
+/** Measurements of what is left: a rise is more room. */
+const HEADROOM = /available|free/;
 /** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
 const MONITORING_SELF = /(^|_)exporter_|(^|_)scrape_/;
 /** Families that measure how much work arrives, not how well it is done. */
@@ -131,6 +135,13 @@ export function showsFault(e: Evidence): boolean {
   if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family) || MONITORING_SELF.test(e.signal))
     return false;
   if (e.family === "log") return !quietLevel(e);
+  // Headroom that grew (available, free) is the opposite of pressure; a runtime sizing its heap
+  // (committed, heap space sizes) is housekeeping unless memory in use approaches a limit.
+  if (
+    e.family === "memory" &&
+    (RUNTIME_SIZING.test(e.signal) || (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
+  )
+    return false;
   // Errors from nothing are a failure; any other measurement rising from nothing is new activity.
   if (e.family !== "errors" && e.baseline === 0) return false;
   return true;
