@@ -117,6 +117,8 @@ export function quietLevel(e: Evidence): boolean {
 const NO_FAULT_FACTOR = 0.5;
 /** Evidence this weak is noise around a fault, not one: a candidate needs one clear sign. */
 const FAULT_EVIDENCE_STRENGTH = 0.3;
+/** A runtime collecting garbage: housekeeping that grows with allocation, not a fault by itself. */
+const GARBAGE_COLLECTION = /(^|_)gc_/;
 /** Memory a runtime reserves or sizes for itself, not memory in use. */
 const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
 /** Measurements of what is left: a rise is more room. */
@@ -132,8 +134,8 @@ const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "netwo
  * first write, a cache appearing: it had no normal to be pushed past) does not.
  */
 export function showsFault(e: Evidence): boolean {
-  if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family) || MONITORING_SELF.test(e.signal))
-    return false;
+  if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family)) return false;
+  if (MONITORING_SELF.test(e.signal) || GARBAGE_COLLECTION.test(e.signal)) return false;
   if (e.family === "log") return !quietLevel(e);
   // Headroom that grew (available, free) is the opposite of pressure; a runtime sizing its heap
   // (committed, heap space sizes) is housekeeping unless memory in use approaches a limit.
