@@ -40,6 +40,33 @@ export function trafficChange(c: Case, window: Window): TrafficChange | undefine
   return ratio >= SURGE_RATIO ? { ratio, services: groupBy(requests, (s) => s.entity).size } : undefined;
 }
 
+/** What an entity is asked to do: its own request or job counters, else the bytes it receives. */
+const WORK =
+  /(_requests_total|_requests_seconds_count|_request_duration_seconds_count|_requests_count|_jobs_total|_messages_(delivered|consumed|received)_total)$/;
+const RECEIVED = /^container_network_receive_bytes_total$/;
+
+/** How much an entity's own load changed (incident over baseline), or undefined when nothing measures it. */
+export function ownLoadRatio(c: Case, entity: string, window: Window): number | undefined {
+  const own = c.series.filter((s) => s.entity === entity && s.unit === "per second");
+  const work = own.filter((s) => WORK.test(s.metric));
+  const measured = work.length > 0 ? work : own.filter((s) => RECEIVED.test(s.metric));
+  if (measured.length === 0) return undefined;
+  const end = baselineEndOf(window);
+  let before = 0;
+  let during = 0;
+  for (const s of measured) {
+    before += medianIn(s, Number.NEGATIVE_INFINITY, end) ?? 0;
+    during += medianIn(s, window.at, window.end + 1e-9) ?? 0;
+  }
+  return before > 0 ? during / before : undefined;
+}
+
+/** A resource that rose no more than its entity's own load: per-request cost unchanged. */
+export function followsOwnLoad(e: Evidence, loadRatio: number | undefined): boolean {
+  if (loadRatio === undefined || e.value === undefined || e.baseline === undefined || !(e.baseline > 0)) return false;
+  return e.value / e.baseline <= Math.max(1, loadRatio) * LOAD_SLACK;
+}
+
 /** Evidence that moved no more than the load did: it follows the traffic, it is not a fault. */
 export function followsLoad(e: Evidence, traffic: TrafficChange | undefined): boolean {
   if (!traffic || e.family === "errors" || e.family === "resource" || e.type === "limit" || e.type === "lifecycle")

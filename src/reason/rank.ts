@@ -6,7 +6,7 @@
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
-import { followsLoad, type TrafficChange, trafficChange } from "../detect/traffic.js";
+import { followsLoad, followsOwnLoad, ownLoadRatio, type TrafficChange, trafficChange } from "../detect/traffic.js";
 import type { Evidence, SignalFamily, Window } from "../detect/types.js";
 import { applyContext, contextNotes, findCauses, mergeFindings } from "./findings.js";
 import { buildCallGraph, type CallGraph } from "./graph.js";
@@ -154,13 +154,13 @@ const CPU_SATURATION = /throttl|pressure|steal|wait/;
 
 /**
  * Whether an entity's evidence shows a fault the load does not explain. CPU that rose is a fault when
- * it is saturated (throttled, waited for) or when the entity also got slower or failed: more CPU for
- * more work, felt by nobody, is a busier service, not a broken one.
+ * it is saturated (throttled, waited for), when the entity also got slower or failed, or when it rose
+ * more than the entity's own work did (each request costs more): more CPU for more work, felt by
+ * nobody, is a busier service, not a broken one.
  */
-function entityShowsFault(list: Evidence[], traffic: TrafficChange | undefined): boolean {
+function entityShowsFault(list: Evidence[], traffic: TrafficChange | undefined, ownLoad: number | undefined): boolean {
   const faults = list.filter((e) => showsFault(e) && !followsLoad(e, traffic));
-  const felt = faults.some((e) => e.family !== "cpu" || CPU_SATURATION.test(e.signal));
-  return felt;
+  return faults.some((e) => e.family !== "cpu" || CPU_SATURATION.test(e.signal) || !followsOwnLoad(e, ownLoad));
 }
 
 export interface Ranking {
@@ -188,7 +188,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
         Object.values(familyStrengths(list.filter((e) => isPropagated(e) && symptoms.has(e.family)))) as number[],
       ),
     );
-    const fault = entityShowsFault(list, traffic);
+    const fault = entityShowsFault(list, traffic, ownLoadRatio(c, entity, window));
     const faultFactor = fault ? 1 : NO_FAULT_FACTOR;
     own.set(entity, {
       fault,
