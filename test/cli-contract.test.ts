@@ -1,10 +1,10 @@
 /** The CLI's contract: durations with units, --out that never destroys, help that says defaults and exit codes, colour only for a person. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wantsColor } from "../src/cli/terminal.js";
 import { assertUsageError, beneath, MAIN } from "./helpers/cli.js";
@@ -22,8 +22,20 @@ test("an unknown flag is exit 2 naming it", () => {
   assertUsageError(beneath("analyze", LOGS, "--windw", "5m"), "unknown option '--windw'");
 });
 
-test("--out refuses an existing file unless --force, and an input always", () => {
+/** Scratch folders the --out tests write into, removed when the file's tests end. */
+const scratch: string[] = [];
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+function outDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "beneath-out-"));
+  scratch.push(dir);
+  return dir;
+}
+
+test("--out refuses an existing file unless --force, and an input always", () => {
+  const dir = outDir();
   const out = join(dir, "report.json");
   writeFileSync(out, "keep me");
   assertUsageError(beneath("analyze", LOGS, "--format", "json", "--out", out), "add --force");
@@ -38,7 +50,7 @@ test("--out refuses an existing file unless --force, and an input always", () =>
 });
 
 test("--out writes a new file", () => {
-  const out = join(mkdtempSync(join(tmpdir(), "beneath-out-")), "report.md");
+  const out = join(outDir(), "report.md");
   const result = beneath("analyze", LOGS, "--format", "md", "--out", out);
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout, "");

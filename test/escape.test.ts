@@ -1,6 +1,6 @@
 /** Control characters from the input reach neither the terminal nor the Markdown report raw. */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -89,11 +89,15 @@ test("end to end: a hostile file name is listed escaped", () => {
   writeFileSync(join(dir, `notes${HOSTILE.replace(/\//g, "")}.txt`), "\u0000\u0001 not telemetry");
   const logs = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
   copyFileSync(logs, join(dir, "app.jsonl"));
-  // Skipped inputs are listed in the Markdown report and in the verbose text.
-  for (const format of ["text", "md"]) {
-    const result = beneath("analyze", dir, "--format", format, "--verbose");
-    assert.equal(result.status, 0, result.stderr);
-    assert.doesNotMatch(result.stdout, RAW_CONTROL, format);
-    assert.match(result.stdout, /notes\\x1b\]0;owned\\x07/, format);
+  try {
+    // Skipped inputs are listed in the Markdown report and in the verbose text.
+    for (const format of ["text", "md"]) {
+      const result = beneath("analyze", dir, "--format", format, "--verbose");
+      assert.equal(result.status, 0, result.stderr);
+      assert.doesNotMatch(result.stdout, RAW_CONTROL, format);
+      assert.match(result.stdout, /notes\\x1b\]0;owned\\x07/, format);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

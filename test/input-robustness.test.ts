@@ -1,10 +1,10 @@
 /** Bad data is never silent and never an internal error: what the CLI and the readers do with it. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { analyze } from "../src/analyze.js";
 import { renderMarkdown } from "../src/diagnosis/renderMarkdown.js";
@@ -20,8 +20,16 @@ const WIDE_CSV = fileURLToPath(new URL("../../test/fixtures/metrics/wide.csv", i
 /** 2023-11-14T22:13:20Z: any fixed instant serves. */
 const T0 = 1_700_000_000;
 
+/** Every scratch folder a test made, removed when the file's tests end. */
+const scratch: string[] = [];
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "beneath-robust-"));
+  const dir = mkdtempSync(join(tmpdir(), "beneath-robust-"));
+  scratch.push(dir);
+  return dir;
 }
 
 function logLine(t: number, msg: string, service = "web"): string {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Cluster } from "../src/sim/models/cluster.js";
 import { buildWorld } from "../src/sim/models/index.js";
@@ -25,9 +25,16 @@ function run(name: string): Simulation {
   return sim;
 }
 
+/** Scenario variants' temp folders, removed when the file's tests end. */
+const scratch: string[] = [];
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A scenario file in a temp folder that extends a shipped one with `extra` YAML. */
 function extended(name: string, extra: string): string {
   const dir = mkdtempSync(join(tmpdir(), "beneath-sim-pgbouncer-"));
+  scratch.push(dir);
   const base = relative(dir, join(scenariosDir(), `${name}.yaml`));
   const file = join(dir, `${name}-variant.yaml`);
   writeFileSync(file, `extends: ${base}\n${extra}`);
