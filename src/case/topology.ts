@@ -81,7 +81,18 @@ interface NodeObject {
   metadata?: { name?: string; labels?: Record<string, string> };
 }
 
+/** One topology per Case: the detectors and the reasoner both ask for it. */
+const built = new WeakMap<Case, Topology>();
+
 export function buildTopology(c: Case): Topology {
+  const known = built.get(c);
+  if (known) return known;
+  const topology = topologyOf(c);
+  built.set(c, topology);
+  return topology;
+}
+
+function topologyOf(c: Case): Topology {
   const topology: Topology = {
     pods: new Map(),
     workloadByIp: new Map(),

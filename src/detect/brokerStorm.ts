@@ -11,10 +11,10 @@ import { formatValue } from "./format.js";
 import {
   countIn,
   groupBy,
-  medianIn,
   type ResourceSpan,
   seriesNamed,
   sumAt,
+  sumOfMedians,
   unionTimes,
   valueAt,
 } from "./resourceSeries.js";
@@ -60,10 +60,7 @@ function brokerState(c: Case, entity: string, span: ResourceSpan): BrokerState |
     if (state.alarmSince === undefined && alarm.some((a) => (valueAt(a, t) ?? 0) >= 1)) state.alarmSince = t;
     state.connections = Math.max(state.connections, sumAt(connections, t));
   }
-  state.referenceConnections = connections.reduce(
-    (sum, s) => sum + (medianIn(s, span.referenceStart, span.referenceEnd) ?? 0),
-    0,
-  );
+  state.referenceConnections = sumOfMedians(connections, span.referenceStart, span.referenceEnd);
   return state;
 }
 

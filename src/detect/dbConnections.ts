@@ -10,10 +10,10 @@ import { formatValue } from "./format.js";
 import {
   countIn,
   groupBy,
-  medianIn,
   type ResourceSpan,
   seriesNamed,
   sumAt,
+  sumOfMedians,
   unionTimes,
   valueAt,
 } from "./resourceSeries.js";
@@ -90,7 +90,7 @@ function holdersFromSplit(
   return [...byClient].map(([entity, list]) => ({
     entity,
     held: sumAt(list, t),
-    reference: list.reduce((sum, s) => sum + (medianIn(s, span.referenceStart, span.referenceEnd) ?? 0), 0),
+    reference: sumOfMedians(list, span.referenceStart, span.referenceEnd),
   }));
 }
 
@@ -102,7 +102,7 @@ function holdersFromPools(c: Case, t: number, span: ResourceSpan): Holder[] {
       holders.push({
         entity,
         held: sumAt(list, t),
-        reference: list.reduce((sum, s) => sum + (medianIn(s, span.referenceStart, span.referenceEnd) ?? 0), 0),
+        reference: sumOfMedians(list, span.referenceStart, span.referenceEnd),
         idle: idle.length > 0 ? sumAt(idle, t) : undefined,
       });
     }

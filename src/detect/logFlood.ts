@@ -7,7 +7,7 @@
 import type { Case, Series } from "../case/model.js";
 import { toIso } from "../case/time.js";
 import { formatValue } from "./format.js";
-import { countIn, groupBy, medianIn, peakIn, type ResourceSpan } from "./resourceSeries.js";
+import { countIn, groupBy, medianIn, peakIn, type ResourceSpan, sumOfMedians } from "./resourceSeries.js";
 import type { Evidence } from "./types.js";
 
 /** A flood is at least this many times the source's usual line rate: a level change, not a busier hour. */
@@ -32,7 +32,7 @@ function rateSeriesByEntity(c: Case): Map<string, Series[]> {
 function floodRates(list: Series[], span: ResourceSpan) {
   const total = (from: number, to: number, filter: (s: Series) => boolean = () => true) =>
     list.filter(filter).reduce((sum, s) => sum + countIn(s, from, to), 0) / Math.max(1, to - from);
-  const reference = list.reduce((sum, s) => sum + (medianIn(s, span.referenceStart, span.referenceEnd) ?? 0), 0);
+  const reference = sumOfMedians(list, span.referenceStart, span.referenceEnd);
   const peaks = list.map((s) => peakIn(s, span.from, span.to));
   const peak = peaks.reduce((sum, p) => sum + (p?.value ?? 0), 0);
   const since = Math.min(...peaks.map((p) => p?.t ?? Number.POSITIVE_INFINITY));

@@ -82,6 +82,11 @@ export function medianIn(s: Series, from: number, to: number): number | undefine
   return values[values.length >> 1];
 }
 
+/** The sum over several series of their medians in [from, to): a workload's level across its pods. */
+export function sumOfMedians(list: Series[], from: number, to: number): number {
+  return list.reduce((sum, s) => sum + (medianIn(s, from, to) ?? 0), 0);
+}
+
 /** The first sample time in [from, to] at which `holds` is true. */
 export function firstTime(s: Series, from: number, to: number, holds: (v: number) => boolean): number | undefined {
   for (let i = lowerBound(s.t, from); i < s.t.length && s.t[i] <= to; i++) if (holds(s.v[i])) return s.t[i];

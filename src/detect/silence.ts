@@ -5,7 +5,7 @@
  */
 import type { Case, Series } from "../case/model.js";
 import { formatValue } from "./format.js";
-import { groupBy, medianIn, type ResourceSpan } from "./resourceSeries.js";
+import { groupBy, type ResourceSpan, sumOfMedians } from "./resourceSeries.js";
 import type { Evidence } from "./types.js";
 
 /** Throughput counters (after the Case turned them into rates): jobs and requests done. */
@@ -25,10 +25,6 @@ const ALL_BUSY_SHARE = 0.9;
 /** ...while the process burns at most this share of its usual CPU: the threads are waiting, not working. */
 const WAITING_CPU_SHARE = 0.6;
 
-function sumMedian(list: Series[], from: number, to: number): number {
-  return list.reduce((sum, s) => sum + (medianIn(s, from, to) ?? 0), 0);
-}
-
 /** All threads busy while CPU fell and the backlog grew: work blocked on something that never answers. */
 function blockedThreads(entity: string, list: Series[], span: ResourceSpan, stallFrom: number, nextId: () => string) {
   const busy = list.filter((s) => BUSY.test(s.metric));
@@ -38,14 +34,14 @@ function blockedThreads(entity: string, list: Series[], span: ResourceSpan, stal
   );
   const backlog = list.filter((s) => BACKLOG.test(s.metric));
   if (busy.length === 0 || capacity.length === 0 || cpu.length === 0 || backlog.length === 0) return undefined;
-  const busyNow = sumMedian(busy, stallFrom, span.to);
-  const capacityNow = sumMedian(capacity, stallFrom, span.to);
-  const busyBefore = sumMedian(busy, span.referenceStart, span.referenceEnd);
-  const capacityBefore = sumMedian(capacity, span.referenceStart, span.referenceEnd);
-  const cpuBefore = sumMedian(cpu, span.referenceStart, span.referenceEnd);
-  const cpuNow = sumMedian(cpu, stallFrom, span.to);
-  const backlogBefore = sumMedian(backlog, span.referenceStart, span.referenceEnd);
-  const backlogNow = sumMedian(backlog, stallFrom, span.to);
+  const busyNow = sumOfMedians(busy, stallFrom, span.to);
+  const capacityNow = sumOfMedians(capacity, stallFrom, span.to);
+  const busyBefore = sumOfMedians(busy, span.referenceStart, span.referenceEnd);
+  const capacityBefore = sumOfMedians(capacity, span.referenceStart, span.referenceEnd);
+  const cpuBefore = sumOfMedians(cpu, span.referenceStart, span.referenceEnd);
+  const cpuNow = sumOfMedians(cpu, stallFrom, span.to);
+  const backlogBefore = sumOfMedians(backlog, span.referenceStart, span.referenceEnd);
+  const backlogNow = sumOfMedians(backlog, stallFrom, span.to);
   if (!(capacityNow > 0) || busyNow < ALL_BUSY_SHARE * capacityNow) return undefined;
   if (busyBefore >= ALL_BUSY_SHARE * capacityBefore || !(cpuBefore > 0) || cpuNow > WAITING_CPU_SHARE * cpuBefore)
     return undefined;
@@ -83,16 +79,16 @@ export function detectSilence(c: Case, span: ResourceSpan, nextId: () => string)
       (s) => DONE.test(s.metric) && !FAILED.test(s.metric) && !FAILED.test(Object.values(s.labels).join(" ")),
     );
     if (done.length === 0) continue;
-    const before = sumMedian(done, span.referenceStart, span.referenceEnd);
-    const now = sumMedian(done, stallFrom, span.to);
+    const before = sumOfMedians(done, span.referenceStart, span.referenceEnd);
+    const now = sumOfMedians(done, stallFrom, span.to);
     if (!(before > 0) || now > SILENT_SHARE * before) continue;
     const failed = list.filter((s) => FAILED.test(s.metric));
-    const failedBefore = sumMedian(failed, span.referenceStart, span.referenceEnd);
-    const failedNow = sumMedian(failed, stallFrom, span.to);
+    const failedBefore = sumOfMedians(failed, span.referenceStart, span.referenceEnd);
+    const failedNow = sumOfMedians(failed, stallFrom, span.to);
     if (failedNow > 2 * failedBefore + 0.05 * before) continue;
     const backlog = list.filter((s) => BACKLOG.test(s.metric));
-    const backlogBefore = sumMedian(backlog, span.referenceStart, span.referenceEnd);
-    const backlogNow = sumMedian(backlog, stallFrom, span.to);
+    const backlogBefore = sumOfMedians(backlog, span.referenceStart, span.referenceEnd);
+    const backlogNow = sumOfMedians(backlog, stallFrom, span.to);
     out.push({
       id: nextId(),
       entity,

@@ -3,8 +3,8 @@
  * the incident against the baseline. When load rose, whatever rose in proportion to it (throughput, INFO
  * lines, memory and connections that follow the request rate) is a traffic change, not a fault.
  */
-import type { Case } from "../case/model.js";
-import { groupBy, medianIn } from "./resourceSeries.js";
+import type { Case, Series } from "../case/model.js";
+import { groupBy, sumOfMedians } from "./resourceSeries.js";
 import type { Evidence, Window } from "./types.js";
 import { baselineEndOf } from "./window.js";
 
@@ -23,21 +23,21 @@ export interface TrafficChange {
   services: number;
 }
 
+/** The summed rate of `series` in the incident over the same before it; undefined with nothing before. */
+function loadRatio(series: Series[], window: Window): number | undefined {
+  const before = sumOfMedians(series, Number.NEGATIVE_INFINITY, baselineEndOf(window));
+  const during = sumOfMedians(series, window.at, window.end + 1e-9);
+  return before > 0 ? during / before : undefined;
+}
+
 export function trafficChange(c: Case, window: Window): TrafficChange | undefined {
   const requests = c.series.filter(
     (s) => REQUESTS.test(s.metric) && s.unit === "per second" && !/error|fail/i.test(JSON.stringify(s.labels)),
   );
-  if (requests.length === 0) return undefined;
-  const end = baselineEndOf(window);
-  let before = 0;
-  let during = 0;
-  for (const s of requests) {
-    before += medianIn(s, Number.NEGATIVE_INFINITY, end) ?? 0;
-    during += medianIn(s, window.at, window.end + 1e-9) ?? 0;
-  }
-  if (!(before > 0)) return undefined;
-  const ratio = during / before;
-  return ratio >= SURGE_RATIO ? { ratio, services: groupBy(requests, (s) => s.entity).size } : undefined;
+  const ratio = loadRatio(requests, window);
+  return ratio !== undefined && ratio >= SURGE_RATIO
+    ? { ratio, services: groupBy(requests, (s) => s.entity).size }
+    : undefined;
 }
 
 /** What an entity is asked to do: its own request or job counters, else the bytes it receives. */
@@ -50,15 +50,7 @@ export function ownLoadRatio(c: Case, entity: string, window: Window): number | 
   const own = c.series.filter((s) => s.entity === entity && s.unit === "per second");
   const work = own.filter((s) => WORK.test(s.metric));
   const measured = work.length > 0 ? work : own.filter((s) => RECEIVED.test(s.metric));
-  if (measured.length === 0) return undefined;
-  const end = baselineEndOf(window);
-  let before = 0;
-  let during = 0;
-  for (const s of measured) {
-    before += medianIn(s, Number.NEGATIVE_INFINITY, end) ?? 0;
-    during += medianIn(s, window.at, window.end + 1e-9) ?? 0;
-  }
-  return before > 0 ? during / before : undefined;
+  return loadRatio(measured, window);
 }
 
 /** A resource that rose no more than its entity's own load: per-request cost unchanged. */
