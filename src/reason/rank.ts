@@ -121,6 +121,8 @@ const FAULT_EVIDENCE_STRENGTH = 0.3;
 const GARBAGE_COLLECTION = /(^|_)gc_/;
 /** Memory a runtime reserves or sizes for itself, not memory in use. */
 const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
+/** The kernel's page lists (Active/Inactive, anon/file): pages move between them as they age, a split of memory, not more of it. */
+const PAGE_LISTS = /(^|_)(in)?active(_anon|_file)?_bytes($|\{)/i;
 /** Measurements of what is left: a rise is more room. */
 const HEADROOM = /available|free/;
 /** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
@@ -141,7 +143,9 @@ export function showsFault(e: Evidence): boolean {
   // (committed, heap space sizes) is housekeeping unless memory in use approaches a limit.
   if (
     e.family === "memory" &&
-    (RUNTIME_SIZING.test(e.signal) || (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
+    (RUNTIME_SIZING.test(e.signal) ||
+      PAGE_LISTS.test(e.signal) ||
+      (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
   )
     return false;
   // Errors from nothing are a failure; any other measurement rising from nothing is new activity.
