@@ -162,19 +162,25 @@ describe("lab servers", {
   });
 });
 
-describe("lab RabbitMQ", { skip: skipWithout([BINARIES.rabbitmqServer, BINARIES.epmd]) }, () => {
-  test("a scratch node serves its metrics with the configured watermark, listens on loopback only, and stops with every process it forked", {
+describe("lab RabbitMQ", { skip: skipWithout([BINARIES.rabbitmqServer, BINARIES.rabbitmqctl, BINARIES.epmd]) }, () => {
+  test("a scratch node serves its metrics with its watermark set just above its own memory, listens on loopback only, and stops with every process it forked", {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
     const scratch = await mkdtemp(join(tmpdir(), "beneath-lab-test-rabbitmq-"));
     const group = new ProcessGroup();
     let forked: number[] = [];
     try {
-      const watermarkBytes = 512 * 1024 * 1024;
-      const broker = await startRabbitMq(group, scratch, { watermarkBytes });
+      const headroom = 32 * 1024 * 1024;
+      const broker = await startRabbitMq(group, scratch, { watermarkHeadroomBytes: headroom });
       const metrics = await (await fetch(`http://${broker.metricsAddress}/metrics`)).text();
-      assert.match(metrics, new RegExp(`^rabbitmq_resident_memory_limit_bytes ${watermarkBytes}$`, "m"));
+      assert.match(metrics, new RegExp(`^rabbitmq_resident_memory_limit_bytes ${broker.watermarkBytes}$`, "m"));
       assert.match(metrics, /^rabbitmq_alarms_memory_used_watermark 0$/m);
+      const resident = Number(/^rabbitmq_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]);
+      // An idle node's memory stays within the headroom of what it was when the watermark was set.
+      assert.ok(
+        resident < broker.watermarkBytes && resident > broker.watermarkBytes - 2 * headroom,
+        `${resident} vs ${broker.watermarkBytes}`,
+      );
       // The Erlang VM, its helpers and epmd: started by the script, found by the scratch path they carry.
       forked = pidsMentioning(scratch);
       assert.ok(forked.length >= 2, `found ${forked.length} processes`);
