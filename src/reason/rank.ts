@@ -121,10 +121,16 @@ const FAULT_EVIDENCE_STRENGTH = 0.3;
 const GARBAGE_COLLECTION = /(^|_)gc_/;
 /** Memory a runtime reserves or sizes for itself, not memory in use. */
 const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
-/** The kernel's page lists (Active/Inactive, anon/file): pages move between them as they age, a split of memory, not more of it. */
-const PAGE_LISTS = /(^|_)(in)?active(_anon|_file)?_bytes($|\{)/i;
-/** Measurements of what is left: a rise is more room. */
-const HEADROOM = /available|free/;
+/**
+ * Breakdowns of memory by where it sits, not how much is in use: the kernel's split in /proc/meminfo
+ * (page lists, mapped, slab, kernel stacks: pages move between them as processes come and go) and the
+ * Erlang VM's own accounting (allocators, memory by use, its tables). Whether memory grew is said by
+ * the totals: the host's available memory, a process's resident memory.
+ */
+const MEMORY_BREAKDOWN =
+  /^(node_memory_(?!Mem(Available|Free|Total)_)|erlang_vm_memory_|erlang_vm_allocators|erlang_mnesia_)/;
+/** Measurements of what is left (or given back to the system, as a Go heap's released bytes): a rise is more room. */
+const HEADROOM = /available|free|released/;
 /** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
 const MONITORING_SELF = /(^|_)exporter_|(^|_)scrape_/;
 /** Families that measure how much work arrives, not how well it is done. */
@@ -144,7 +150,7 @@ export function showsFault(e: Evidence): boolean {
   if (
     e.family === "memory" &&
     (RUNTIME_SIZING.test(e.signal) ||
-      PAGE_LISTS.test(e.signal) ||
+      MEMORY_BREAKDOWN.test(e.signal) ||
       (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
   )
     return false;
