@@ -3,6 +3,7 @@
  * applied after a healthy baseline, and the truth the recording is judged against.
  */
 
+import { BROKER_SCENARIOS } from "./brokerScenarios.js";
 import type { LabFault } from "./faults.js";
 import type { ServerSpec } from "./servers.js";
 import type { PoolSpec } from "./shop/pool.js";
@@ -113,6 +114,7 @@ export const LAB_SCENARIOS: LabScenario[] = [
       notes: `Request rate tripled at fault_start and stayed within every limit; alert_time is ${SURGE_ALERT_SECONDS} s later, when a traffic alert would page.`,
     },
   },
+  ...BROKER_SCENARIOS,
 ];
 
 export function labScenario(name: string): LabScenario | undefined {

@@ -13,7 +13,7 @@ import { freePort, httpOk, LOOPBACK, waitUntil } from "./net.js";
 import type { LabProcess, ProcessGroup } from "./processes.js";
 import { ServiceProxy } from "./proxy.js";
 import type { Backends } from "./servers.js";
-import type { PodConfig } from "./shop/podConfig.js";
+import type { AmqpRole, PodConfig } from "./shop/podConfig.js";
 import { POD_CONFIG_ENV } from "./shop/podConfig.js";
 import type { ConnectOptions, PoolSpec } from "./shop/pool.js";
 
@@ -31,6 +31,8 @@ export interface ServiceVersion {
   replicas: number;
   /** For a service backed by the database: its pool (null: a connection per request) and the statement's duration. */
   db?: { pool: PoolSpec | null; queryMs: number };
+  /** For a service that uses the broker: its queue and what it does with it. */
+  amqp?: AmqpRole;
 }
 
 export interface ServiceDef {
@@ -118,6 +120,7 @@ export class Shop {
       logFile,
       logLevel: SERVICE_LOG_LEVEL,
       db: version.db && { connect: this.databaseLogin(def.name), ...version.db },
+      amqp: version.amqp && { url: this.brokerUrl(def.name), ...version.amqp },
       upstreams: def.calls.map((callee) => ({
         service: callee,
         url: `${this.proxyOf(callee).url}${this.defOf(callee).path}`,
@@ -143,6 +146,13 @@ export class Shop {
     const db = this.backends.mariadb;
     if (!db) throw new Error(`service ${service} uses a database, but its scenario runs no mariadb server`);
     return { host: db.host, port: db.port, user: service, password: db.passwordOf(service), database: db.database };
+  }
+
+  /** The scenario's RabbitMQ, for a service that publishes or consumes. */
+  private brokerUrl(service: string): string {
+    const broker = this.backends.rabbitmq;
+    if (!broker) throw new Error(`service ${service} uses the broker, but its scenario runs no rabbitmq server`);
+    return broker.amqpUrl;
   }
 
   private versionOf(versions: Record<string, ServiceVersion>, service: string): ServiceVersion {

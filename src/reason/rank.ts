@@ -122,8 +122,16 @@ const FAULT_EVIDENCE_STRENGTH = 0.3;
 const GARBAGE_COLLECTION = /(^|_)gc_/;
 /** Memory a runtime reserves or sizes for itself, not memory in use. */
 const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
-/** Measurements of what is left: a rise is more room. */
-const HEADROOM = /available|free/;
+/**
+ * Breakdowns of memory by where it sits, not how much is in use: the kernel's split in /proc/meminfo
+ * (page lists, mapped, slab, kernel stacks: pages move between them as processes come and go) and the
+ * Erlang VM's own accounting (allocators, memory by use, its tables). Whether memory grew is said by
+ * the totals: the host's available memory, a process's resident memory.
+ */
+const MEMORY_BREAKDOWN =
+  /^(node_memory_(?!Mem(Available|Free|Total)_)|erlang_vm_memory_|erlang_vm_allocators|erlang_mnesia_)/;
+/** Measurements of what is left (or given back to the system, as a Go heap's released bytes): a rise is more room. */
+const HEADROOM = /available|free|released/;
 /** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
 const MONITORING_SELF = /(^|_)exporter_|(^|_)scrape_/;
 /**
@@ -187,7 +195,9 @@ export function showsFault(e: Evidence): boolean {
   // (committed, heap space sizes) is housekeeping unless memory in use approaches a limit.
   if (
     e.family === "memory" &&
-    (RUNTIME_SIZING.test(e.signal) || (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
+    (RUNTIME_SIZING.test(e.signal) ||
+      MEMORY_BREAKDOWN.test(e.signal) ||
+      (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
   )
     return false;
   // Errors from nothing are a failure; any other measurement rising from nothing is new activity.
