@@ -1,4 +1,5 @@
 import { entityName } from "../case/entity.js";
+import { NEW_WORKLOAD_CHECK } from "../detect/newWorkloads.js";
 import { withCheck } from "./fill.js";
 import type { CheckedKind, FindContext, Finding } from "./types.js";
 
@@ -12,7 +13,9 @@ function find({ evidence }: FindContext): Finding[] {
     const broker = memory.entity;
     const sources = withCheck(evidence, "broker.connections-source", broker);
     // A workload that did not exist at the start and appeared before the broker filled.
-    const newcomers = withCheck(evidence, "workload.new").filter((e) => e.start <= memory.start && e.entity !== broker);
+    const newcomers = withCheck(evidence, NEW_WORKLOAD_CHECK).filter(
+      (e) => e.start <= memory.start && e.entity !== broker,
+    );
     const ranked = [
       ...sources.map((s) => ({ e: s, weight: s.strength + (s.facts?.new ? 0.3 : 0) })),
       ...newcomers.map((n) => ({ e: n, weight: 0.3 + 0.2 * Math.min(1, Number(n.facts?.pods ?? 0) / 50) })),
@@ -64,7 +67,7 @@ export const brokerConnectionStorm: CheckedKind = {
   title: "Broker connection storm",
   root: ["service"],
   signature: {},
-  checks: ["broker.memory-at-watermark", "broker.connections-source", "workload.new"],
+  checks: ["broker.memory-at-watermark", "broker.connections-source", NEW_WORKLOAD_CHECK],
   verdict:
     "{entity} opened a flood of connections to {broker} ({connections} connections, {referenceConnections} before): broker memory reached {memoryPercent}% of its watermark and the memory alarm blocked every publisher",
   resource: "broker memory (vm_memory_high_watermark) and connections",

@@ -10,6 +10,9 @@ import type { Evidence } from "./types.js";
 /** Below this many pods a new workload is routine (a one-off pod, a debug shell), not worth a line. */
 const MIN_NEW_PODS = 1;
 
+/** The check a workload absent at the start of the recording answers. */
+export const NEW_WORKLOAD_CHECK = "workload.new";
+
 export function detectNewWorkloads(topology: Topology, span: ResourceSpan, nextId: () => string): Evidence[] {
   const out: Evidence[] = [];
   const byWorkload = groupBy(topology.pods.values(), (p) => p.workload);
@@ -27,7 +30,7 @@ export function detectNewWorkloads(topology: Topology, span: ResourceSpan, nextI
       signal: "new workload",
       type: "change",
       family: "change",
-      check: "workload.new",
+      check: NEW_WORKLOAD_CHECK,
       start: first,
       strength: 0.5,
       detail: `a new workload appeared at ${toIso(first)} with ${pods.length} pods${newNamespace ? ` in a namespace not seen before (${namespace})` : ""}`,

@@ -7,6 +7,8 @@ import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
 import { classifyMetric } from "../detect/metricFamily.js";
+import { NEW_WORKLOAD_CHECK } from "../detect/newWorkloads.js";
+import { REFERENCE_SECONDS } from "../detect/resourceSeries.js";
 import { followsLoad, followsOwnLoad, ownLoadRatio, type TrafficChange, trafficChange } from "../detect/traffic.js";
 import type { Evidence, SignalFamily, Window } from "../detect/types.js";
 import { applyContext, contextNotes, findCauses, mergeFindings } from "./findings.js";
@@ -214,9 +216,27 @@ const CPU_SATURATION = /throttl|pressure|steal|wait/;
  * more than the entity's own work did (each request costs more): more CPU for more work, felt by
  * nobody, is a busier service, not a broken one.
  */
-function entityShowsFault(list: Evidence[], traffic: TrafficChange | undefined, ownLoad: number | undefined): boolean {
-  const faults = list.filter((e) => showsFault(e) && !followsLoad(e, traffic));
+function entityShowsFault(
+  list: Evidence[],
+  traffic: TrafficChange | undefined,
+  ownLoad: number | undefined,
+  young: boolean,
+): boolean {
+  // A workload absent at the start of the recording, or measured for less than the reference before the
+  // alert, has no normal of its own (its first seconds are no baseline): only a failure or a checked
+  // finding counts against it, not how its measurements moved.
+  const isNew = young || list.some((e) => e.check === NEW_WORKLOAD_CHECK);
+  const faults = list.filter(
+    (e) => showsFault(e) && !followsLoad(e, traffic) && (!isNew || e.type !== "anomaly" || e.family === "errors"),
+  );
   return faults.some((e) => e.family !== "cpu" || CPU_SATURATION.test(e.signal) || !followsOwnLoad(e, ownLoad));
+}
+
+/** Entities whose series began less than the reference's length before the alert: measured too briefly to have a normal. */
+function youngEntities(c: Case, window: Window): Set<string> {
+  const first = new Map<string, number>();
+  for (const s of c.series) if (s.t.length > 0) first.set(s.entity, Math.min(first.get(s.entity) ?? s.t[0], s.t[0]));
+  return new Set([...first].filter(([, t]) => t > window.at - REFERENCE_SECONDS).map(([entity]) => entity));
 }
 
 export interface Ranking {
@@ -235,6 +255,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
   }
   const own = new Map<string, Hypothesis>();
   const traffic = trafficChange(c, window);
+  const young = youngEntities(c, window);
   for (const [entity, list] of byEntity) {
     if (entity.endsWith(":unknown")) continue;
     const strengths = familyStrengths(list);
@@ -244,7 +265,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
         Object.values(familyStrengths(list.filter((e) => isPropagated(e) && symptoms.has(e.family)))) as number[],
       ),
     );
-    const fault = entityShowsFault(list, traffic, ownLoadRatio(c, entity, window));
+    const fault = entityShowsFault(list, traffic, ownLoadRatio(c, entity, window), young.has(entity));
     const faultFactor = fault ? 1 : NO_FAULT_FACTOR;
     own.set(entity, {
       fault,
