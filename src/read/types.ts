@@ -4,6 +4,9 @@
  */
 import type { CaseEvent, KubeObject, LogLevel, Relation } from "../case/model.js";
 
+/** How a pipe, FIFO or standard input is named in messages and in the Diagnosis. */
+export const STDIN_NAME = "-";
+
 /** Labels as read: Prometheus labels, CSV entity columns, resource attributes. Entity resolution uses them. */
 export type Labels = Record<string, string>;
 
