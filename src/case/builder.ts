@@ -20,6 +20,7 @@ import type {
   Span,
 } from "./model.js";
 import { entityRenames, type PodOwners, podOwnersFromObjects, podOwnersFromSeries, renameEntities } from "./owners.js";
+import { SpanLogTies } from "./spanLogs.js";
 import { TemplateMiner } from "./templateMiner.js";
 
 /** Log counts are kept per 10 s: fine enough to order causes before effects, coarse enough to stay small. */
@@ -36,6 +37,12 @@ interface SeriesChunks {
   v: number[];
 }
 
+interface EntityLogs {
+  miner: TemplateMiner;
+  /** Indexed by the miner's template id: the number of the counted template per level. */
+  templates: Map<LogLevel, number>[];
+}
+
 /** Labels that resolve the entity; the rest (plus `pod`) make a series' identity within its entity. */
 const ENTITY_ONLY_LABELS = new Set(["service", "app", "app.kubernetes.io/name", "job", "deployment", "container"]);
 
@@ -43,12 +50,15 @@ export class CaseBuilder {
   private readonly entities = new Map<string, Entity>();
   private readonly relations = new Map<string, Relation>();
   private readonly series = new Map<string, SeriesChunks>();
-  private readonly miners = new Map<string, TemplateMiner>();
-  private readonly templates = new Map<string, LogTemplate>();
+  /** Per entity: its miner, and the counted templates per miner template id and level. */
+  private readonly miners = new Map<string, EntityLogs>();
+  private readonly templates: LogTemplate[] = [];
+  /** The entity of each labels object seen on a log line: lines share them, and resolving is costly. */
+  private readonly logEntities = new WeakMap<Labels, string>();
   /** Which miner template each counted template came from, to report the final generalised text. */
   private readonly templateOrigins = new Map<LogTemplate, { entity: string; id: number }>();
-  /** `traceId/spanId` -> the templates of the lines written within that span. */
-  private readonly spanLogs = new Map<string, LogTemplate[]>();
+  /** The templates of the lines written within a span. */
+  private readonly spanLogs = new SpanLogTies();
   private readonly spans: Span[] = [];
   private readonly events: Case["events"] = [];
   private readonly objects: KubeObject[] = [];
@@ -122,18 +132,24 @@ export class CaseBuilder {
   }
 
   private addLog(file: string, record: LogRecord): void {
-    const entity = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
-    let miner = this.miners.get(entity);
-    if (!miner) {
-      miner = new TemplateMiner();
-      this.miners.set(entity, miner);
+    let entity = this.logEntities.get(record.labels);
+    if (entity === undefined) {
+      entity = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
+      this.logEntities.set(record.labels, entity);
+    }
+    let logs = this.miners.get(entity);
+    if (!logs) {
+      logs = { miner: new TemplateMiner(), templates: [] };
+      this.miners.set(entity, logs);
     }
     const level: LogLevel = record.level ?? detectLevel(record.message);
-    const mined = miner.add(record.message);
-    const key = `${entity}\u0000${mined.id}\u0000${level}`;
-    let template = this.templates.get(key);
-    if (!template) {
-      template = {
+    const mined = logs.miner.add(record.message);
+    logs.templates[mined.id] ??= new Map();
+    const byLevel = logs.templates[mined.id];
+    let index = byLevel.get(level);
+    if (index === undefined) {
+      index = this.templates.length;
+      const template: LogTemplate = {
         entity,
         template: mined.template,
         level,
@@ -142,19 +158,18 @@ export class CaseBuilder {
         samples: [],
         total: 0,
       };
-      this.templates.set(key, template);
+      byLevel.set(level, index);
+      this.templates.push(template);
       this.templateOrigins.set(template, { entity, id: mined.id });
     }
+    const template = this.templates[index];
     const bucket = Math.floor(record.t / LOG_BUCKET_SECONDS) * LOG_BUCKET_SECONDS;
     template.counts.set(bucket, (template.counts.get(bucket) ?? 0) + 1);
     template.total++;
     if (template.samples.length < SAMPLES_PER_TEMPLATE) template.samples.push(record.message);
     if (record.spanId) {
       template.traced.set(bucket, (template.traced.get(bucket) ?? 0) + 1);
-      const spanKey = `${record.traceId ?? ""}/${record.spanId}`;
-      const list = this.spanLogs.get(spanKey) ?? [];
-      list.push(template);
-      this.spanLogs.set(spanKey, list);
+      this.spanLogs.add(record.traceId ?? "", record.spanId, index);
     }
   }
 
@@ -193,20 +208,16 @@ export class CaseBuilder {
   build(): Case {
     const series: Series[] = [];
     for (const chunks of this.series.values()) series.push(toSeries(chunks));
-    const templates = [...this.templates.values()];
+    const templates = [...this.templates];
     // A miner generalises a template as more lines arrive; report each with its final text.
     const finalText = new Map<string, Map<number, string>>();
-    for (const [entity, miner] of this.miners) {
+    for (const [entity, { miner }] of this.miners) {
       finalText.set(entity, new Map(miner.templates().map((m) => [m.id, m.template])));
     }
     for (const [template, origin] of this.templateOrigins) {
       template.template = finalText.get(origin.entity)?.get(origin.id) ?? template.template;
     }
-    const templateIndex = new Map(templates.map((t, i) => [t, i]));
-    for (const span of this.spans) {
-      const written = this.spanLogs.get(`${span.traceId}/${span.spanId}`);
-      if (written) span.logTemplates = written.map((t) => templateIndex.get(t) as number);
-    }
+    this.spanLogs.tieTo(this.spans);
     const built: Case = {
       entities: this.entities,
       relations: [...this.relations.values()],

@@ -148,10 +148,11 @@ function decodeHead(file: string, bytes: Buffer): string {
   }
 }
 
-function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
+function makeInput({ name: file, path, size }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
   return {
     file,
     head,
+    plainFile: gzip ? undefined : { path, size, onBytes },
     async *lines() {
       const stream = contentStream(path, gzip, onBytes);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });

@@ -4,6 +4,7 @@ import { entityLabelOf, isTimeColumn } from "./columns.js";
 import { isObject, type JsonObject, textOf } from "./jsonDocument.js";
 import { LineFailures } from "./lineFailures.js";
 import { levelOf, sourceNameOf } from "./logFields.js";
+import { forEachParsedLine, type LineResult, type ParsedLine } from "./parallelLines.js";
 import type { Labels, LogRecord, Reader } from "./types.js";
 
 const TIME_FIELDS = ["time", "timestamp", "ts", "@timestamp", "t"];
@@ -153,24 +154,27 @@ function sniff(head: string): number {
   return typeof logRecordOf(first, {}) === "string" ? 0 : 0.9;
 }
 
+/** One line: its record, why it is not one, or undefined for a blank line. Pure, so lines parse in any thread. */
+export function parseLogLine(line: string, fallbackLabels: Labels): LineResult {
+  if (line.trim() === "") return undefined;
+  const object = parseObject(line);
+  return object ? logRecordOf(object, fallbackLabels) : "not a JSON object (malformed or cut off)";
+}
+
 export const jsonLinesReader: Reader = {
   format: "json-lines logs",
   sniff,
   async read(input, sink) {
     const fallbackLabels = { service: sourceNameOf(input.file) };
     const failures = new LineFailures(input.file, sink, "a JSON object per line with a time and a message field");
-    let lineNumber = 0;
-    for await (const line of input.lines()) {
-      lineNumber++;
-      if (line.trim() === "") continue;
-      const object = parseObject(line);
-      const record = object ? logRecordOf(object, fallbackLabels) : "not a JSON object (malformed or cut off)";
-      if (typeof record === "string") failures.failed(`line ${lineNumber}`, record);
+    const take = (result: ParsedLine, lineNumber: number) => {
+      if (typeof result === "string") failures.failed(`line ${lineNumber}`, result);
       else {
-        sink.addLog(record);
+        sink.addLog(result);
         failures.read();
       }
-    }
+    };
+    await forEachParsedLine(input, { parser: "json-lines", fallbackLabels }, parseLogLine, take);
     failures.finish();
   },
 };

@@ -41,6 +41,7 @@ export interface EventRecord extends Omit<CaseEvent, "entity"> {
   labels: Labels;
 }
 
+/** A labels object, once given to the sink, is not changed: the sink may remember what it resolved to. */
 export interface CaseSink {
   /** Samples of one series; entity resolved from labels. `t` in unix seconds (any order). */
   addSamples(labels: Labels, metric: string, t: ArrayLike<number>, v: ArrayLike<number>, unit?: string): void;
@@ -63,6 +64,11 @@ export interface ReaderInput {
   head: string;
   /** Every line, streamed; no trailing newline characters. */
   lines(): AsyncIterable<string>;
+  /**
+   * A file that is not compressed: its path and size, so that readers whose lines parse independently
+   * may read its chunks in parallel, and its bytes as they are read, for progress.
+   */
+  plainFile?: { path: string; size: number; onBytes?: (bytes: number) => void };
   /** The whole content; only for formats that are one JSON document. */
   text(): Promise<string>;
 }
