@@ -57,6 +57,11 @@ export class CaseBuilder {
   private readonly logEntities = new WeakMap<Labels, string>();
   /** Which miner template each counted template came from, to report the final generalised text. */
   private readonly templateOrigins = new Map<LogTemplate, { entity: string; id: number }>();
+  /**
+   * Per template, the lines of its latest bucket not yet in its counts: lines come mostly in time
+   * order, so a count is kept in a field while the bucket lasts rather than in a map per line.
+   */
+  private readonly pending: ({ bucket: number; count: number; traced: number } | undefined)[] = [];
   /** The templates of the lines written within a span. */
   private readonly spanLogs = new SpanLogTies();
   private readonly spans: Span[] = [];
@@ -143,7 +148,7 @@ export class CaseBuilder {
       this.miners.set(entity, logs);
     }
     const level: LogLevel = record.level ?? detectLevel(record.message);
-    const mined = logs.miner.add(record.message);
+    const mined = logs.miner.add(record.message, record.prepared);
     logs.templates[mined.id] ??= new Map();
     const byLevel = logs.templates[mined.id];
     let index = byLevel.get(level);
@@ -164,13 +169,29 @@ export class CaseBuilder {
     }
     const template = this.templates[index];
     const bucket = Math.floor(record.t / LOG_BUCKET_SECONDS) * LOG_BUCKET_SECONDS;
-    template.counts.set(bucket, (template.counts.get(bucket) ?? 0) + 1);
+    let pending = this.pending[index];
+    if (pending?.bucket !== bucket) {
+      this.countPending(index);
+      pending = { bucket, count: 0, traced: 0 };
+      this.pending[index] = pending;
+    }
+    pending.count++;
     template.total++;
     if (template.samples.length < SAMPLES_PER_TEMPLATE) template.samples.push(record.message);
     if (record.spanId) {
-      template.traced.set(bucket, (template.traced.get(bucket) ?? 0) + 1);
+      pending.traced++;
       this.spanLogs.add(record.traceId ?? "", record.spanId, index);
     }
+  }
+
+  /** Adds a template's pending lines to its counts (a bucket enters the maps when its first lines do, as before). */
+  private countPending(index: number): void {
+    const pending = this.pending[index];
+    if (!pending) return;
+    const { counts, traced } = this.templates[index];
+    counts.set(pending.bucket, (counts.get(pending.bucket) ?? 0) + pending.count);
+    if (pending.traced > 0) traced.set(pending.bucket, (traced.get(pending.bucket) ?? 0) + pending.traced);
+    this.pending[index] = undefined;
   }
 
   private addSpan(file: string, record: SpanRecord): void {
@@ -206,6 +227,7 @@ export class CaseBuilder {
   }
 
   build(): Case {
+    for (let index = 0; index < this.templates.length; index++) this.countPending(index);
     const series: Series[] = [];
     for (const chunks of this.series.values()) series.push(toSeries(chunks));
     const templates = [...this.templates];

@@ -249,7 +249,7 @@ export function maskVariablesByReplace(message: string, maskQuoted = false): str
   return message.replace(variablePattern(maskQuoted, "g"), maskMatch);
 }
 
-interface Tokens {
+export interface Tokens {
   tokens: string[];
   /** Whether whitespace preceded each token in the line: kept only to render the template as it looked. */
   spaced: boolean[];
@@ -318,6 +318,21 @@ export function tokenise(masked: string, truncated = false): Tokens {
   }
   if (cut && tokens.length > 0) tokens[tokens.length - 1] = WILDCARD;
   return { tokens, spaced };
+}
+
+/**
+ * A line masked and tokenised: the part of mining that depends on the line alone, so that it can be
+ * done anywhere (a reader's worker thread) and handed to a miner with the line.
+ */
+export interface PreparedLine extends Tokens {
+  maskQuoted: boolean;
+}
+
+/** Masks and tokenises a line as a miner with the same `maskQuoted` would. */
+export function prepareLine(message: string, maskQuoted = false): PreparedLine {
+  const truncated = message.length > MAX_MESSAGE_CHARS;
+  const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+  return { ...tokenise(maskVariables(line, maskQuoted), truncated), maskQuoted };
 }
 
 interface Cluster {
@@ -444,7 +459,7 @@ export class TemplateMiner {
   private readonly clusters: Cluster[] = [];
   private readonly overflow = new Map<number, Cluster>();
   /** Lines seen lately, masked and tokenised: many systems write the very same line again and again. */
-  private readonly recentLines = new Map<string, Tokens>();
+  private readonly recentLines = new Map<string, PreparedLine>();
   /** Templates of lines that name their source location, by that location. */
   private readonly byLocation = new Map<string, Cluster>();
 
@@ -472,16 +487,8 @@ export class TemplateMiner {
   }
 
   /** Mine one line: the template it now belongs to, and whether that template was created by it. */
-  add(message: string): MinedLine {
-    const truncated = message.length > MAX_MESSAGE_CHARS;
-    const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-    let tokenised = this.recentLines.get(line);
-    if (tokenised === undefined) {
-      tokenised = tokenise(maskVariables(line, this.maskQuoted), truncated);
-      if (this.recentLines.size >= RECENT_LINES_MAX) this.recentLines.clear();
-      this.recentLines.set(line, tokenised);
-    }
-    const { tokens, spaced } = tokenised;
+  add(message: string, prepared?: PreparedLine): MinedLine {
+    const { tokens, spaced } = prepared?.maskQuoted === this.maskQuoted ? prepared : this.prepare(message);
     // A line that names the statement that wrote it belongs to that statement's template, however its
     // payload varies (a list of ids makes the line longer or shorter, and Drain would split it by length).
     const location = tokens.find(isCodeLocation);
@@ -512,6 +519,19 @@ export class TemplateMiner {
     const cluster = this.create(tokens, spaced);
     this.overflow.set(slot, cluster);
     return { id: cluster.id, template: render(cluster), isNew: true };
+  }
+
+  /** The line masked and tokenised, from the recent lines when it is one of them. */
+  private prepare(message: string): PreparedLine {
+    const truncated = message.length > MAX_MESSAGE_CHARS;
+    const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+    let prepared = this.recentLines.get(line);
+    if (prepared === undefined) {
+      prepared = prepareLine(message, this.maskQuoted);
+      if (this.recentLines.size >= RECENT_LINES_MAX) this.recentLines.clear();
+      this.recentLines.set(line, prepared);
+    }
+    return prepared;
   }
 
   /** Every template so far, in order of creation. */

@@ -1,9 +1,11 @@
 /**
  * Parsed log lines packed as columns to cross between threads. Copying a list of record objects to
  * another thread costs the receiver about as much as parsing the lines did; typed arrays and lists of
- * strings copy in a fraction of that, and label sets repeat, so each crosses once per batch.
+ * strings copy in a fraction of that, and label sets repeat, so each crosses once per batch. Messages
+ * also cross masked and tokenised for the template miner, which is most of its work per line.
  */
 import type { LogLevel } from "../case/model.js";
+import { type PreparedLine, prepareLine } from "../case/templateMiner.js";
 import type { LineResult, ParsedLine } from "./parallelLines.js";
 import type { Labels, LogRecord } from "./types.js";
 
@@ -28,6 +30,36 @@ export interface LogBatch {
   /** Per line that is not blank; "" when it names no span (a record names both or neither). */
   traceId: string[];
   spanId: string[];
+  /** Per record: its message's tokens joined by TOKEN_JOIN, and per token "1" when whitespace preceded it, else "0". */
+  tokens: string[];
+  spacing: string[];
+}
+
+/** Joins tokens for the crossing; a message holding it crosses without tokens (NOT_PREPARED), to be tokenised again. */
+const TOKEN_JOIN = "\u0001";
+const NOT_PREPARED = "-";
+
+function packPrepared(batch: LogBatch, message: string): void {
+  // Masking puts no TOKEN_JOIN in; only the message can hold one.
+  if (message.includes(TOKEN_JOIN)) {
+    batch.tokens.push("");
+    batch.spacing.push(NOT_PREPARED);
+    return;
+  }
+  const { tokens, spaced } = prepareLine(message);
+  batch.tokens.push(tokens.join(TOKEN_JOIN));
+  let spacing = "";
+  for (const space of spaced) spacing += space ? "1" : "0";
+  batch.spacing.push(spacing);
+}
+
+function unpackPrepared(batch: LogBatch, at: number): PreparedLine | undefined {
+  const spacing = batch.spacing[at];
+  if (spacing === NOT_PREPARED) return undefined;
+  const tokens = spacing === "" ? [] : batch.tokens[at].split(TOKEN_JOIN);
+  const spaced: boolean[] = new Array(spacing.length);
+  for (let i = 0; i < spacing.length; i++) spaced[i] = spacing.charCodeAt(i) === 0x31;
+  return { tokens, spaced, maskQuoted: false };
 }
 
 /** A key that tells label sets apart: entries in order, joined by a character no label contains. */
@@ -48,6 +80,8 @@ export function packLines(results: LineResult[]): LogBatch {
     message: [],
     traceId: [],
     spanId: [],
+    tokens: [],
+    spacing: [],
   };
   const setIndex = new Map<string, number>();
   for (let i = 0; i < n; i++) {
@@ -58,6 +92,8 @@ export function packLines(results: LineResult[]): LogBatch {
       batch.message.push(result);
       batch.traceId.push("");
       batch.spanId.push("");
+      batch.tokens.push("");
+      batch.spacing.push(NOT_PREPARED);
       continue;
     }
     batch.kind[i] = RECORD;
@@ -74,6 +110,7 @@ export function packLines(results: LineResult[]): LogBatch {
     batch.message.push(result.message);
     batch.traceId.push(result.traceId ?? "");
     batch.spanId.push(result.spanId ?? "");
+    packPrepared(batch, result.message);
   }
   return batch;
 }
@@ -96,6 +133,8 @@ export function unpackLines(
     const record: LogRecord = { t: batch.t[i], message: batch.message[at], labels: batch.labelSets[batch.labels[i]] };
     const level = LEVELS[batch.level[i]];
     if (level) record.level = level;
+    const prepared = unpackPrepared(batch, at);
+    if (prepared) record.prepared = prepared;
     if (batch.spanId[at] !== "") {
       record.traceId = batch.traceId[at];
       record.spanId = batch.spanId[at];

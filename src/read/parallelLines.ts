@@ -37,7 +37,7 @@ const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
  * Bytes per chunk: large enough that handing a chunk over costs little beside parsing it, small
  * enough that the chunks in flight stay within tens of MB.
  */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 /** Chunks given to a worker at once: one parsing and one waiting, so that no worker idles between chunks. */
 const CHUNKS_PER_WORKER = 2;
 /** Workers beyond four would wait on the main thread, which adds every line to the Case alone. */

@@ -3,6 +3,7 @@
  * pieces through a CaseSink; it never interprets (no scoring, no thresholds).
  */
 import type { CaseEvent, KubeObject, LogLevel, Relation } from "../case/model.js";
+import type { PreparedLine } from "../case/templateMiner.js";
 
 /** How a pipe, FIFO or standard input is named in messages and in the Diagnosis. */
 export const STDIN_NAME = "-";
@@ -20,6 +21,8 @@ export interface LogRecord {
   /** The trace and span the line was written in, when the source says: ties the line to its request. */
   traceId?: string;
   spanId?: string;
+  /** The message already masked and tokenised for the template miner (by a reader's worker thread). */
+  prepared?: PreparedLine;
 }
 
 export interface SpanRecord {
