@@ -21,6 +21,7 @@ import type {
 } from "./model.js";
 import { entityRenames, type PodOwners, podOwnersFromObjects, podOwnersFromSeries, renameEntities } from "./owners.js";
 import { SpanLogTies } from "./spanLogs.js";
+import { StringPool } from "./strings.js";
 import { TemplateMiner } from "./templateMiner.js";
 
 /** Log counts are kept per 10 s: fine enough to order causes before effects, coarse enough to stay small. */
@@ -62,6 +63,8 @@ export class CaseBuilder {
    * order, so a count is kept in a field while the bucket lasts rather than in a map per line.
    */
   private readonly pending: ({ bucket: number; count: number; traced: number } | undefined)[] = [];
+  /** The texts of spans: a trace's id, an operation and a parent's span id repeat on many spans. */
+  private readonly spanStrings = new StringPool();
   /** The templates of the lines written within a span. */
   private readonly spanLogs = new SpanLogTies();
   private readonly spans: Span[] = [];
@@ -196,16 +199,17 @@ export class CaseBuilder {
 
   private addSpan(file: string, record: SpanRecord): void {
     const service = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
+    const strings = this.spanStrings;
     const span: Span = {
-      traceId: record.traceId,
-      spanId: record.spanId,
+      traceId: strings.intern(record.traceId),
+      spanId: strings.intern(record.spanId),
       service,
-      operation: record.operation,
+      operation: strings.intern(record.operation),
       start: record.start,
       duration: record.duration,
       error: record.error,
     };
-    if (record.parent) span.parent = record.parent;
+    if (record.parent) span.parent = strings.intern(record.parent);
     this.spans.push(span);
   }
 
@@ -240,6 +244,7 @@ export class CaseBuilder {
       template.template = finalText.get(origin.entity)?.get(origin.id) ?? template.template;
     }
     this.spanLogs.tieTo(this.spans);
+    this.spanStrings.clear();
     const built: Case = {
       entities: this.entities,
       relations: [...this.relations.values()],
