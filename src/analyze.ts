@@ -1,4 +1,5 @@
 /** `analyze`: the library entry point; paths or a Case in, a Diagnosis out. The CLI is a thin layer over it. */
+import { DEFAULT_TOP } from "./analyzeDefaults.js";
 import type { Case } from "./case/model.js";
 import { toIso } from "./case/time.js";
 import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
@@ -55,8 +56,7 @@ export async function baselineFrom(paths: string[]): Promise<NamedBaseline> {
   return { start: span.start, end: span.end + 1e-9, namedBy: `the files given as known-good (${paths.join(", ")})` };
 }
 
-/** Causes reported by default: enough to show the runner-ups a person would check next. */
-export const DEFAULT_TOP = 5;
+export { DEFAULT_TOP };
 
 /** A Diagnosis with the Case it was made from, for reports that draw the series its evidence cites. */
 export interface AnalyzedCase {

@@ -20,6 +20,8 @@ import type {
   Span,
 } from "./model.js";
 import { entityRenames, type PodOwners, podOwnersFromObjects, podOwnersFromSeries, renameEntities } from "./owners.js";
+import { SpanLogTies } from "./spanLogs.js";
+import { StringPool } from "./strings.js";
 import { TemplateMiner } from "./templateMiner.js";
 
 /** Log counts are kept per 10 s: fine enough to order causes before effects, coarse enough to stay small. */
@@ -36,6 +38,12 @@ interface SeriesChunks {
   v: number[];
 }
 
+interface EntityLogs {
+  miner: TemplateMiner;
+  /** Indexed by the miner's template id: the number of the counted template per level. */
+  templates: Map<LogLevel, number>[];
+}
+
 /** Labels that resolve the entity; the rest (plus `pod`) make a series' identity within its entity. */
 const ENTITY_ONLY_LABELS = new Set(["service", "app", "app.kubernetes.io/name", "job", "deployment", "container"]);
 
@@ -43,12 +51,22 @@ export class CaseBuilder {
   private readonly entities = new Map<string, Entity>();
   private readonly relations = new Map<string, Relation>();
   private readonly series = new Map<string, SeriesChunks>();
-  private readonly miners = new Map<string, TemplateMiner>();
-  private readonly templates = new Map<string, LogTemplate>();
+  /** Per entity: its miner, and the counted templates per miner template id and level. */
+  private readonly miners = new Map<string, EntityLogs>();
+  private readonly templates: LogTemplate[] = [];
+  /** The entity of each labels object seen on a log line: lines share them, and resolving is costly. */
+  private readonly logEntities = new WeakMap<Labels, string>();
   /** Which miner template each counted template came from, to report the final generalised text. */
   private readonly templateOrigins = new Map<LogTemplate, { entity: string; id: number }>();
-  /** `traceId/spanId` -> the templates of the lines written within that span. */
-  private readonly spanLogs = new Map<string, LogTemplate[]>();
+  /**
+   * Per template, the lines of its latest bucket not yet in its counts: lines come mostly in time
+   * order, so a count is kept in a field while the bucket lasts rather than in a map per line.
+   */
+  private readonly pending: ({ bucket: number; count: number; traced: number } | undefined)[] = [];
+  /** The texts of spans: a trace's id, an operation and a parent's span id repeat on many spans. */
+  private readonly spanStrings = new StringPool();
+  /** The templates of the lines written within a span. */
+  private readonly spanLogs = new SpanLogTies();
   private readonly spans: Span[] = [];
   private readonly events: Case["events"] = [];
   private readonly objects: KubeObject[] = [];
@@ -122,18 +140,24 @@ export class CaseBuilder {
   }
 
   private addLog(file: string, record: LogRecord): void {
-    const entity = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
-    let miner = this.miners.get(entity);
-    if (!miner) {
-      miner = new TemplateMiner();
-      this.miners.set(entity, miner);
+    let entity = this.logEntities.get(record.labels);
+    if (entity === undefined) {
+      entity = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
+      this.logEntities.set(record.labels, entity);
+    }
+    let logs = this.miners.get(entity);
+    if (!logs) {
+      logs = { miner: new TemplateMiner(), templates: [] };
+      this.miners.set(entity, logs);
     }
     const level: LogLevel = record.level ?? detectLevel(record.message);
-    const mined = miner.add(record.message);
-    const key = `${entity}\u0000${mined.id}\u0000${level}`;
-    let template = this.templates.get(key);
-    if (!template) {
-      template = {
+    const mined = logs.miner.add(record.message, record.prepared);
+    logs.templates[mined.id] ??= new Map();
+    const byLevel = logs.templates[mined.id];
+    let index = byLevel.get(level);
+    if (index === undefined) {
+      index = this.templates.length;
+      const template: LogTemplate = {
         entity,
         template: mined.template,
         level,
@@ -142,34 +166,50 @@ export class CaseBuilder {
         samples: [],
         total: 0,
       };
-      this.templates.set(key, template);
+      byLevel.set(level, index);
+      this.templates.push(template);
       this.templateOrigins.set(template, { entity, id: mined.id });
     }
+    const template = this.templates[index];
     const bucket = Math.floor(record.t / LOG_BUCKET_SECONDS) * LOG_BUCKET_SECONDS;
-    template.counts.set(bucket, (template.counts.get(bucket) ?? 0) + 1);
+    let pending = this.pending[index];
+    if (pending?.bucket !== bucket) {
+      this.countPending(index);
+      pending = { bucket, count: 0, traced: 0 };
+      this.pending[index] = pending;
+    }
+    pending.count++;
     template.total++;
     if (template.samples.length < SAMPLES_PER_TEMPLATE) template.samples.push(record.message);
     if (record.spanId) {
-      template.traced.set(bucket, (template.traced.get(bucket) ?? 0) + 1);
-      const spanKey = `${record.traceId ?? ""}/${record.spanId}`;
-      const list = this.spanLogs.get(spanKey) ?? [];
-      list.push(template);
-      this.spanLogs.set(spanKey, list);
+      pending.traced++;
+      this.spanLogs.add(record.traceId ?? "", record.spanId, index);
     }
+  }
+
+  /** Adds a template's pending lines to its counts (a bucket enters the maps when its first lines do, as before). */
+  private countPending(index: number): void {
+    const pending = this.pending[index];
+    if (!pending) return;
+    const { counts, traced } = this.templates[index];
+    counts.set(pending.bucket, (counts.get(pending.bucket) ?? 0) + pending.count);
+    if (pending.traced > 0) traced.set(pending.bucket, (traced.get(pending.bucket) ?? 0) + pending.traced);
+    this.pending[index] = undefined;
   }
 
   private addSpan(file: string, record: SpanRecord): void {
     const service = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
+    const strings = this.spanStrings;
     const span: Span = {
-      traceId: record.traceId,
-      spanId: record.spanId,
+      traceId: strings.intern(record.traceId),
+      spanId: strings.intern(record.spanId),
       service,
-      operation: record.operation,
+      operation: strings.intern(record.operation),
       start: record.start,
       duration: record.duration,
       error: record.error,
     };
-    if (record.parent) span.parent = record.parent;
+    if (record.parent) span.parent = strings.intern(record.parent);
     this.spans.push(span);
   }
 
@@ -191,22 +231,20 @@ export class CaseBuilder {
   }
 
   build(): Case {
+    for (let index = 0; index < this.templates.length; index++) this.countPending(index);
     const series: Series[] = [];
     for (const chunks of this.series.values()) series.push(toSeries(chunks));
-    const templates = [...this.templates.values()];
+    const templates = [...this.templates];
     // A miner generalises a template as more lines arrive; report each with its final text.
     const finalText = new Map<string, Map<number, string>>();
-    for (const [entity, miner] of this.miners) {
+    for (const [entity, { miner }] of this.miners) {
       finalText.set(entity, new Map(miner.templates().map((m) => [m.id, m.template])));
     }
     for (const [template, origin] of this.templateOrigins) {
       template.template = finalText.get(origin.entity)?.get(origin.id) ?? template.template;
     }
-    const templateIndex = new Map(templates.map((t, i) => [t, i]));
-    for (const span of this.spans) {
-      const written = this.spanLogs.get(`${span.traceId}/${span.spanId}`);
-      if (written) span.logTemplates = written.map((t) => templateIndex.get(t) as number);
-    }
+    this.spanLogs.tieTo(this.spans);
+    this.spanStrings.clear();
     const built: Case = {
       entities: this.entities,
       relations: [...this.relations.values()],

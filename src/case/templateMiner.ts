@@ -146,21 +146,110 @@ function maskMatch(
   return WILDCARD;
 }
 
-/** A regular expression that finds every variable part the miner masks. */
-function variablePattern(maskQuoted: boolean): RegExp {
+/** A regular expression that finds every variable part the miner masks, with the given flags. */
+function variablePattern(maskQuoted: boolean, flags: string): RegExp {
   const sources = maskQuoted ? [...VARIABLE_SOURCES, ...QUOTED_SOURCES] : VARIABLE_SOURCES;
-  return new RegExp(sources.join("|"), "g");
+  return new RegExp(sources.join("|"), flags);
 }
 
-const PATTERN_PLAIN = variablePattern(false);
-const PATTERN_QUOTED = variablePattern(true);
+/** Sticky: tried at one position only, the one the scanner chose. */
+const AT_PLAIN = variablePattern(false, "y");
+const AT_QUOTED = variablePattern(true, "y");
 
-/** Replace the obvious variables of a line (ids, numbers, addresses, times, values of key=value pairs) by `<*>`. */
+function isWordChar(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a) || code === 0x5f // 0-9 A-Z a-z _
+  );
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/**
+ * Whether a variable part may start at `i`. Inside a word (after a letter, digit or `_`) every pattern
+ * but three is ruled out by its look-behind: a date may start at a digit after a letter, a bracketed
+ * IPv6 address at `[`, a double-quoted string at `"`. Skipping the other positions is what makes the
+ * scan fast: most characters of a line are inside words.
+ */
+function mayStartAt(message: string, i: number, maskQuoted: boolean): boolean {
+  const previous = i > 0 ? message.charCodeAt(i - 1) : -1;
+  if (!isWordChar(previous)) return true;
+  const code = message.charCodeAt(i);
+  return code === 0x5b || (isDigit(code) && !isDigit(previous)) || (maskQuoted && code === 0x22);
+}
+
+function isLetter(code: number): boolean {
+  return (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
+}
+
+/** Characters a key, an e-mail's local part, a qualified name or a UUID is made of: `[A-Za-z0-9_.$+-]`. */
+function isNameChar(code: number): boolean {
+  return isWordChar(code) || code === 0x2e || code === 0x24 || code === 0x2b || code === 0x2d;
+}
+
+/**
+ * Where a run of name characters starting at a letter ends, when no pattern can start anywhere in it;
+ * otherwise -1. A pattern starting at a letter either is a key (`=` after the run), an e-mail (`@`), a
+ * source location (`#` or `:`), an IPv6 address (`:`), or holds a digit or a `-` (hex ids, UUIDs);
+ * a run with none of those — an ordinary word, `com.example.Foo` — is left as it is, whole.
+ */
+function plainWordEnd(message: string, start: number): number {
+  let end = start;
+  let digitOrDash = false;
+  for (; end < message.length; end++) {
+    const code = message.charCodeAt(end);
+    if (!isNameChar(code)) break;
+    if (isDigit(code) || code === 0x2d) digitOrDash = true;
+  }
+  if (digitOrDash) return -1;
+  const next = end < message.length ? message.charCodeAt(end) : -1;
+  return next === 0x3d || next === 0x40 || next === 0x23 || next === 0x3a ? -1 : end;
+}
+
+/**
+ * Replace the obvious variables of a line (ids, numbers, addresses, times, values of key=value pairs)
+ * by `<*>`. One pass over the line: the patterns are tried only where one may start (mayStartAt, and
+ * not in a plain word), and scanning goes on after each match, so the result is that of replacing
+ * every match left to right.
+ */
 export function maskVariables(message: string, maskQuoted = false): string {
-  return message.replace(maskQuoted ? PATTERN_QUOTED : PATTERN_PLAIN, maskMatch);
+  const pattern = maskQuoted ? AT_QUOTED : AT_PLAIN;
+  let masked = "";
+  let copied = 0;
+  for (let i = 0; i < message.length; ) {
+    if (!mayStartAt(message, i, maskQuoted)) {
+      i++;
+      continue;
+    }
+    const code = message.charCodeAt(i);
+    const wordEnd = isLetter(code) || code === 0x5f || code === 0x24 ? plainWordEnd(message, i) : -1;
+    if (wordEnd >= 0) {
+      i = wordEnd;
+      continue;
+    }
+    pattern.lastIndex = i;
+    const match = pattern.exec(message);
+    if (match === null) {
+      i++;
+      continue;
+    }
+    masked += message.slice(copied, i) + maskMatch(match[0], match[1], match[2], match[3]);
+    i = pattern.lastIndex;
+    copied = i;
+  }
+  return copied === 0 ? message : masked + message.slice(copied);
 }
 
-interface Tokens {
+/**
+ * The masking as one replace of every match of the patterns: the definition maskVariables must agree
+ * with, kept for the tests that check it does.
+ */
+export function maskVariablesByReplace(message: string, maskQuoted = false): string {
+  return message.replace(variablePattern(maskQuoted, "g"), maskMatch);
+}
+
+export interface Tokens {
   tokens: string[];
   /** Whether whitespace preceded each token in the line: kept only to render the template as it looked. */
   spaced: boolean[];
@@ -229,6 +318,21 @@ export function tokenise(masked: string, truncated = false): Tokens {
   }
   if (cut && tokens.length > 0) tokens[tokens.length - 1] = WILDCARD;
   return { tokens, spaced };
+}
+
+/**
+ * A line masked and tokenised: the part of mining that depends on the line alone, so that it can be
+ * done anywhere (a reader's worker thread) and handed to a miner with the line.
+ */
+export interface PreparedLine extends Tokens {
+  maskQuoted: boolean;
+}
+
+/** Masks and tokenises a line as a miner with the same `maskQuoted` would. */
+export function prepareLine(message: string, maskQuoted = false): PreparedLine {
+  const truncated = message.length > MAX_MESSAGE_CHARS;
+  const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+  return { ...tokenise(maskVariables(line, maskQuoted), truncated), maskQuoted };
 }
 
 interface Cluster {
@@ -355,7 +459,7 @@ export class TemplateMiner {
   private readonly clusters: Cluster[] = [];
   private readonly overflow = new Map<number, Cluster>();
   /** Lines seen lately, masked and tokenised: many systems write the very same line again and again. */
-  private readonly recentLines = new Map<string, Tokens>();
+  private readonly recentLines = new Map<string, PreparedLine>();
   /** Templates of lines that name their source location, by that location. */
   private readonly byLocation = new Map<string, Cluster>();
 
@@ -383,16 +487,8 @@ export class TemplateMiner {
   }
 
   /** Mine one line: the template it now belongs to, and whether that template was created by it. */
-  add(message: string): MinedLine {
-    const truncated = message.length > MAX_MESSAGE_CHARS;
-    const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-    let tokenised = this.recentLines.get(line);
-    if (tokenised === undefined) {
-      tokenised = tokenise(maskVariables(line, this.maskQuoted), truncated);
-      if (this.recentLines.size >= RECENT_LINES_MAX) this.recentLines.clear();
-      this.recentLines.set(line, tokenised);
-    }
-    const { tokens, spaced } = tokenised;
+  add(message: string, prepared?: PreparedLine): MinedLine {
+    const { tokens, spaced } = prepared?.maskQuoted === this.maskQuoted ? prepared : this.prepare(message);
     // A line that names the statement that wrote it belongs to that statement's template, however its
     // payload varies (a list of ids makes the line longer or shorter, and Drain would split it by length).
     const location = tokens.find(isCodeLocation);
@@ -423,6 +519,19 @@ export class TemplateMiner {
     const cluster = this.create(tokens, spaced);
     this.overflow.set(slot, cluster);
     return { id: cluster.id, template: render(cluster), isNew: true };
+  }
+
+  /** The line masked and tokenised, from the recent lines when it is one of them. */
+  private prepare(message: string): PreparedLine {
+    const truncated = message.length > MAX_MESSAGE_CHARS;
+    const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+    let prepared = this.recentLines.get(line);
+    if (prepared === undefined) {
+      prepared = prepareLine(message, this.maskQuoted);
+      if (this.recentLines.size >= RECENT_LINES_MAX) this.recentLines.clear();
+      this.recentLines.set(line, prepared);
+    }
+    return prepared;
   }
 
   /** Every template so far, in order of creation. */

@@ -1,13 +1,10 @@
 /** `beneath analyze [path...] [--prometheus <url>]`: read telemetry files or a live Prometheus, diagnose, print the Diagnosis. */
 import { stat } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { type AnalyzedCase, analyzeCase, baselineFrom, DEFAULT_TOP, type NamedBaseline } from "../analyze.js";
+import type { AnalyzedCase, NamedBaseline } from "../analyze.js";
+import { DEFAULT_TOP } from "../analyzeDefaults.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
-import { renderHtml } from "../diagnosis/renderHtml.js";
-import { renderJson } from "../diagnosis/renderJson.js";
-import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
-import { renderText } from "../diagnosis/renderText.js";
-import { STDIN_NAME } from "../read/index.js";
+import { STDIN_NAME } from "../read/types.js";
 import { EXIT_CAUSE_FOUND, UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
 import { withHelp } from "./help.js";
@@ -47,6 +44,7 @@ async function namedBaseline(flags: AnalyzeFlags): Promise<NamedBaseline | undef
   if (flags.baseline) return { ...flags.baseline, namedBy: "--baseline" };
   if (flags.baselineFrom) {
     await assertPathsExist(flags.baselineFrom);
+    const { baselineFrom } = await import("../analyze.js");
     return baselineFrom(flags.baselineFrom);
   }
   return undefined;
@@ -70,11 +68,12 @@ export async function assertPathsExist(paths: string[]): Promise<void> {
   if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(", ")}`);
 }
 
-function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, color: boolean): string {
-  if (flags.format === "json") return renderJson(d);
-  if (flags.format === "html") return renderHtml(d, c);
-  if (flags.format === "md") return renderMarkdown(d);
-  return renderText(d, { color, verbose: flags.verbose });
+/** Each renderer loads only when its format is asked for: the HTML one brings its charting library. */
+async function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, color: boolean): Promise<string> {
+  if (flags.format === "json") return (await import("../diagnosis/renderJson.js")).renderJson(d);
+  if (flags.format === "html") return (await import("../diagnosis/renderHtml.js")).renderHtml(d, c);
+  if (flags.format === "md") return (await import("../diagnosis/renderMarkdown.js")).renderMarkdown(d);
+  return (await import("../diagnosis/renderText.js")).renderText(d, { color, verbose: flags.verbose });
 }
 
 async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedCase> {
@@ -87,6 +86,7 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
   // An exported incident names its own alert time and window.
   const exported = await exportDefaults(paths);
   const progress = await createProgress(process.stderr);
+  const { analyzeCase } = await import("../analyze.js");
   try {
     return await analyzeCase(withBaseline, {
       baseline,
@@ -106,8 +106,8 @@ async function run(paths: string[], flags: AnalyzeFlags): Promise<void> {
   await assertPathsExist(paths);
   if (flags.out !== undefined) await assertOutWritable(flags.out, paths, flags.force === true);
   const analyzed = await diagnose(paths, flags);
-  if (flags.out === undefined) process.stdout.write(render(analyzed, flags, wantsColor(process.stdout)));
-  else await writeOut(flags.out, render(analyzed, flags, false), flags.force === true);
+  if (flags.out === undefined) process.stdout.write(await render(analyzed, flags, wantsColor(process.stdout)));
+  else await writeOut(flags.out, await render(analyzed, flags, false), flags.force === true);
   if (flags.failOnCause && analyzed.diagnosis.confident) process.exitCode = EXIT_CAUSE_FOUND;
 }
 

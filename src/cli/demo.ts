@@ -8,10 +8,6 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { analyzeCase } from "../analyze.js";
-import { renderHtml } from "../diagnosis/renderHtml.js";
-import { renderMarkdown } from "../diagnosis/renderMarkdown.js";
-import { renderText } from "../diagnosis/renderText.js";
 import type { Diagnosis } from "../diagnosis/types.js";
 import type { Simulation } from "../sim/simulate.js";
 import { withHelp } from "./help.js";
@@ -67,6 +63,13 @@ export function registerDemo(program: Command): void {
     .action(async (scenario: string, flags: DemoFlags) => {
       const out = flags.out ?? join(tmpdir(), "beneath-demo", scenario);
       const { sim, dir } = await simulateToFolder(scenario, { seed: flags.seed, set: [], out });
+      // The engine and the renderers load when the demo runs, not for every command's start-up.
+      const [{ analyzeCase }, { renderHtml }, { renderMarkdown }, { renderText }] = await Promise.all([
+        import("../analyze.js"),
+        import("../diagnosis/renderHtml.js"),
+        import("../diagnosis/renderMarkdown.js"),
+        import("../diagnosis/renderText.js"),
+      ]);
       const at = sim.scenario.start + sim.scenario.alert;
       const { diagnosis, case: c } = await analyzeCase([dir], { at });
       const html = join(out, "report.html");

@@ -1,7 +1,6 @@
 /** `beneath export --prometheus <url> --out <dir>`: save an incident from a live server as standard files. */
 import type { Command } from "commander";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
-import { assertExportFolderFree, pullIncident, writeExport } from "../live/index.js";
 import { assertPathsExist } from "./analyze.js";
 import { UsageError } from "./exitCodes.js";
 import { withHelp } from "./help.js";
@@ -25,6 +24,7 @@ async function run(flags: ExportFlags): Promise<void> {
   if (flags.prometheus === undefined) throw new UsageError("export needs --prometheus <url>");
   if (flags.out === undefined) throw new UsageError("export needs --out <dir>, the folder to write the files to");
   const window = flags.window ?? DEFAULT_INCIDENT_SECONDS;
+  const { assertExportFolderFree, pullIncident, writeExport } = await import("../live/index.js");
   const added = { logs: flags.logs ?? [], kube: flags.kube ?? [] };
   await assertPathsExist([...added.logs, ...added.kube]);
   await assertExportFolderFree(flags.out);

@@ -5,12 +5,9 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { analyze } from "../analyze.js";
-import { renderText } from "../diagnosis/renderText.js";
 import { LabSetupError } from "../lab/requirements.js";
 import { LAB_SCENARIOS, labScenario } from "../lab/scenarios.js";
 import { DEFAULT_TIMINGS, type LabTimings } from "../lab/timings.js";
-import { judge } from "../lab/verdict.js";
 import { UsageError } from "./exitCodes.js";
 import { withHelp } from "./help.js";
 import { parseWindow } from "./options.js";
@@ -76,6 +73,11 @@ export function registerLab(program: Command): void {
       const started = Date.now();
       // The lab (its servers, configs and YAML) loads only when a lab runs.
       const { runLab, LabRunError } = await import("../lab/run.js");
+      const [{ analyze }, { renderText }, { judge }] = await Promise.all([
+        import("../analyze.js"),
+        import("../diagnosis/renderText.js"),
+        import("../lab/verdict.js"),
+      ]);
       try {
         const run = await runLab(scenario, {
           out,

@@ -7,14 +7,9 @@ import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import type { AnalyzedCase } from "../analyze.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
+import { DEFAULT_MAX_SERIES } from "../live/defaults.js";
 import type { HttpOptions } from "../live/http.js";
-import {
-  analyzeLive,
-  DEFAULT_MAX_SERIES,
-  type LiveAnalyzeOptions,
-  type LiveSourceOptions,
-  type Pull,
-} from "../live/index.js";
+import type { LiveAnalyzeOptions, LiveSourceOptions, Pull } from "../live/index.js";
 import { UsageError } from "./exitCodes.js";
 import { parseTop, parseWindow } from "./options.js";
 
@@ -217,6 +212,7 @@ export async function runLiveAnalysis(
   flags: LiveFlags & { at?: number; window?: number } & LiveAnalyzeOptions,
 ): Promise<AnalyzedCase> {
   const source = liveSourceOptions(url, flags, { at: flags.at, window: flags.window ?? DEFAULT_INCIDENT_SECONDS });
+  const { analyzeLive } = await import("../live/index.js");
   const { pull, ...analyzed } = await analyzeLive(source, paths, {
     top: flags.top,
     listInputs: flags.listInputs,

@@ -8,6 +8,7 @@
 import { toIso } from "../case/time.js";
 import { BASELINE_OBSERVED_SECONDS } from "../detect/window.js";
 import { EXPORT_INDEX_FILE } from "../read/exportIndex.js";
+import { DEFAULT_MAX_SERIES } from "./defaults.js";
 import { discover, type Skip } from "./discover.js";
 import { LiveError } from "./errors.js";
 import { nameSeries, quantileQuery, rateWindow } from "./histograms.js";
@@ -16,8 +17,7 @@ import { inParallel } from "./parallel.js";
 import { PrometheusApi } from "./prometheusApi.js";
 import { chooseStep, storedInterval } from "./step.js";
 
-/** Series pulled by default: every series of a sizeable namespace, a few MB of samples per hour. */
-export const DEFAULT_MAX_SERIES = 5000;
+export { DEFAULT_MAX_SERIES };
 
 export interface LiveSourceOptions {
   url: URL;

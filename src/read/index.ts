@@ -11,7 +11,7 @@ import { CaseBuilder } from "../case/builder.js";
 import type { Case } from "../case/model.js";
 import { chooseReader, knownFormats } from "./detect.js";
 import { GuardedSink } from "./guardedSink.js";
-import { NoDataError, ReadError, type ReaderInput } from "./types.js";
+import { NoDataError, ReadError, type ReaderInput, STDIN_NAME } from "./types.js";
 
 /** Enough of a file to recognise any supported format from its first record. */
 const HEAD_BYTES = 64 * 1024;
@@ -43,8 +43,7 @@ interface InputFile {
   unreadable?: string;
 }
 
-/** How a pipe, FIFO or standard input is named in messages and in the Diagnosis. */
-export const STDIN_NAME = "-";
+export { STDIN_NAME };
 
 /**
  * Every file under the given paths, in a stable order; a missing path is a ReadError. Standard input
@@ -149,10 +148,11 @@ function decodeHead(file: string, bytes: Buffer): string {
   }
 }
 
-function makeInput({ name: file, path }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
+function makeInput({ name: file, path, size }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
   return {
     file,
     head,
+    plainFile: gzip ? undefined : { path, size, onBytes },
     async *lines() {
       const stream = contentStream(path, gzip, onBytes);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });

@@ -4,6 +4,7 @@ import { entityLabelOf, isTimeColumn } from "./columns.js";
 import { isObject, type JsonObject, textOf } from "./jsonDocument.js";
 import { LineFailures } from "./lineFailures.js";
 import { levelOf, sourceNameOf } from "./logFields.js";
+import { forEachParsedLine, type LineResult, type ParsedLine } from "./parallelLines.js";
 import type { Labels, LogRecord, Reader } from "./types.js";
 
 const TIME_FIELDS = ["time", "timestamp", "ts", "@timestamp", "t"];
@@ -41,6 +42,9 @@ const SNIFF_LINES = 5;
 interface DottedPath {
   /** [key made of the first i parts, the rest of the path], longest key first. */
   splits: [string, DottedPath | undefined][];
+  /** The first part: every key that could hold the path is it, or starts with it and a dot. */
+  head: string;
+  headDot: string;
 }
 
 function preparePath(path: string): DottedPath {
@@ -50,7 +54,14 @@ function preparePath(path: string): DottedPath {
     const rest = i === parts.length ? undefined : preparePath(parts.slice(i).join("."));
     splits.push([parts.slice(0, i).join("."), rest]);
   }
-  return { splits };
+  return { splits, head: parts[0], headDot: `${parts[0]}.` };
+}
+
+/** Whether an object may hold a path: one of its keys is the path's first part, or starts with it and a dot. */
+function mayHold(object: JsonObject, path: DottedPath): boolean {
+  if (path.head in object) return true;
+  for (const key in object) if (key.startsWith(path.headDot)) return true;
+  return false;
 }
 
 /**
@@ -58,6 +69,7 @@ function preparePath(path: string): DottedPath {
  * (`{"service.name":..}`) or a mix of both.
  */
 function valueAtPrepared(object: JsonObject, path: DottedPath): unknown {
+  if (path.splits.length > 1 && !mayHold(object, path)) return undefined;
   for (const [key, rest] of path.splits) {
     if (!(key in object)) continue;
     const value = object[key];
@@ -93,10 +105,11 @@ function messageOf(object: JsonObject): string | undefined {
 
 function labelsOf(object: JsonObject): Labels {
   const labels: Labels = {};
-  for (const [key, value] of Object.entries(object)) {
+  for (const key in object) {
     const label = entityLabelOf(key);
-    const text = textOf(value);
-    if (label && text) labels[label] ??= text;
+    if (label === undefined) continue;
+    const text = textOf(object[key]);
+    if (text) labels[label] ??= text;
   }
   for (const [path, label] of PREPARED_ENTITY_FIELDS) {
     const text = textOf(valueAtPrepared(object, path));
@@ -105,6 +118,24 @@ function labelsOf(object: JsonObject): Labels {
   const namespace = textOf(object.namespace);
   if (namespace) labels.namespace ??= namespace;
   return labels;
+}
+
+/** The value at the first of the paths that has one. */
+function firstValue(object: JsonObject, paths: DottedPath[]): unknown {
+  for (const path of paths) {
+    const value = valueAtPrepared(object, path);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The text at the first of the paths that has a non-empty one. */
+function firstText(object: JsonObject, paths: DottedPath[]): string | undefined {
+  for (const path of paths) {
+    const text = textOf(valueAtPrepared(object, path));
+    if (text) return text;
+  }
+  return undefined;
 }
 
 /** A log record from one parsed line, or the reason it is not one. */
@@ -117,11 +148,10 @@ export function logRecordOf(object: JsonObject, fallbackLabels: Labels): LogReco
   // The namespace qualifies an entity but names none: a line with only a namespace still needs a source.
   const named = Object.keys(labels).some((k) => k !== "namespace");
   const record: LogRecord = { t, message, labels: named ? labels : { ...labels, ...fallbackLabels } };
-  const level = levelOf(PREPARED_LEVEL_FIELDS.map((f) => valueAtPrepared(object, f)).find((v) => v !== undefined));
+  const level = levelOf(firstValue(object, PREPARED_LEVEL_FIELDS));
   if (level) record.level = level;
-  const firstText = (fields: DottedPath[]) => fields.map((f) => textOf(valueAtPrepared(object, f))).find((v) => v);
-  const traceId = firstText(PREPARED_TRACE_ID_FIELDS);
-  const spanId = firstText(PREPARED_SPAN_ID_FIELDS);
+  const traceId = firstText(object, PREPARED_TRACE_ID_FIELDS);
+  const spanId = firstText(object, PREPARED_SPAN_ID_FIELDS);
   if (traceId && spanId) {
     record.traceId = traceId;
     record.spanId = spanId;
@@ -153,24 +183,27 @@ function sniff(head: string): number {
   return typeof logRecordOf(first, {}) === "string" ? 0 : 0.9;
 }
 
+/** One line: its record, why it is not one, or undefined for a blank line. Pure, so lines parse in any thread. */
+export function parseLogLine(line: string, fallbackLabels: Labels): LineResult {
+  if (line.trim() === "") return undefined;
+  const object = parseObject(line);
+  return object ? logRecordOf(object, fallbackLabels) : "not a JSON object (malformed or cut off)";
+}
+
 export const jsonLinesReader: Reader = {
   format: "json-lines logs",
   sniff,
   async read(input, sink) {
     const fallbackLabels = { service: sourceNameOf(input.file) };
     const failures = new LineFailures(input.file, sink, "a JSON object per line with a time and a message field");
-    let lineNumber = 0;
-    for await (const line of input.lines()) {
-      lineNumber++;
-      if (line.trim() === "") continue;
-      const object = parseObject(line);
-      const record = object ? logRecordOf(object, fallbackLabels) : "not a JSON object (malformed or cut off)";
-      if (typeof record === "string") failures.failed(`line ${lineNumber}`, record);
+    const take = (result: ParsedLine, lineNumber: number) => {
+      if (typeof result === "string") failures.failed(`line ${lineNumber}`, result);
       else {
-        sink.addLog(record);
+        sink.addLog(result);
         failures.read();
       }
-    }
+    };
+    await forEachParsedLine(input, { parser: "json-lines", fallbackLabels }, parseLogLine, take);
     failures.finish();
   },
 };

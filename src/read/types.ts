@@ -3,6 +3,10 @@
  * pieces through a CaseSink; it never interprets (no scoring, no thresholds).
  */
 import type { CaseEvent, KubeObject, LogLevel, Relation } from "../case/model.js";
+import type { PreparedLine } from "../case/templateMiner.js";
+
+/** How a pipe, FIFO or standard input is named in messages and in the Diagnosis. */
+export const STDIN_NAME = "-";
 
 /** Labels as read: Prometheus labels, CSV entity columns, resource attributes. Entity resolution uses them. */
 export type Labels = Record<string, string>;
@@ -17,6 +21,8 @@ export interface LogRecord {
   /** The trace and span the line was written in, when the source says: ties the line to its request. */
   traceId?: string;
   spanId?: string;
+  /** The message already masked and tokenised for the template miner (by a reader's worker thread). */
+  prepared?: PreparedLine;
 }
 
 export interface SpanRecord {
@@ -38,6 +44,7 @@ export interface EventRecord extends Omit<CaseEvent, "entity"> {
   labels: Labels;
 }
 
+/** A labels object, once given to the sink, is not changed: the sink may remember what it resolved to. */
 export interface CaseSink {
   /** Samples of one series; entity resolved from labels. `t` in unix seconds (any order). */
   addSamples(labels: Labels, metric: string, t: ArrayLike<number>, v: ArrayLike<number>, unit?: string): void;
@@ -60,6 +67,11 @@ export interface ReaderInput {
   head: string;
   /** Every line, streamed; no trailing newline characters. */
   lines(): AsyncIterable<string>;
+  /**
+   * A file that is not compressed: its path and size, so that readers whose lines parse independently
+   * may read its chunks in parallel, and its bytes as they are read, for progress.
+   */
+  plainFile?: { path: string; size: number; onBytes?: (bytes: number) => void };
   /** The whole content; only for formats that are one JSON document. */
   text(): Promise<string>;
 }

@@ -1,0 +1,144 @@
+/**
+ * Parsed log lines packed as columns to cross between threads. Copying a list of record objects to
+ * another thread costs the receiver about as much as parsing the lines did; typed arrays and lists of
+ * strings copy in a fraction of that, and label sets repeat, so each crosses once per batch. Messages
+ * also cross masked and tokenised for the template miner, which is most of its work per line.
+ */
+import type { LogLevel } from "../case/model.js";
+import { type PreparedLine, prepareLine } from "../case/templateMiner.js";
+import type { LineResult, ParsedLine } from "./parallelLines.js";
+import type { Labels, LogRecord } from "./types.js";
+
+/** What each line was. */
+const BLANK = 0;
+const RECORD = 1;
+const FAILED = 2;
+
+/** Level codes: 0 is "none stated"; the rest index this list. */
+const LEVELS: (LogLevel | undefined)[] = [undefined, "trace", "debug", "info", "warn", "error", "fatal", "unknown"];
+const LEVEL_CODES = new Map(LEVELS.map((level, code) => [level, code]));
+
+export interface LogBatch {
+  kind: Uint8Array;
+  t: Float64Array;
+  level: Uint8Array;
+  /** Index into labelSets, per record. */
+  labels: Uint32Array;
+  labelSets: Labels[];
+  /** Per line that is not blank: a record's message, or why the line is not a record. */
+  message: string[];
+  /** Per line that is not blank; "" when it names no span (a record names both or neither). */
+  traceId: string[];
+  spanId: string[];
+  /** Per record: its message's tokens joined by TOKEN_JOIN, and per token "1" when whitespace preceded it, else "0". */
+  tokens: string[];
+  spacing: string[];
+}
+
+/** Joins tokens for the crossing; a message holding it crosses without tokens (NOT_PREPARED), to be tokenised again. */
+const TOKEN_JOIN = "\u0001";
+const NOT_PREPARED = "-";
+
+function packPrepared(batch: LogBatch, message: string): void {
+  // Masking puts no TOKEN_JOIN in; only the message can hold one.
+  if (message.includes(TOKEN_JOIN)) {
+    batch.tokens.push("");
+    batch.spacing.push(NOT_PREPARED);
+    return;
+  }
+  const { tokens, spaced } = prepareLine(message);
+  batch.tokens.push(tokens.join(TOKEN_JOIN));
+  let spacing = "";
+  for (const space of spaced) spacing += space ? "1" : "0";
+  batch.spacing.push(spacing);
+}
+
+function unpackPrepared(batch: LogBatch, at: number): PreparedLine | undefined {
+  const spacing = batch.spacing[at];
+  if (spacing === NOT_PREPARED) return undefined;
+  const tokens = spacing === "" ? [] : batch.tokens[at].split(TOKEN_JOIN);
+  const spaced: boolean[] = new Array(spacing.length);
+  for (let i = 0; i < spacing.length; i++) spaced[i] = spacing.charCodeAt(i) === 0x31;
+  return { tokens, spaced, maskQuoted: false };
+}
+
+/** A key that tells label sets apart: entries in order, joined by a character no label contains. */
+function labelsKey(labels: Labels): string {
+  let key = "";
+  for (const name in labels) key += `${name}\u0000${labels[name]}\u0000`;
+  return key;
+}
+
+export function packLines(results: LineResult[]): LogBatch {
+  const n = results.length;
+  const batch: LogBatch = {
+    kind: new Uint8Array(n),
+    t: new Float64Array(n),
+    level: new Uint8Array(n),
+    labels: new Uint32Array(n),
+    labelSets: [],
+    message: [],
+    traceId: [],
+    spanId: [],
+    tokens: [],
+    spacing: [],
+  };
+  const setIndex = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const result = results[i];
+    if (result === undefined) continue;
+    if (typeof result === "string") {
+      batch.kind[i] = FAILED;
+      batch.message.push(result);
+      batch.traceId.push("");
+      batch.spanId.push("");
+      batch.tokens.push("");
+      batch.spacing.push(NOT_PREPARED);
+      continue;
+    }
+    batch.kind[i] = RECORD;
+    batch.t[i] = result.t;
+    batch.level[i] = LEVEL_CODES.get(result.level) ?? 0;
+    const key = labelsKey(result.labels);
+    let index = setIndex.get(key);
+    if (index === undefined) {
+      index = batch.labelSets.length;
+      batch.labelSets.push(result.labels);
+      setIndex.set(key, index);
+    }
+    batch.labels[i] = index;
+    batch.message.push(result.message);
+    batch.traceId.push(result.traceId ?? "");
+    batch.spanId.push(result.spanId ?? "");
+    packPrepared(batch, result.message);
+  }
+  return batch;
+}
+
+/** Gives each line of the batch, rebuilt, to `take` in order, numbered from `firstLine`. */
+export function unpackLines(
+  batch: LogBatch,
+  firstLine: number,
+  take: (result: ParsedLine, lineNumber: number) => void,
+): void {
+  let text = 0;
+  for (let i = 0; i < batch.kind.length; i++) {
+    const kind = batch.kind[i];
+    if (kind === BLANK) continue;
+    const at = text++;
+    if (kind === FAILED) {
+      take(batch.message[at], firstLine + i);
+      continue;
+    }
+    const record: LogRecord = { t: batch.t[i], message: batch.message[at], labels: batch.labelSets[batch.labels[i]] };
+    const level = LEVELS[batch.level[i]];
+    if (level) record.level = level;
+    const prepared = unpackPrepared(batch, at);
+    if (prepared) record.prepared = prepared;
+    if (batch.spanId[at] !== "") {
+      record.traceId = batch.traceId[at];
+      record.spanId = batch.spanId[at];
+    }
+    take(record, firstLine + i);
+  }
+}
