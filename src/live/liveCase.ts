@@ -20,7 +20,9 @@ function answerInput(file: string, text: string): ReaderInput {
     async *lines() {
       yield* text.split("\n");
     },
-    text: async () => text,
+    async *bytes() {
+      yield Buffer.from(text);
+    },
   };
 }
 

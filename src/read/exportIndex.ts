@@ -3,7 +3,8 @@
  * where, and what was left out. It holds no samples; reading it restores the notes of what was left
  * out, so the exported incident is diagnosed with the same `input.skipped` as the live run.
  */
-import { readJsonDocuments } from "./jsonDocument.js";
+import { isObject } from "./jsonDocument.js";
+import { streamNestedRecords } from "./jsonItems.js";
 import { type CaseSink, ReadError, type Reader, type ReaderInput } from "./types.js";
 
 export const EXPORT_INDEX_SCHEMA = "beneath.export/v1";
@@ -41,16 +42,26 @@ function sniff(head: string): number {
     : 0;
 }
 
-async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
-  const [document] = await readJsonDocuments(input, sink, `a ${EXPORT_INDEX_SCHEMA} index`);
-  const skipped = (document?.value as Partial<ExportIndex> | undefined)?.skipped;
-  if (!Array.isArray(skipped)) throw new ReadError(input.file, "skipped", "an array of {where, reason} notes");
-  skipped.forEach((note, i) => {
-    if (typeof note?.where !== "string" || typeof note?.reason !== "string") {
-      throw new ReadError(input.file, `skipped[${i}]`, "an object with string fields where and reason");
-    }
-    sink.skip(note.where, note.reason);
-  });
+function read(input: ReaderInput, sink: CaseSink): Promise<void> {
+  return streamNestedRecords(
+    input,
+    sink,
+    {
+      levels: [["skipped"]],
+      records(notes, first) {
+        notes.forEach((note, i) => {
+          if (!isObject(note) || typeof note.where !== "string" || typeof note.reason !== "string")
+            throw new ReadError(input.file, `skipped[${first + i}]`, "an object with string fields where and reason");
+          sink.skip(note.where, note.reason);
+        });
+      },
+      done(document) {
+        if (!isObject(document) || !Array.isArray(document.skipped))
+          throw new ReadError(input.file, "skipped", "an array of {where, reason} notes");
+      },
+    },
+    `a ${EXPORT_INDEX_SCHEMA} index`,
+  );
 }
 
 export const exportIndexReader: Reader = { format: "beneath-export-index", sniff, read };

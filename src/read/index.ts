@@ -166,14 +166,10 @@ function makeInput({ name: file, path, size }: InputFile, head: string, gzip: bo
         throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
       }
     },
-    async text() {
-      const chunks: Buffer[] = [];
+    async *bytes() {
       try {
-        for await (const chunk of contentStream(path, gzip, onBytes)) chunks.push(chunk as Buffer);
-        return withoutBom(Buffer.concat(chunks).toString("utf8"));
+        for await (const chunk of contentStream(path, gzip, onBytes)) yield chunk as Buffer;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ERR_STRING_TOO_LONG")
-          throw new ReadError(file, "content", "a document under 512 MiB (Node's longest string); split the file");
         throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
       }
     },

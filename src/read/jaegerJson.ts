@@ -3,7 +3,8 @@
  * array of traces; each trace has `spans` and a `processes` map naming the service of each span.
  * Jaeger states times and durations in microseconds.
  */
-import { arrayOf, isObject, type JsonObject, readJsonDocuments, textOf } from "./jsonDocument.js";
+import { arrayOf, isObject, type JsonObject, textOf } from "./jsonDocument.js";
+import { ROOT_ARRAY, streamNestedRecords } from "./jsonItems.js";
 import { resourceLabels } from "./logFields.js";
 import { type CaseSink, type Labels, ReadError, type Reader, type SpanRecord } from "./types.js";
 
@@ -62,24 +63,19 @@ function readSpan(span: unknown, trace: JsonObject, processes: Map<string, Label
   return record;
 }
 
-function readDocument(file: string, document: unknown, where: string, sink: CaseSink): void {
-  const traces = Array.isArray(document) ? document : isObject(document) ? document.data : undefined;
-  const path = Array.isArray(document) ? "" : "data";
-  if (!Array.isArray(traces)) throw new ReadError(file, `${where}top level`, EXPECTED);
-  for (const [i, trace] of traces.entries()) {
-    if (!isObject(trace) || !Array.isArray(trace.spans)) {
-      sink.skip(`${where}${path}[${i}]`, "not a trace with spans[]");
-      continue;
-    }
-    const processes = new Map<string, Labels>();
-    if (isObject(trace.processes)) {
-      for (const [id, process] of Object.entries(trace.processes)) processes.set(id, processLabels(process));
-    }
-    for (const [s, span] of trace.spans.entries()) {
-      const read = readSpan(span, trace, processes);
-      if (typeof read === "string") sink.skip(`${where}${path}[${i}].spans[${s}]`, read);
-      else sink.addSpan(read);
-    }
+function readTrace(trace: unknown, where: string, sink: CaseSink): void {
+  if (!isObject(trace) || !Array.isArray(trace.spans)) {
+    sink.skip(where, "not a trace with spans[]");
+    return;
+  }
+  const processes = new Map<string, Labels>();
+  if (isObject(trace.processes)) {
+    for (const [id, process] of Object.entries(trace.processes)) processes.set(id, processLabels(process));
+  }
+  for (const [s, span] of trace.spans.entries()) {
+    const read = readSpan(span, trace, processes);
+    if (typeof read === "string") sink.skip(`${where}.spans[${s}]`, read);
+    else sink.addSpan(read);
   }
 }
 
@@ -92,9 +88,21 @@ function sniff(head: string): number {
 export const jaegerJsonReader: Reader = {
   format: "jaeger-json traces",
   sniff,
-  async read(input, sink) {
-    for (const { value, where } of await readJsonDocuments(input, sink, EXPECTED)) {
-      readDocument(input.file, value, where, sink);
-    }
-  },
+  read: (input, sink) =>
+    // Traces come whole, one batch at a time: a trace names its spans' processes after the spans.
+    streamNestedRecords(
+      input,
+      sink,
+      {
+        levels: [["data", ROOT_ARRAY]],
+        records(traces, first, _parents, path) {
+          for (let i = 0; i < traces.length; i++) readTrace(traces[i], `${path}[${first + i}]`, sink);
+        },
+        done(document, where) {
+          if (!isObject(document) || !Array.isArray(document.data ?? document[ROOT_ARRAY]))
+            throw new ReadError(input.file, `${where}top level`, EXPECTED);
+        },
+      },
+      EXPECTED,
+    ),
 };

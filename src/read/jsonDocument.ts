@@ -1,80 +1,72 @@
-/** Whole-document JSON inputs (OTLP, Jaeger, kubectl): parsed with the line of any syntax error named. */
+/**
+ * JSON document inputs (Prometheus answers, OTLP, Jaeger, kubectl), streamed through a visitor so
+ * that no reader holds the file's text: syntax errors become ReadErrors naming the line and column,
+ * and a file of one document per line (the OpenTelemetry Collector's file exporter) has its bad lines
+ * skipped when the rest is readable.
+ */
+import { JsonStream, JsonSyntaxError, type JsonVisitor } from "./jsonStream.js";
 import { LineFailures } from "./lineFailures.js";
 import { type CaseSink, ReadError, type ReaderInput } from "./types.js";
 
-export interface JsonDocument {
-  value: unknown;
-  /** Where the document sits, as a prefix for field paths: "" for a whole file, "line 3: " for one line of many. */
-  where: string;
-}
-
-/** Whether `prefix` could still grow into valid JSON: it parses, or fails only for running out of input. */
-function isIncompletePrefix(prefix: string): boolean {
-  const parsed = tryParse(prefix);
-  if ("value" in parsed) return true;
-  const position = /position (\d+)/.exec(parsed.error.message);
-  return /end of JSON input/.test(parsed.error.message) || (position !== null && Number(position[1]) >= prefix.length);
+/** A visitor that is also told where each document sits, as a prefix for field paths. */
+export interface DocumentVisitor extends JsonVisitor {
+  /** A document begins; `where` is "" for the first, "line 3: " for a later one in a file of one per line. */
+  begin(where: string): void;
+  /** The document ended completely (a bad line's document does not). */
+  end(): void;
 }
 
 /**
- * The offset of a JSON syntax error: from the position V8 states, or (when its message states none,
- * as for "Unexpected token") by bisecting for the longest prefix that is still valid JSON so far.
+ * Streams the input's documents through `visitor`. `expected` says what the file should be, for
+ * messages: an empty file, a syntax error or a file cut off are ReadErrors; in a file of one document
+ * per line a bad line is skipped and listed unless most lines are bad.
  */
-function errorOffset(text: string, error: Error): number {
-  const position = /position (\d+)/.exec(error.message);
-  if (position) return Number(position[1]);
-  let valid = 0;
-  let invalid = text.length;
-  while (invalid - valid > 1) {
-    const middle = Math.floor((valid + invalid) / 2);
-    if (isIncompletePrefix(text.slice(0, middle))) valid = middle;
-    else invalid = middle;
-  }
-  return valid;
-}
-
-/** `line L, column C` (1-based) of a JSON.parse error. */
-function errorPlace(text: string, error: Error): string {
-  const offset = errorOffset(text, error);
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - before.lastIndexOf("\n");
-  return `line ${line}, column ${column}`;
-}
-
-function tryParse(text: string): { value: unknown } | { error: Error } {
+export async function streamDocuments(
+  input: ReaderInput,
+  sink: CaseSink,
+  visitor: DocumentVisitor,
+  expected: string,
+): Promise<void> {
+  let failures: LineFailures | undefined;
+  const perLine = () => {
+    failures ??= new LineFailures(input.file, sink, `${expected}, one per line`);
+    return failures;
+  };
+  let documents = 0;
+  const ended = () => {
+    visitor.end();
+    if (documents++ > 0) perLine().read();
+  };
+  const stream = new JsonStream(
+    {
+      open: (path, kind) => visitor.open(path, kind),
+      value(path, value) {
+        visitor.value(path, value);
+        if (path.length === 0) ended();
+      },
+      batch: (path, items) => visitor.batch?.(path, items),
+      close(path) {
+        visitor.close?.(path);
+        if (path.length === 0) ended();
+      },
+      document(index, line) {
+        if (index === 1) perLine().read();
+        visitor.begin(index === 0 ? "" : `line ${line}: `);
+      },
+    },
+    { documents: { badLine: (line, error) => perLine().failed(`line ${line}`, `not valid JSON (${error.message})`) } },
+  );
   try {
-    return { value: JSON.parse(text) };
+    for await (const chunk of input.bytes()) stream.write(chunk);
+    stream.end();
   } catch (error) {
-    return { error: error as Error };
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const truncated = error.atEnd ? "; the document ends early, is the file truncated?" : "";
+    throw new ReadError(input.file, error.where, `${expected} (${error.message})${truncated}`);
   }
-}
-
-/**
- * The file as one JSON document, or as one document per line (the OpenTelemetry Collector's file
- * exporter writes one per line; there a bad line is skipped when the rest is readable).
- */
-export async function readJsonDocuments(input: ReaderInput, sink: CaseSink, expected: string): Promise<JsonDocument[]> {
-  const text = await input.text();
-  if (text.trim() === "") throw new ReadError(input.file, "line 1", `${expected}; the file is empty`);
-  const whole = tryParse(text);
-  if ("value" in whole) return [{ value: whole.value, where: "" }];
-  const lines = text.split(/\r?\n/);
-  const firstLine = lines.findIndex((l) => l.trim() !== "");
-  const perLine = lines.length - firstLine > 1 && "value" in tryParse(lines[firstLine]);
-  if (!perLine) throw new ReadError(input.file, errorPlace(text, whole.error), `${expected} (${whole.error.message})`);
-  const failures = new LineFailures(input.file, sink, `${expected}, one per line`);
-  const documents: JsonDocument[] = [];
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    const parsed = tryParse(line);
-    if ("value" in parsed) {
-      documents.push({ value: parsed.value, where: `line ${index + 1}: ` });
-      failures.read();
-    } else failures.failed(`line ${index + 1}`, `not valid JSON (${parsed.error.message})`);
-  }
-  failures.finish();
-  return documents;
+  if (stream.documentCount === 0 && !failures)
+    throw new ReadError(input.file, "line 1", `${expected}; the file is empty`);
+  failures?.finish();
 }
 
 /** A plain JSON object (not an array or null), for walking documents without casts everywhere. */

@@ -4,8 +4,9 @@
  * their involved object, so that entity resolution sees one naming for both.
  */
 import { parseTimestamp } from "../case/time.js";
-import { arrayOf, isObject, type JsonObject, readJsonDocuments, textOf } from "./jsonDocument.js";
-import { type CaseSink, type Labels, ReadError, type Reader } from "./types.js";
+import { arrayOf, isObject, type JsonObject, textOf } from "./jsonDocument.js";
+import { streamNestedRecords } from "./jsonItems.js";
+import { type CaseSink, type Labels, ReadError, type Reader, type ReaderInput } from "./types.js";
 
 const EXPECTED = 'Kubernetes JSON (kubectl get -o json: {"kind": "List", "items": [...]} or one object)';
 /** Workload and service kinds kept as objects (their spec/status: replicas, limits, selectors). */
@@ -170,19 +171,49 @@ function readItem(item: Item, sink: CaseSink): void {
   } else sink.skip(where, `kind ${kind} is not read (pods, nodes, events, workloads, services and autoscalers are)`);
 }
 
-/** The items of a document: a List's items (their kind from the list's kind when they omit it) or the one object. */
-function itemsOf(file: string, document: unknown, where: string, sink: CaseSink): Item[] {
-  if (!isObject(document) || typeof document.kind !== "string") throw new ReadError(file, `${where}kind`, EXPECTED);
-  const kind = document.kind;
-  if (!Array.isArray(document.items)) return [{ object: document, kind, where: `${where}${kind}` }];
-  const itemKind = kind.endsWith("List") && kind !== "List" ? kind.slice(0, -"List".length) : undefined;
-  return document.items.flatMap((object, i) => {
-    const place = `${where}items[${i}]`;
-    const objectKind = isObject(object) ? (textOf(object.kind) ?? itemKind) : undefined;
-    if (isObject(object) && objectKind) return [{ object, kind: objectKind, where: place }];
-    sink.skip(place, "not a Kubernetes object with a kind");
-    return [];
-  });
+/** The kind of a List's items when they omit it: `PodList` holds `Pod`s; a plain `List` says nothing. */
+function itemKindOf(listKind: unknown): string | undefined {
+  return typeof listKind === "string" && listKind.endsWith("List") && listKind !== "List"
+    ? listKind.slice(0, -"List".length)
+    : undefined;
+}
+
+/**
+ * A List's items as they stream (an item without a kind waits for the List's own, which kubectl
+ * writes after the items), or the one object a document without items is.
+ */
+function readKubectl(input: ReaderInput, sink: CaseSink): Promise<void> {
+  let kindless: { object: unknown; where: string }[] = [];
+  const readObject = (object: unknown, where: string, listKind: unknown) => {
+    const kind = isObject(object) ? (textOf(object.kind) ?? itemKindOf(listKind)) : undefined;
+    if (isObject(object) && kind) readItem({ object, kind, where }, sink);
+    else sink.skip(where, "not a Kubernetes object with a kind");
+  };
+  return streamNestedRecords(
+    input,
+    sink,
+    {
+      levels: [["items"]],
+      records(items, first, parents, path) {
+        for (let i = 0; i < items.length; i++) {
+          const where = `${path}[${first + i}]`;
+          const item = items[i];
+          if (isObject(item) && textOf(item.kind) === undefined && parents[0].kind === undefined)
+            kindless.push({ object: item, where });
+          else readObject(item, where, parents[0].kind);
+        }
+      },
+      done(document, where) {
+        if (!isObject(document) || typeof document.kind !== "string")
+          throw new ReadError(input.file, `${where}kind`, EXPECTED);
+        if (!Array.isArray(document.items))
+          readItem({ object: document, kind: document.kind, where: `${where}${document.kind}` }, sink);
+        for (const item of kindless) readObject(item.object, item.where, document.kind);
+        kindless = [];
+      },
+    },
+    EXPECTED,
+  );
 }
 
 function sniff(head: string): number {
@@ -193,9 +224,5 @@ function sniff(head: string): number {
 export const kubectlJsonReader: Reader = {
   format: "kubectl json",
   sniff,
-  async read(input, sink) {
-    for (const { value, where } of await readJsonDocuments(input, sink, EXPECTED)) {
-      for (const item of itemsOf(input.file, value, where, sink)) readItem(item, sink);
-    }
-  },
+  read: readKubectl,
 };

@@ -2,9 +2,10 @@
 import { normaliseLevel } from "../case/logLevel.js";
 import type { LogLevel } from "../case/model.js";
 import { parseTimestamp } from "../case/time.js";
-import { arrayOf, isObject, type JsonObject, readJsonDocuments, textOf } from "./jsonDocument.js";
+import { arrayOf, isObject, type JsonObject, textOf } from "./jsonDocument.js";
+import { streamNestedRecords } from "./jsonItems.js";
 import { levelOf, resourceLabels } from "./logFields.js";
-import { type CaseSink, type Labels, type LogRecord, ReadError, type Reader } from "./types.js";
+import { type CaseSink, type Labels, type LogRecord, ReadError, type Reader, type ReaderInput } from "./types.js";
 
 /** An OTLP AnyValue as text: strings as they are, other values as JSON of their plain form. */
 export function anyValueText(value: unknown): string | undefined {
@@ -74,32 +75,79 @@ function readRecord(record: unknown, labels: Labels): LogRecord | string {
   return read;
 }
 
-const EXPECTED = 'an OTLP/JSON logs document ({"resourceLogs": [...]})';
-
-function readDocument(file: string, document: unknown, where: string, sink: CaseSink): void {
-  if (!isObject(document) || !Array.isArray(document.resourceLogs))
-    throw new ReadError(file, `${where}top level`, EXPECTED);
-  for (const [r, resource] of document.resourceLogs.entries()) {
-    if (!isObject(resource)) continue;
-    const labels = otlpResourceLabels(resource);
-    // `instrumentationLibraryLogs` is the name before OTLP 0.15.
-    const scopes = arrayOf(resource.scopeLogs ?? resource.instrumentationLibraryLogs);
-    for (const [s, scope] of scopes.entries()) {
-      for (const [i, record] of arrayOf(isObject(scope) ? scope.logRecords : undefined).entries()) {
-        const read = readRecord(record, labels);
-        if (typeof read === "string") sink.skip(`${where}resourceLogs[${r}].scopeLogs[${s}].logRecords[${i}]`, read);
-        else sink.addLog(read);
-      }
-    }
-  }
+/** The field names of one OTLP/JSON signal: its resource entries, their scopes, their records. */
+export interface OtlpShape {
+  resources: string;
+  /** The current name first; the name before OTLP 0.15 after it. */
+  scopes: string[];
+  records: string;
+  expected: string;
 }
+
+/**
+ * Streams an OTLP/JSON document's records with their resource's labels; `read` turns one record into
+ * what `add` takes, or says why it cannot. A resource entry's records wait for its labels only when
+ * its `resource` comes after them (exporters write it first).
+ */
+export async function readOtlp<T>(
+  input: ReaderInput,
+  sink: CaseSink,
+  shape: OtlpShape,
+  read: (record: unknown, labels: Labels) => T | string,
+  add: (record: T) => void,
+): Promise<void> {
+  let labelled: JsonObject | undefined;
+  let labels: Labels = {};
+  let waiting: { records: unknown[]; first: number; path: string }[] = [];
+  const readAll = (records: unknown[], first: number, path: string) => {
+    for (let j = 0; j < records.length; j++) {
+      const record = read(records[j], labels);
+      if (typeof record === "string") sink.skip(`${path}[${first + j}]`, record);
+      else add(record);
+    }
+  };
+  const labelsOf = (resource: JsonObject) => {
+    if (resource !== labelled) {
+      labelled = resource;
+      labels = otlpResourceLabels(resource);
+    }
+  };
+  await streamNestedRecords(
+    input,
+    sink,
+    {
+      levels: [[shape.resources], shape.scopes, [shape.records]],
+      records(records, first, parents, path) {
+        if (!("resource" in parents[1])) waiting.push({ records, first, path });
+        else {
+          labelsOf(parents[1]);
+          readAll(records, first, path);
+        }
+      },
+      closed(level, object) {
+        if (level !== 1 || waiting.length === 0) return;
+        labelsOf(object);
+        for (const batch of waiting) readAll(batch.records, batch.first, batch.path);
+        waiting = [];
+      },
+      done(document, where) {
+        if (!isObject(document) || !Array.isArray(document[shape.resources]))
+          throw new ReadError(input.file, `${where}top level`, shape.expected);
+      },
+    },
+    shape.expected,
+  );
+}
+
+const LOGS: OtlpShape = {
+  resources: "resourceLogs",
+  scopes: ["scopeLogs", "instrumentationLibraryLogs"],
+  records: "logRecords",
+  expected: 'an OTLP/JSON logs document ({"resourceLogs": [...]})',
+};
 
 export const otlpLogsReader: Reader = {
   format: "otlp-json logs",
   sniff: (head) => (/^\s*\{/.test(head) && head.includes('"resourceLogs"') ? 0.95 : 0),
-  async read(input, sink) {
-    for (const { value, where } of await readJsonDocuments(input, sink, EXPECTED)) {
-      readDocument(input.file, value, where, sink);
-    }
-  },
+  read: (input, sink) => readOtlp(input, sink, LOGS, readRecord, (record) => sink.addLog(record)),
 };

@@ -1,8 +1,8 @@
 /** OTLP/JSON traces (`resourceSpans[].scopeSpans[].spans[]`): hex ids, nanosecond times as strings, status code 2 = error. */
-import { arrayOf, isObject, readJsonDocuments, textOf } from "./jsonDocument.js";
-import { otlpResourceLabels, otlpTime } from "./otlpLogs.js";
+import { isObject, textOf } from "./jsonDocument.js";
+import { type OtlpShape, otlpTime, readOtlp } from "./otlpLogs.js";
 import { spanDuration } from "./spanCsv.js";
-import { type CaseSink, type Labels, ReadError, type Reader, type SpanRecord } from "./types.js";
+import type { Labels, Reader, SpanRecord } from "./types.js";
 
 /** `Status.code` ERROR, as a number or as the enum name protobuf JSON may write. */
 const STATUS_ERROR = new Set([2, "2", "STATUS_CODE_ERROR"]);
@@ -32,32 +32,16 @@ function readSpan(span: unknown, labels: Labels): SpanRecord | string {
   return record;
 }
 
-const EXPECTED = 'an OTLP/JSON traces document ({"resourceSpans": [...]})';
-
-function readDocument(file: string, document: unknown, where: string, sink: CaseSink): void {
-  if (!isObject(document) || !Array.isArray(document.resourceSpans))
-    throw new ReadError(file, `${where}top level`, EXPECTED);
-  for (const [r, resource] of document.resourceSpans.entries()) {
-    if (!isObject(resource)) continue;
-    const labels = otlpResourceLabels(resource);
-    // `instrumentationLibrarySpans` is the name before OTLP 0.15.
-    const scopes = arrayOf(resource.scopeSpans ?? resource.instrumentationLibrarySpans);
-    for (const [s, scope] of scopes.entries()) {
-      for (const [i, span] of arrayOf(isObject(scope) ? scope.spans : undefined).entries()) {
-        const read = readSpan(span, labels);
-        if (typeof read === "string") sink.skip(`${where}resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, read);
-        else sink.addSpan(read);
-      }
-    }
-  }
-}
+const TRACES: OtlpShape = {
+  resources: "resourceSpans",
+  // `instrumentationLibrarySpans` is the name before OTLP 0.15.
+  scopes: ["scopeSpans", "instrumentationLibrarySpans"],
+  records: "spans",
+  expected: 'an OTLP/JSON traces document ({"resourceSpans": [...]})',
+};
 
 export const otlpTracesReader: Reader = {
   format: "otlp-json traces",
   sniff: (head) => (/^\s*\{/.test(head) && head.includes('"resourceSpans"') ? 0.95 : 0),
-  async read(input, sink) {
-    for (const { value, where } of await readJsonDocuments(input, sink, EXPECTED)) {
-      readDocument(input.file, value, where, sink);
-    }
-  },
+  read: (input, sink) => readOtlp(input, sink, TRACES, readSpan, (span) => sink.addSpan(span)),
 };

@@ -3,6 +3,8 @@
  * or a JSON array of them. Each series becomes one addSamples call; the metric is its `__name__`.
  */
 import { epochToSeconds, parseTimestamp } from "../case/time.js";
+import { type DocumentVisitor, isObject, streamDocuments } from "./jsonDocument.js";
+import { type JsonPath, type JsonWalk, pathText } from "./jsonStream.js";
 import { parseSampleValue, SeriesBuffer } from "./samples.js";
 import { type CaseSink, type Labels, ReadError, type Reader, type ReaderInput } from "./types.js";
 
@@ -13,13 +15,6 @@ const ERROR_CONFIDENCE = 0.9;
 /** The metric name of a series without `__name__` (a computed expression), as Prometheus' UI calls it. */
 const UNNAMED_METRIC = "value";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function sniff(head: string): number {
   const start = head.trimStart()[0];
   if (start !== "{" && start !== "[") return 0;
@@ -28,66 +23,8 @@ function sniff(head: string): number {
   return 0;
 }
 
-/** The error JSON.parse reports for `text`, or undefined when it parses. */
-function jsonError(text: string): string | undefined {
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/** True when `message` only says the text ended early (so a longer text might still be valid). */
-function endsEarly(message: string, length: number): boolean {
-  const position = /at position (\d+)/.exec(message);
-  return position ? Number(position[1]) >= length : /end of JSON/i.test(message);
-}
-
-/**
- * The offset of the character JSON.parse rejected. V8 states it for most faults; for an unexpected token
- * it does not, so find the shortest prefix that fails other than by ending early (a fault stays a fault
- * in every longer prefix, so a binary search finds it).
- */
-function jsonErrorOffset(text: string, message: string): number {
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  if (endsEarly(message, text.length)) return text.length;
-  let low = 0;
-  let high = text.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    const prefixError = jsonError(text.slice(0, mid + 1));
-    if (prefixError !== undefined && !endsEarly(prefixError, mid + 1)) high = mid;
-    else low = mid + 1;
-  }
-  return low;
-}
-
-/** Where in the text JSON.parse failed: `line L, column C`, or `end of file` when the text ends early. */
-function jsonErrorWhere(text: string, message: string): string {
-  const offset = jsonErrorOffset(text, message);
-  if (offset >= text.trimEnd().length) return "end of file";
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return `line ${line}, column ${offset - before.lastIndexOf("\n")}`;
-}
-
-function parseJson(input: ReaderInput, text: string): Json {
-  if (text.trim() === "")
-    throw new ReadError(input.file, "line 1", "a Prometheus API response (JSON); the file is empty");
-  try {
-    return JSON.parse(text) as Json;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const where = jsonErrorWhere(text, message);
-    const truncated = where === "end of file" ? "; the document ends early, is the file truncated?" : "";
-    throw new ReadError(input.file, where, `valid JSON (${message})${truncated}`);
-  }
-}
-
 /** One `[t, "v"]` pair as unix seconds and a value (NaN when missing); undefined when malformed. */
-function samplePair(pair: Json): [number, number] | undefined {
+function samplePair(pair: unknown): [number, number] | undefined {
   if (!Array.isArray(pair) || pair.length !== 2) return undefined;
   const [time, value] = pair;
   const t =
@@ -97,15 +34,162 @@ function samplePair(pair: Json): [number, number] | undefined {
   return [t, v];
 }
 
-class ResponseReader {
+/** One series as it streams by: its labels, and its samples gathered batch by batch. */
+class SeriesState {
+  metric: unknown = {};
+  /** `values` (a matrix's pairs) seen as an array, or what stood there instead. */
+  values?: "array" | { other: unknown };
+  /** A vector's one `value` pair. */
+  value?: unknown;
+  histograms = false;
+  histogram = false;
+  readonly buffer = new SeriesBuffer();
+  malformed = 0;
+  firstMalformed = -1;
+
+  addPairs(pairs: unknown[], first: number): void {
+    for (let j = 0; j < pairs.length; j++) {
+      const sample = samplePair(pairs[j]);
+      if (sample) this.buffer.add(sample[0], sample[1]);
+      else if (this.malformed++ === 0) this.firstMalformed = first + j;
+    }
+  }
+}
+
+/** One response of the document: what it said so far. */
+interface ResponseState {
+  /** `"[2]."` for the third response of an array, "" for a response alone. */
+  prefix: string;
+  status?: unknown;
+  errorType?: unknown;
+  error?: unknown;
+  data: "absent" | "object" | "other";
+  resultType?: unknown;
+  /** Whether `data.result` was an array read series by series. */
+  resultSeries?: boolean;
+  /** `data.result` when it was not read series by series (a scalar, a string, or something wrong). */
+  result?: { value: unknown };
+}
+
+/**
+ * Reads responses as they stream: each series' samples go to the sink when its object closes, so
+ * memory holds one series at a time, never the document.
+ */
+class ResponseVisitor implements DocumentVisitor {
+  /** Path steps before a response's own fields: 0 for a response alone, 1 in an array of them. */
+  private base = 0;
+  private responses = 0;
+  private response?: ResponseState;
+  private series?: SeriesState;
+
   constructor(
     private readonly file: string,
     private readonly sink: CaseSink,
   ) {}
 
-  response(response: Json, path: string): void {
-    const where = (field: string) => (path ? `${path}.${field}` : field);
-    if (!isObject(response)) throw new ReadError(this.file, path || "top level", "a Prometheus API response object");
+  begin(): void {
+    this.base = 0;
+    this.responses = 0;
+  }
+
+  end(): void {
+    if (this.base === 1 && this.responses === 0)
+      throw new ReadError(this.file, "top level", "at least one Prometheus API response");
+  }
+
+  open(path: JsonPath, kind: "object" | "array"): JsonWalk {
+    const depth = path.length - this.base;
+    if (path.length === 0 && kind === "array") {
+      this.base = 1;
+      return "members";
+    }
+    if (depth === 0 && kind === "object") {
+      this.responses++;
+      this.response = { prefix: this.base === 1 ? `[${path[0]}].` : "", data: "absent" };
+      return "members";
+    }
+    if (depth === 1 && path[this.base] === "data" && kind === "object") {
+      (this.response as ResponseState).data = "object";
+      return "members";
+    }
+    if (depth === 2 && path[this.base + 1] === "result" && kind === "array" && this.inData(path)) {
+      const response = this.response as ResponseState;
+      if (response.resultType === "scalar" || response.resultType === "string") return "whole";
+      response.resultSeries = true;
+      return "members";
+    }
+    if (depth === 3 && kind === "object" && this.inResult(path)) {
+      this.series = new SeriesState();
+      return "members";
+    }
+    if (depth === 4 && path[this.base + 3] === "values" && kind === "array" && this.series) {
+      this.series.values = "array";
+      return "batches";
+    }
+    return "whole";
+  }
+
+  batch(path: JsonPath, items: unknown[]): void {
+    this.series?.addPairs(items, path[path.length - 1] as number);
+  }
+
+  value(path: JsonPath, value: unknown): void {
+    const depth = path.length - this.base;
+    const response = this.response;
+    if (depth === 0) throw new ReadError(this.file, pathText(path) || "top level", "a Prometheus API response object");
+    if (!response) return;
+    const field = path[path.length - 1];
+    if (depth === 1) this.responseField(response, field, value);
+    else if (depth === 2 && this.inData(path)) {
+      if (field === "resultType") response.resultType = value;
+      else if (field === "result") response.result = { value };
+    } else if (depth === 3 && this.inResult(path))
+      this.sink.skip(pathText(path), "expected a series object with metric labels");
+    else if (depth === 4 && this.series) this.seriesField(this.series, field, value);
+  }
+
+  close(path: JsonPath): void {
+    const depth = path.length - this.base;
+    if (depth === 3 && this.series && this.inResult(path)) {
+      this.finishSeries(this.series, pathText(path));
+      this.series = undefined;
+    } else if (depth === 1 && path[this.base] === "data" && this.response) this.finishData(this.response);
+    else if (depth === 0 && this.response) {
+      this.finishResponse(this.response);
+      this.response = undefined;
+    }
+  }
+
+  private inData(path: JsonPath): boolean {
+    return path[this.base] === "data" && this.response?.data === "object";
+  }
+
+  private inResult(path: JsonPath): boolean {
+    return path[this.base + 1] === "result" && this.inData(path);
+  }
+
+  private responseField(response: ResponseState, field: JsonPath[number], value: unknown): void {
+    if (field === "status") response.status = value;
+    else if (field === "errorType") response.errorType = value;
+    else if (field === "error") response.error = value;
+    else if (field === "data") response.data = "other";
+    // A partial answer (Thanos with a store down, a query that hit a limit) says so here; the Diagnosis must too.
+    else if (field === "warnings" && Array.isArray(value)) {
+      for (const warning of value)
+        this.sink.skip(`${response.prefix}warnings`, `the server warned: ${String(warning)}`);
+    }
+  }
+
+  private seriesField(series: SeriesState, field: JsonPath[number], value: unknown): void {
+    if (field === "metric") series.metric = value;
+    else if (field === "values") series.values = { other: value };
+    else if (field === "value") series.value = value;
+    else if (field === "histograms") series.histograms = true;
+    else if (field === "histogram") series.histogram = true;
+  }
+
+  private finishResponse(response: ResponseState): void {
+    const where = (field: string) => `${response.prefix}${field}`;
     if (response.status === "error") {
       const errorType = typeof response.errorType === "string" ? response.errorType : "unknown";
       throw new ReadError(
@@ -114,85 +198,80 @@ class ResponseReader {
         `a successful response; Prometheus answered errorType "${errorType}": ${String(response.error ?? "")}`,
       );
     }
-    // A partial answer (Thanos with a store down, a query that hit a limit) says so here; the Diagnosis must too.
-    if (Array.isArray(response.warnings)) {
-      for (const warning of response.warnings)
-        this.sink.skip(where("warnings"), `the server warned: ${String(warning)}`);
-    }
-    const data = response.data;
-    if (!isObject(data)) throw new ReadError(this.file, where("data"), "an object with resultType and result");
-    const result = data.result;
-    switch (data.resultType) {
+    if (response.data !== "object")
+      throw new ReadError(this.file, where("data"), "an object with resultType and result");
+  }
+
+  private finishData(response: ResponseState): void {
+    const where = (field: string) => `${response.prefix}data.${field}`;
+    switch (response.resultType) {
       case "matrix":
       case "vector":
-        if (!Array.isArray(result)) throw new ReadError(this.file, where("data.result"), "an array of series");
-        result.forEach((series, i) => {
-          this.series(series, `${where("data.result")}[${i}]`, data.resultType === "matrix");
-        });
+        if (!response.resultSeries) throw new ReadError(this.file, where("result"), "an array of series");
         return;
       case "scalar":
-        this.samples({}, [result ?? null], where("data.result"), false);
+        this.scalar(response.result?.value, where("result"));
         return;
       case "string":
-        this.sink.skip(where("data.result"), "a string result holds no samples");
+        this.sink.skip(where("result"), "a string result holds no samples");
         return;
       default:
-        throw new ReadError(this.file, where("data.resultType"), "resultType matrix, vector or scalar");
+        throw new ReadError(this.file, where("resultType"), "resultType matrix, vector or scalar");
     }
   }
 
-  private series(series: Json, path: string, isMatrix: boolean): void {
-    if (!isObject(series) || !isObject(series.metric ?? {})) {
+  private scalar(pair: unknown, path: string): void {
+    const series = new SeriesState();
+    series.addPairs([pair ?? null], 0);
+    this.emit(series, {}, path, false);
+  }
+
+  private finishSeries(series: SeriesState, path: string): void {
+    if (!isObject(series.metric)) {
       this.sink.skip(path, "expected a series object with metric labels");
       return;
     }
     const labels: Labels = {};
-    for (const [name, value] of Object.entries(isObject(series.metric) ? series.metric : {})) {
+    for (const [name, value] of Object.entries(series.metric)) {
       if (typeof value === "string") labels[name] = value;
     }
+    // Which of matrix or vector the response said; a series alone says it by its fields.
+    const type = this.response?.resultType;
+    const isMatrix = type === "matrix" || (type !== "vector" && series.values !== undefined);
     const field = isMatrix ? "values" : "value";
     const histograms = isMatrix ? "histograms" : "histogram";
-    if (series[histograms] !== undefined)
-      this.sink.skip(`${path}.${histograms}`, "native histogram samples are not read");
-    const samples = series[field];
-    if (samples === undefined && series[histograms] !== undefined) return;
-    if (isMatrix ? !Array.isArray(samples) : samples === undefined) {
-      this.sink.skip(`${path}.${field}`, isMatrix ? 'expected an array of [t, "v"] pairs' : 'expected a [t, "v"] pair');
-      return;
+    const hasHistograms = isMatrix ? series.histograms : series.histogram;
+    if (hasHistograms) this.sink.skip(`${path}.${histograms}`, "native histogram samples are not read");
+    if (isMatrix) {
+      if (series.values === undefined && hasHistograms) return;
+      if (series.values !== "array") {
+        this.sink.skip(`${path}.${field}`, 'expected an array of [t, "v"] pairs');
+        return;
+      }
+    } else {
+      if (series.value === undefined) {
+        if (!hasHistograms) this.sink.skip(`${path}.${field}`, 'expected a [t, "v"] pair');
+        return;
+      }
+      series.addPairs([series.value], 0);
     }
-    this.samples(labels, isMatrix ? (samples as Json[]) : [samples ?? null], `${path}.${field}`, isMatrix);
+    this.emit(series, labels, `${path}.${field}`, isMatrix);
   }
 
   /** `indexed`: the pairs are an array at `path` (matrix), rather than the one pair at `path`. */
-  private samples(labels: Labels, pairs: Json[], path: string, indexed: boolean): void {
-    const { __name__: name, ...rest } = labels;
-    const buffer = new SeriesBuffer();
-    let malformed = 0;
-    let firstMalformed = -1;
-    pairs.forEach((pair, j) => {
-      const sample = samplePair(pair);
-      if (sample) buffer.add(sample[0], sample[1]);
-      else if (malformed++ === 0) firstMalformed = j;
-    });
-    if (malformed > 0) {
-      const at = indexed ? `${path}[${firstMalformed}]` : path;
-      this.sink.skip(at, `expected [unix seconds, "value"]; ${malformed} malformed sample(s) left out`);
+  private emit(series: SeriesState, labels: Labels, path: string, indexed: boolean): void {
+    if (series.malformed > 0) {
+      const at = indexed ? `${path}[${series.firstMalformed}]` : path;
+      this.sink.skip(at, `expected [unix seconds, "value"]; ${series.malformed} malformed sample(s) left out`);
     }
+    const { __name__: name, ...rest } = labels;
+    const buffer = series.buffer;
     if (buffer.size > 0) this.sink.addSamples(rest, name ?? UNNAMED_METRIC, buffer.t, buffer.v);
   }
 }
 
 async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
-  const document = parseJson(input, await input.text());
-  const responses = new ResponseReader(input.file, sink);
-  if (!Array.isArray(document)) {
-    responses.response(document, "");
-    return;
-  }
-  if (document.length === 0) throw new ReadError(input.file, "top level", "at least one Prometheus API response");
-  document.forEach((response, i) => {
-    responses.response(response, `[${i}]`);
-  });
+  await streamDocuments(input, sink, new ResponseVisitor(input.file, sink), "a Prometheus API response (JSON)");
 }
 
 export const prometheusJsonReader: Reader = { format: "prometheus-json", sniff, read };

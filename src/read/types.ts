@@ -72,8 +72,8 @@ export interface ReaderInput {
    * may read its chunks in parallel, and its bytes as they are read, for progress.
    */
   plainFile?: { path: string; size: number; onBytes?: (bytes: number) => void };
-  /** The whole content; only for formats that are one JSON document. */
-  text(): Promise<string>;
+  /** The content as bytes, streamed (for JSON documents, read by src/read/jsonStream.ts without holding the text). */
+  bytes(): AsyncIterable<Buffer>;
 }
 
 export interface Reader {

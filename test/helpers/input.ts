@@ -18,7 +18,9 @@ export function inputFromString(file: string, content: string): ReaderInput {
       if (lines[lines.length - 1] === "") lines.pop();
       yield* lines;
     },
-    text: async () => content,
+    async *bytes() {
+      yield Buffer.from(content);
+    },
   };
 }
 
