@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { PairColumns, readPairs } from "../src/read/jsonPairs.js";
 import { type JsonPath, JsonStream, JsonSyntaxError, type JsonVisitor, type JsonWalk } from "../src/read/jsonStream.js";
 
 /** Rebuilds the document from the stream's events, walking each container as `choose` says. */
@@ -151,4 +152,43 @@ test("json stream: a value read whole may not exceed the cap; spaces between tok
   assert.throws(() => {
     for (let i = 0; i < 200; i++) whole.write(spaces);
   }, /a value over 128 MiB at top level/);
+});
+
+test('json pairs: plain [number, "number"] pairs read from bytes equal JSON.parse and Number; anything else is left to JSON.parse', () => {
+  const decimal = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => String(d)),
+    fc.stringMatching(/^-?(0|[1-9]\d{0,20})(\.\d{1,20})?([eE][-+]?\d{1,3})?$/),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 40 }), decimal, fc.boolean()), { maxLength: 20 }),
+      (pairs) => {
+        const text = pairs.map(([t, v, quoted]) => `[${t}, ${quoted ? `"${v}"` : v}]`).join(",");
+        const columns = new PairColumns();
+        assert.ok(readPairs(Buffer.from(text), 0, Buffer.byteLength(text), columns), text);
+        const parsed = JSON.parse(`[${text}]`) as [number, number | string][];
+        assert.deepEqual(
+          Array.from(columns.first.subarray(0, columns.count)),
+          parsed.map(([t]) => t),
+        );
+        assert.deepEqual(
+          Array.from(columns.second.subarray(0, columns.count)),
+          parsed.map(([, v]) => Number(v)),
+        );
+      },
+    ),
+    { seed: 15, numRuns: 300 },
+  );
+  for (const other of [
+    '[1, "NaN"]',
+    '[1, "+Inf"]',
+    '["1", "2"]',
+    "[1, 2, 3]",
+    '[1, " 2"]',
+    "[01, 2]",
+    "[1, 2],",
+    "[1 2]",
+  ]) {
+    assert.equal(readPairs(Buffer.from(other), 0, other.length, new PairColumns()), false, other);
+  }
 });

@@ -45,6 +45,7 @@ export async function streamDocuments(
         if (path.length === 0) ended();
       },
       batch: (path, items) => visitor.batch?.(path, items),
+      pairs: visitor.pairs && ((path, columns) => visitor.pairs?.(path, columns)),
       close(path) {
         visitor.close?.(path);
         if (path.length === 0) ended();

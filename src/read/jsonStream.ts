@@ -7,9 +7,14 @@
  * errors name the line and column in the file.
  */
 
+import { PairColumns, readPairs } from "./jsonPairs.js";
+
 export type JsonPath = (string | number)[];
-/** How an object or array is read: member by member, its items in batches (arrays only), or as one value. */
-export type JsonWalk = "members" | "batches" | "whole";
+/**
+ * How an object or array is read: member by member, its items in batches (arrays only; `pairs`: items
+ * expected to be `[number, "number"]`, given as columns when they all are), or as one value.
+ */
+export type JsonWalk = "members" | "batches" | "pairs" | "whole";
 
 export interface JsonVisitor {
   /** The object or array at `path` begins. The path is the reader's own: read it, do not keep it. */
@@ -18,6 +23,11 @@ export interface JsonVisitor {
   value(path: JsonPath, value: unknown): void;
   /** Consecutive items of a batched array; `path` ends with the index of the first. */
   batch?(path: JsonPath, items: unknown[]): void;
+  /**
+   * Consecutive items of a `pairs` array, when every one of them is a plain pair (else they come to
+   * `batch`); `path` ends with the index of the first. The columns are reused: read them, do not keep them.
+   */
+  pairs?(path: JsonPath, columns: PairColumns): void;
   /** A walked object or a batched array ended. */
   close?(path: JsonPath): void;
   /** Another top-level document begins (`index` from 0), at `line`. */
@@ -178,6 +188,8 @@ export class JsonStream {
   private inString = false;
   private escaped = false;
   private batchIndex = 0;
+  private batchPairs = false;
+  private readonly pairColumns = new PairColumns();
 
   private chunkOffset = 0;
   private linesBefore = 0;
@@ -349,9 +361,10 @@ export class JsonStream {
         return i + 1;
       }
       // An object cannot be batched: it is read whole.
-      if (walk === "batches" && !object) {
+      if ((walk === "batches" || walk === "pairs") && !object) {
         this.path.push(0);
         this.batchIndex = 0;
+        this.batchPairs = walk === "pairs";
         return this.startCut(chunk, i + 1, Cut.Batch);
       }
       return this.startCut(chunk, i, Cut.Container);
@@ -486,6 +499,13 @@ export class JsonStream {
     return next;
   }
 
+  /** The batch's items into the pair columns; false when they are not all plain pairs. */
+  private readPairs(chunk: Buffer, end: number): boolean {
+    if (this.pieces.length === 0) return readPairs(chunk, this.cutStart, end, this.pairColumns);
+    const region = Buffer.concat([...this.pieces, chunk.subarray(0, end)]);
+    return readPairs(region, 0, region.length, this.pairColumns);
+  }
+
   /** A root scalar ended with the input (`42` alone, with no newline after it). */
   private finishScalarAtEnd(): void {
     // The last chunk is already among the pieces.
@@ -496,14 +516,17 @@ export class JsonStream {
 
   /** Items up to `end` (a comma or the closing bracket) are parsed; `last` when the array ends there. */
   private finishBatch(chunk: Buffer, end: number, last: boolean): number {
-    const items = this.parseCut(chunk, end, true) as unknown[];
-    this.pieces = [];
-    this.cutBytes = 0;
-    if (items.length > 0) {
-      this.path[this.path.length - 1] = this.batchIndex;
-      this.visitor.batch?.(this.path, items);
+    this.path[this.path.length - 1] = this.batchIndex;
+    if (this.batchPairs && this.visitor.pairs && this.readPairs(chunk, end)) {
+      this.visitor.pairs(this.path, this.pairColumns);
+      this.batchIndex += this.pairColumns.count;
+    } else {
+      const items = this.parseCut(chunk, end, true) as unknown[];
+      if (items.length > 0) this.visitor.batch?.(this.path, items);
       this.batchIndex += items.length;
     }
+    this.pieces = [];
+    this.cutBytes = 0;
     if (!last) {
       this.cutStart = end + 1;
       this.cutMark = this.markAt(end + 1);

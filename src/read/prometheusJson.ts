@@ -4,6 +4,7 @@
  */
 import { epochToSeconds, parseTimestamp } from "../case/time.js";
 import { type DocumentVisitor, isObject, streamDocuments } from "./jsonDocument.js";
+import type { PairColumns } from "./jsonPairs.js";
 import { type JsonPath, type JsonWalk, pathText } from "./jsonStream.js";
 import { parseSampleValue, SeriesBuffer } from "./samples.js";
 import { type CaseSink, type Labels, ReadError, type Reader, type ReaderInput } from "./types.js";
@@ -46,6 +47,11 @@ class SeriesState {
   readonly buffer = new SeriesBuffer();
   malformed = 0;
   firstMalformed = -1;
+
+  /** Plain pairs read straight into columns: numeric times, values that are numbers. */
+  addColumns({ first: times, second: values, count }: PairColumns): void {
+    for (let j = 0; j < count; j++) this.buffer.add(epochToSeconds(times[j]), values[j]);
+  }
 
   addPairs(pairs: unknown[], first: number): void {
     for (let j = 0; j < pairs.length; j++) {
@@ -124,13 +130,17 @@ class ResponseVisitor implements DocumentVisitor {
     }
     if (depth === 4 && path[this.base + 3] === "values" && kind === "array" && this.series) {
       this.series.values = "array";
-      return "batches";
+      return "pairs";
     }
     return "whole";
   }
 
   batch(path: JsonPath, items: unknown[]): void {
     this.series?.addPairs(items, path[path.length - 1] as number);
+  }
+
+  pairs(_path: JsonPath, columns: PairColumns): void {
+    this.series?.addColumns(columns);
   }
 
   value(path: JsonPath, value: unknown): void {
