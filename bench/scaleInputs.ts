@@ -39,6 +39,12 @@ function podName(service: string, index: number): string {
   return `${service}-7d9f8c6b5-${index.toString(36).padStart(5, "q")}`;
 }
 
+/** What was written: bytes, and the lines, series or spans they hold. */
+export interface Written {
+  bytes: number;
+  items: number;
+}
+
 /** Writes the pieces to `file`; returns the bytes written. */
 async function writeChunks(file: string, pieces: Iterable<string>): Promise<number> {
   const out = createWriteStream(file);
@@ -65,9 +71,9 @@ const LOG_MESSAGES = [
 ];
 
 /** About `bytes` of JSON-lines logs over the hour; the faulty service logs timeouts after the onset. */
-export function writeJsonLinesLogs(file: string, bytes: number): Promise<number> {
+export async function writeJsonLinesLogs(file: string, bytes: number): Promise<Written> {
   const lines = Math.max(1, Math.round(bytes / 160));
-  return writeChunks(file, logLines(lines));
+  return { bytes: await writeChunks(file, logLines(lines)), items: lines };
 }
 
 function* logLines(lines: number): Generator<string> {
@@ -111,9 +117,10 @@ function sampleValue(metric: string, service: string, t: number, random: () => n
 }
 
 /** About `bytes` of one Prometheus query_range answer (resultType matrix), 360 samples a series. */
-export function writeQueryRange(file: string, bytes: number): Promise<number> {
+export async function writeQueryRange(file: string, bytes: number): Promise<Written> {
   const seriesBytes = 40 + 24 * (HOUR / STEP);
-  return writeChunks(file, matrix(Math.max(1, Math.round(bytes / seriesBytes))));
+  const series = Math.max(1, Math.round(bytes / seriesBytes));
+  return { bytes: await writeChunks(file, matrix(series)), items: series };
 }
 
 function* matrix(series: number): Generator<string> {
@@ -146,8 +153,8 @@ function hex(random: () => number, digits: number): string {
 }
 
 /** `spans` spans as OTLP/JSON, in batches of 500 per resource as a collector exports them. */
-export function writeOtlpSpans(file: string, spans: number): Promise<number> {
-  return writeChunks(file, resourceSpans(spans));
+export async function writeOtlpSpans(file: string, spans: number): Promise<Written> {
+  return { bytes: await writeChunks(file, resourceSpans(spans)), items: spans };
 }
 
 function* resourceSpans(spans: number): Generator<string> {
