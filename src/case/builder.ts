@@ -34,8 +34,9 @@ interface SeriesChunks {
   metric: string;
   labels: Labels;
   unit?: string;
-  t: number[];
-  v: number[];
+  /** Each addSamples call's samples, as typed arrays: 16 bytes a sample, the Series' own size. */
+  t: Float64Array[];
+  v: Float64Array[];
 }
 
 interface EntityLogs {
@@ -133,10 +134,8 @@ export class CaseBuilder {
       if (unit) chunks.unit = unit;
       this.series.set(key, chunks);
     }
-    for (let i = 0; i < t.length; i++) {
-      chunks.t.push(t[i]);
-      chunks.v.push(v[i]);
-    }
+    chunks.t.push(Float64Array.from(t));
+    chunks.v.push(Float64Array.from(v));
   }
 
   private addLog(file: string, record: LogRecord): void {
@@ -230,10 +229,17 @@ export class CaseBuilder {
     if (a && b && a !== b) this.relate(a, b, type, weight);
   }
 
+  /**
+   * The Case. Call it once: it hands each series' samples over as it converts them, so that a raw
+   * counter's samples are freed while the rest are converted rather than all held to the end.
+   */
   build(): Case {
     for (let index = 0; index < this.templates.length; index++) this.countPending(index);
     const series: Series[] = [];
-    for (const chunks of this.series.values()) series.push(toSeries(chunks));
+    for (const [key, chunks] of this.series) {
+      series.push(toSeries(chunks));
+      this.series.delete(key);
+    }
     const templates = [...this.templates];
     // A miner generalises a template as more lines arrive; report each with its final text.
     const finalText = new Map<string, Map<number, string>>();
@@ -272,24 +278,8 @@ export const COUNTER_RATE_UNIT = "per second";
  * counter becomes its per-second rate.
  */
 function toSeries(chunks: SeriesChunks): Series {
-  const order = chunks.t.map((_, i) => i).sort((a, b) => chunks.t[a] - chunks.t[b] || a - b);
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const i of order) {
-    if (!Number.isFinite(chunks.t[i])) continue;
-    if (t.length > 0 && t[t.length - 1] === chunks.t[i]) v[v.length - 1] = chunks.v[i];
-    else {
-      t.push(chunks.t[i]);
-      v.push(chunks.v[i]);
-    }
-  }
-  const result: Series = {
-    entity: chunks.entity,
-    metric: chunks.metric,
-    labels: chunks.labels,
-    t: Float64Array.from(t),
-    v: Float64Array.from(v),
-  };
+  const [t, v] = inTimeOrder(concatenated(chunks.t), concatenated(chunks.v));
+  const result: Series = { entity: chunks.entity, metric: chunks.metric, labels: chunks.labels, t, v };
   if (chunks.unit) result.unit = chunks.unit;
   const rate = rateIfCounter(chunks.metric, result.t, result.v);
   if (rate) {
@@ -298,6 +288,41 @@ function toSeries(chunks: SeriesChunks): Series {
     result.unit = COUNTER_RATE_UNIT;
   }
   return result;
+}
+
+/** The chunks as one array; a single chunk is itself (no copy: a series read from one file costs its size once). */
+function concatenated(chunks: Float64Array[]): Float64Array {
+  if (chunks.length === 1) return chunks[0];
+  const all = new Float64Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return all;
+}
+
+/** Whether times are finite and strictly rising: then the samples are already in order, each time once. */
+function isStrictlyRising(t: Float64Array): boolean {
+  for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i]) || (i > 0 && t[i] <= t[i - 1])) return false;
+  return true;
+}
+
+/** Samples sorted by time, without non-finite times; for a repeated time the last value read wins. */
+function inTimeOrder(times: Float64Array, values: Float64Array): [Float64Array, Float64Array] {
+  if (isStrictlyRising(times)) return [times, values];
+  const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b] || a - b);
+  const t: number[] = [];
+  const v: number[] = [];
+  for (const i of order) {
+    if (!Number.isFinite(times[i])) continue;
+    if (t.length > 0 && t[t.length - 1] === times[i]) v[v.length - 1] = values[i];
+    else {
+      t.push(times[i]);
+      v.push(values[i]);
+    }
+  }
+  return [Float64Array.from(t), Float64Array.from(v)];
 }
 
 /** `logs/shipping-2024-01-16.log.gz` -> `shipping-2024-01-16`: the source's name when nothing else names it. */
