@@ -15,6 +15,7 @@ import {
 import { buildDiagnosis } from "./diagnosis/build.js";
 import type { Diagnosis } from "./diagnosis/types.js";
 import { type ReadProgress, readCaseWithFormats } from "./read/index.js";
+import type { ReadLimits } from "./read/types.js";
 import { rankHypotheses } from "./reason/rank.js";
 
 export interface AnalyzeOptions {
@@ -27,6 +28,8 @@ export interface AnalyzeOptions {
   /** List every input file in the Diagnosis, however many (by default only the first few, with totals per format). */
   listInputs?: boolean;
   onProgress?: (progress: ReadProgress) => void;
+  /** Caps on each file read (content size, reading time); DEFAULT_READ_LIMITS for those not given. */
+  limits?: Partial<ReadLimits>;
   /** One line for the person running it, beside the Diagnosis (the CLI prints it on stderr). */
   onNote?: (note: string) => void;
   /**
@@ -71,7 +74,7 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
 export async function analyzeCase(input: string[] | Case, options: AnalyzeOptions = {}): Promise<AnalyzedCase> {
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
-    ? await readCaseWithFormats(input, { onProgress: options.onProgress })
+    ? await readCaseWithFormats(input, { onProgress: options.onProgress, limits: options.limits })
     : { case: input, formats: options.read?.formats ?? input.sources.map((file) => ({ file, format: "case" })) };
   const readMs = (options.read?.ms ?? 0) + performance.now() - readStart;
   const analyzeStart = performance.now();

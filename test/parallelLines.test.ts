@@ -51,7 +51,7 @@ function inputOf(path: string): ReaderInput {
         first = false;
       }
     },
-    text: async () => "",
+    async *bytes() {},
     plainFile: { path, size: statSync(path).size },
   };
 }

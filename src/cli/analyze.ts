@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import type { AnalyzedCase, NamedBaseline } from "../analyze.js";
 import { DEFAULT_TOP } from "../analyzeDefaults.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
-import { STDIN_NAME } from "../read/types.js";
+import { DEFAULT_READ_LIMITS, STDIN_NAME } from "../read/types.js";
 import { EXIT_CAUSE_FOUND, UsageError } from "./exitCodes.js";
 import { exportDefaults } from "./exportDefaults.js";
 import { withHelp } from "./help.js";
@@ -16,7 +16,7 @@ import {
   type LiveFlags,
   runLiveAnalysis,
 } from "./liveOptions.js";
-import { FORMATS, type Format, parseAt, parseBaseline, parseTop, parseWindow } from "./options.js";
+import { FORMATS, type Format, parseAt, parseBaseline, parseSize, parseTop, parseWindow } from "./options.js";
 import { assertOutWritable, writeOut } from "./outFile.js";
 import { createProgress } from "./progress.js";
 import { wantsColor } from "./terminal.js";
@@ -35,6 +35,8 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   windowGiven?: boolean;
   baseline?: { start: number; end: number };
   baselineFrom?: string[];
+  maxFileSize: number;
+  maxFileTime: number;
 }
 
 /** The known-good stretch the user named, by times or by files; none when neither flag is given. */
@@ -94,6 +96,7 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
       window: (flags.windowGiven ? flags.window : undefined) ?? exported.window ?? flags.window,
       top: flags.top,
       listInputs: flags.listInputs,
+      limits: { maxFileBytes: flags.maxFileSize, maxFileSeconds: flags.maxFileTime },
       onProgress: progress.onProgress,
       onNote: (note) => process.stderr.write(`beneath: ${note}\n`),
     });
@@ -147,6 +150,19 @@ export function registerAnalyze(program: Command): void {
       "write the report to a file instead of stdout (never over an input; not over a file unless --force)",
     )
     .option("--force", "let --out replace an existing file")
+    .addOption(
+      new Option(
+        "--max-file-size <size>",
+        "skip (and list) a file holding more than this once un-gzipped, such as a gzip bomb: 512M, 8G",
+      )
+        .argParser(parseSize)
+        .default(DEFAULT_READ_LIMITS.maxFileBytes, "8G"),
+    )
+    .addOption(
+      new Option("--max-file-time <dur>", "skip (and list) a file still being read after this long: 90s, 10m")
+        .argParser(parseWindow)
+        .default(DEFAULT_READ_LIMITS.maxFileSeconds, `${DEFAULT_READ_LIMITS.maxFileSeconds / 60}m`),
+    )
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
     .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")
     .option(

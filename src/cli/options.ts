@@ -50,3 +50,15 @@ export function parseTop(value: string): number {
   }
   return n;
 }
+
+/** Binary multiples by their letter: `K`, `M`, `G`, `T` (with an optional `i` and `B`: 512MiB, 8GB). */
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i;
+const SIZE_POWERS: Record<string, number> = { "": 0, k: 1, m: 2, g: 3, t: 4 };
+
+/** `--max-file-size`: a positive size such as 512M or 8G (powers of 1024), to bytes. */
+export function parseSize(value: string): number {
+  const match = SIZE.exec(value);
+  const bytes = match ? Number(match[1]) * 1024 ** SIZE_POWERS[match[2].toLowerCase()] : Number.NaN;
+  if (!(bytes >= 1)) throw new InvalidArgumentError("Expected a size such as 512M, 8G or 1T (powers of 1024).");
+  return Math.floor(bytes);
+}

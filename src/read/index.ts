@@ -11,7 +11,7 @@ import { CaseBuilder } from "../case/builder.js";
 import type { Case } from "../case/model.js";
 import { chooseReader, knownFormats } from "./detect.js";
 import { GuardedSink } from "./guardedSink.js";
-import { NoDataError, ReadError, type ReaderInput, STDIN_NAME } from "./types.js";
+import { DEFAULT_READ_LIMITS, NoDataError, ReadError, type ReaderInput, type ReadLimits, STDIN_NAME } from "./types.js";
 
 /** Enough of a file to recognise any supported format from its first record. */
 const HEAD_BYTES = 64 * 1024;
@@ -27,6 +27,7 @@ export interface ReadProgress {
 
 export interface ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
+  limits?: Partial<ReadLimits>;
 }
 
 export interface ReadResult {
@@ -122,12 +123,53 @@ function counted(stream: Readable, onBytes: OnBytes | undefined): Readable {
   return stream.pipe(counter);
 }
 
-function contentStream(file: string, gzip: boolean, onBytes?: OnBytes): Readable {
-  const raw = counted(createReadStream(file), onBytes);
-  if (!gzip) return raw;
+/** One line naming a size in the unit a person would: 8 GiB, 512 MiB. */
+function sizeText(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(2)} GiB` : `${+(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+/** Passes the content on until it exceeds the file's caps, then fails with a ReadError naming the cap and its flag. */
+function limited(stream: Readable, file: string, limits: ReadLimits): Readable {
+  const started = performance.now();
+  let bytes = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > limits.maxFileBytes)
+        return done(
+          new ReadError(
+            file,
+            "content",
+            `at most ${sizeText(limits.maxFileBytes)} of content (--max-file-size); it holds more once un-gzipped`,
+          ),
+        );
+      if (performance.now() - started > limits.maxFileSeconds * 1000)
+        return done(
+          new ReadError(
+            file,
+            "content",
+            `a file read within ${limits.maxFileSeconds} s (--max-file-time); stopped after ${sizeText(bytes)}`,
+          ),
+        );
+      done(null, chunk);
+    },
+  });
+  stream.on("error", (e) => limiter.destroy(e));
+  return stream.pipe(limiter);
+}
+
+function contentStream(file: InputFile, gzip: boolean, limits: ReadLimits, onBytes?: OnBytes): Readable {
+  const raw = counted(createReadStream(file.path), onBytes);
+  if (!gzip) return limited(raw, file.name, limits);
   const gunzip = createGunzip();
   raw.on("error", (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  return limited(raw.pipe(gunzip), file.name, limits);
+}
+
+/** A stream's failure as a ReadError: the caps' own, or a file that could not be read to its end. */
+function streamError(file: string, error: unknown): ReadError {
+  if (error instanceof ReadError) return error;
+  return new ReadError(file, "content", `a complete file (${(error as Error).message})`);
 }
 
 /** Text without the byte-order mark some Windows tools put first: it is no part of the first field. */
@@ -148,13 +190,14 @@ function decodeHead(file: string, bytes: Buffer): string {
   }
 }
 
-function makeInput({ name: file, path, size }: InputFile, head: string, gzip: boolean, onBytes?: OnBytes): ReaderInput {
+function makeInput(input: InputFile, head: string, gzip: boolean, limits: ReadLimits, onBytes?: OnBytes): ReaderInput {
+  const { name: file, path, size } = input;
   return {
     file,
     head,
     plainFile: gzip ? undefined : { path, size, onBytes },
     async *lines() {
-      const stream = contentStream(path, gzip, onBytes);
+      const stream = contentStream(input, gzip, limits, onBytes);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       try {
         let first = true;
@@ -163,14 +206,14 @@ function makeInput({ name: file, path, size }: InputFile, head: string, gzip: bo
           first = false;
         }
       } catch (error) {
-        throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
+        throw streamError(file, error);
       }
     },
     async *bytes() {
       try {
-        for await (const chunk of contentStream(path, gzip, onBytes)) yield chunk as Buffer;
+        for await (const chunk of contentStream(input, gzip, limits, onBytes)) yield chunk as Buffer;
       } catch (error) {
-        throw new ReadError(file, "content", `a complete file (${(error as Error).message})`);
+        throw streamError(file, error);
       }
     },
   };
@@ -188,7 +231,12 @@ function asReadError(name: string, error: unknown): ReadError | undefined {
   return undefined;
 }
 
-async function readFile(file: InputFile, sink: GuardedSink, onBytes?: OnBytes): Promise<FileOutcome> {
+async function readFile(
+  file: InputFile,
+  sink: GuardedSink,
+  limits: ReadLimits,
+  onBytes?: OnBytes,
+): Promise<FileOutcome> {
   if (file.unreadable) return { error: new ReadError(file.name, "path", file.unreadable) };
   const bytes = await readHeadBytes(file.path);
   const gzip = isGzip(bytes);
@@ -200,7 +248,7 @@ async function readFile(file: InputFile, sink: GuardedSink, onBytes?: OnBytes): 
       error: new ReadError(file.name, "line 1", `a known format (${knownFormats()})`),
       reason: "not a known telemetry format",
     };
-  await reader.read(makeInput(file, head, gzip, onBytes), sink);
+  await reader.read(makeInput(file, head, gzip, limits, onBytes), sink);
   return { format: reader.format };
 }
 
@@ -231,6 +279,7 @@ export async function readInto(
     spoolDir ??= await mkdtemp(join(tmpdir(), "beneath-stdin-"));
     return spoolDir;
   };
+  const limits = { ...DEFAULT_READ_LIMITS, ...options.limits };
   try {
     const files = await listFiles(paths, makeSpoolDir);
     const formats: ReadResult["formats"] = [];
@@ -257,7 +306,7 @@ export async function readInto(
         });
       let outcome: FileOutcome;
       try {
-        outcome = await readFile(file, sink, onBytes);
+        outcome = await readFile(file, sink, limits, onBytes);
       } catch (error) {
         const readError = asReadError(file.name, error);
         if (!readError) throw error;

@@ -110,3 +110,17 @@ export class NoDataError extends Error {
     this.name = "NoDataError";
   }
 }
+
+/** Caps on one file, so that a hostile or runaway input ends with a message instead of filling memory or time. */
+export interface ReadLimits {
+  /** Content bytes after un-gzipping (a gzip bomb is small on disk). */
+  maxFileBytes: number;
+  /** Seconds spent reading one file. */
+  maxFileSeconds: number;
+}
+
+/**
+ * 8 GiB of content is a day of a busy service's logs, more than any incident needs, and far less than
+ * a gzip bomb expands to; 10 minutes reads several gigabytes on a slow disk.
+ */
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxFileBytes: 8 * 2 ** 30, maxFileSeconds: 600 };
