@@ -70,9 +70,12 @@ const LOG_MESSAGES = [
   (r: () => number) => `POST /api/cart/${Math.floor(r() * 100_000)}/checkout 201 in ${Math.floor(r() * 90)} ms`,
 ];
 
+/** The average length of the lines below, measured: it turns a size asked for into a line count. */
+const LOG_LINE_BYTES = 148;
+
 /** About `bytes` of JSON-lines logs over the hour; the faulty service logs timeouts after the onset. */
 export async function writeJsonLinesLogs(file: string, bytes: number): Promise<Written> {
-  const lines = Math.max(1, Math.round(bytes / 160));
+  const lines = Math.max(1, Math.round(bytes / LOG_LINE_BYTES));
   return { bytes: await writeChunks(file, logLines(lines)), items: lines };
 }
 
@@ -118,7 +121,8 @@ function sampleValue(metric: string, service: string, t: number, random: () => n
 
 /** About `bytes` of one Prometheus query_range answer (resultType matrix), 360 samples a series. */
 export async function writeQueryRange(file: string, bytes: number): Promise<Written> {
-  const seriesBytes = 40 + 24 * (HOUR / STEP);
+  // Measured: about 150 bytes of labels and 21 a sample.
+  const seriesBytes = 150 + 21 * (HOUR / STEP);
   const series = Math.max(1, Math.round(bytes / seriesBytes));
   return { bytes: await writeChunks(file, matrix(series)), items: series };
 }
