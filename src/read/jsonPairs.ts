@@ -4,6 +4,7 @@
  * each. Anything else (a `"NaN"`, a time as text, a syntax error) makes it give up on the batch, and
  * the caller parses that batch with JSON.parse instead, so the values and the errors are JSON.parse's.
  */
+import { grown } from "./samples.js";
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -28,13 +29,8 @@ export class PairColumns {
 
   push(a: number, b: number): void {
     if (this.count === this.first.length) {
-      const grow = (old: Float64Array) => {
-        const next = new Float64Array(old.length * 2);
-        next.set(old);
-        return next;
-      };
-      this.first = grow(this.first);
-      this.second = grow(this.second);
+      this.first = grown(this.first);
+      this.second = grown(this.second);
     }
     this.first[this.count] = a;
     this.second[this.count] = b;

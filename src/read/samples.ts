@@ -18,25 +18,42 @@ export function parseSampleValue(text: string): number | undefined {
 
 /** The samples of one series as they are read; missing values are dropped, never stored as zero. */
 export class SeriesBuffer {
-  private readonly times: number[] = [];
-  private readonly values: number[] = [];
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private values = new Float64Array(INITIAL_CAPACITY);
+  private count = 0;
 
   /** Keeps the sample unless its value or time is missing (NaN). */
   add(t: number, v: number): void {
     if (Number.isNaN(t) || Number.isNaN(v)) return;
-    this.times.push(t);
-    this.values.push(v);
+    if (this.count === this.times.length) {
+      this.times = grown(this.times);
+      this.values = grown(this.values);
+    }
+    this.times[this.count] = t;
+    this.values[this.count] = v;
+    this.count++;
   }
 
   get size(): number {
-    return this.times.length;
+    return this.count;
   }
 
+  /** The times so far: a view, valid until the next add (the sink copies what it keeps). */
   get t(): Float64Array {
-    return Float64Array.from(this.times);
+    return this.times.subarray(0, this.count);
   }
 
   get v(): Float64Array {
-    return Float64Array.from(this.values);
+    return this.values.subarray(0, this.count);
   }
+}
+
+/** Room for a short series before the first growth; doubling after that keeps adds amortised O(1). */
+const INITIAL_CAPACITY = 64;
+
+/** A copy twice as long, for arrays that grow by doubling. */
+export function grown(array: Float64Array): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(array.length * 2);
+  next.set(array);
+  return next;
 }
