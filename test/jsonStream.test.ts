@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { PairColumns, readPairs } from "../src/read/jsonPairs.js";
+import { readPairs } from "../src/read/jsonPairs.js";
 import { type JsonPath, JsonStream, JsonSyntaxError, type JsonVisitor, type JsonWalk } from "../src/read/jsonStream.js";
+import { PairColumns } from "../src/read/samples.js";
 
 /** Rebuilds the document from the stream's events, walking each container as `choose` says. */
 class Rebuilder implements JsonVisitor {

@@ -4,7 +4,7 @@
  * each. Anything else (a `"NaN"`, a time as text, a syntax error) makes it give up on the batch, and
  * the caller parses that batch with JSON.parse instead, so the values and the errors are JSON.parse's.
  */
-import { grown } from "./samples.js";
+import type { PairColumns } from "./samples.js";
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -20,23 +20,6 @@ const NINE = 0x39;
 const EXACT_DIGITS = 15;
 /** Powers of ten a double holds exactly: a 15-digit integer times or over one of them rounds once, correctly. */
 const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/** Two growing columns of pairs; `count` are valid. */
-export class PairColumns {
-  first = new Float64Array(1024);
-  second = new Float64Array(1024);
-  count = 0;
-
-  push(a: number, b: number): void {
-    if (this.count === this.first.length) {
-      this.first = grown(this.first);
-      this.second = grown(this.second);
-    }
-    this.first[this.count] = a;
-    this.second[this.count] = b;
-    this.count++;
-  }
-}
 
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

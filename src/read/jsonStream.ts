@@ -7,7 +7,8 @@
  * errors name the line and column in the file.
  */
 
-import { PairColumns, readPairs } from "./jsonPairs.js";
+import { readPairs } from "./jsonPairs.js";
+import { PairColumns } from "./samples.js";
 
 export type JsonPath = (string | number)[];
 /**

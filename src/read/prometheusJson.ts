@@ -4,9 +4,8 @@
  */
 import { epochToSeconds, parseTimestamp } from "../case/time.js";
 import { type DocumentVisitor, isObject, streamDocuments } from "./jsonDocument.js";
-import type { PairColumns } from "./jsonPairs.js";
 import { type JsonPath, type JsonWalk, pathText } from "./jsonStream.js";
-import { parseSampleValue, SeriesBuffer } from "./samples.js";
+import { type PairColumns, parseSampleValue, SeriesBuffer } from "./samples.js";
 import { type CaseSink, type Labels, ReadError, type Reader, type ReaderInput } from "./types.js";
 
 /** `"resultType"` is this API's own field name: a head that has it is this format. */

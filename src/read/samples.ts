@@ -16,35 +16,43 @@ export function parseSampleValue(text: string): number | undefined {
   return undefined;
 }
 
+/** Two growing columns of numbers (times and values, or any pairs); the first `count` are valid. */
+export class PairColumns {
+  first = new Float64Array(INITIAL_CAPACITY);
+  second = new Float64Array(INITIAL_CAPACITY);
+  count = 0;
+
+  push(a: number, b: number): void {
+    if (this.count === this.first.length) {
+      this.first = grown(this.first);
+      this.second = grown(this.second);
+    }
+    this.first[this.count] = a;
+    this.second[this.count] = b;
+    this.count++;
+  }
+}
+
 /** The samples of one series as they are read; missing values are dropped, never stored as zero. */
 export class SeriesBuffer {
-  private times = new Float64Array(INITIAL_CAPACITY);
-  private values = new Float64Array(INITIAL_CAPACITY);
-  private count = 0;
+  private readonly columns = new PairColumns();
 
   /** Keeps the sample unless its value or time is missing (NaN). */
   add(t: number, v: number): void {
-    if (Number.isNaN(t) || Number.isNaN(v)) return;
-    if (this.count === this.times.length) {
-      this.times = grown(this.times);
-      this.values = grown(this.values);
-    }
-    this.times[this.count] = t;
-    this.values[this.count] = v;
-    this.count++;
+    if (!Number.isNaN(t) && !Number.isNaN(v)) this.columns.push(t, v);
   }
 
   get size(): number {
-    return this.count;
+    return this.columns.count;
   }
 
   /** The times so far: a view, valid until the next add (the sink copies what it keeps). */
   get t(): Float64Array {
-    return this.times.subarray(0, this.count);
+    return this.columns.first.subarray(0, this.columns.count);
   }
 
   get v(): Float64Array {
-    return this.values.subarray(0, this.count);
+    return this.columns.second.subarray(0, this.columns.count);
   }
 }
 
@@ -52,7 +60,7 @@ export class SeriesBuffer {
 const INITIAL_CAPACITY = 64;
 
 /** A copy twice as long, for arrays that grow by doubling. */
-export function grown(array: Float64Array): Float64Array<ArrayBuffer> {
+function grown(array: Float64Array): Float64Array<ArrayBuffer> {
   const next = new Float64Array(array.length * 2);
   next.set(array);
   return next;
