@@ -24,6 +24,7 @@ function bytesUnder(dir: string): number {
 }
 
 interface TruthFile {
+  scenario: string;
   root_cause: { entity: string; kind: string } | null;
   fault_start: string;
   alert_time: string;
@@ -36,7 +37,7 @@ describe("recorded lab examples", () => {
   });
 
   for (const name of labExamples) {
-    test(`${name}: truth.json is complete, the case reads with nothing skipped, and it holds the database, pool and request series`, async () => {
+    test(`${name}: truth.json is complete, the case reads with nothing skipped, and it holds the series and log lines of its scenario`, async () => {
       const dir = join(EXAMPLES, name);
       assert.ok(bytesUnder(dir) < MAX_EXAMPLE_BYTES, `${name} is ${bytesUnder(dir)} bytes`);
       const truth = JSON.parse(readFileSync(join(dir, "truth.json"), "utf8")) as TruthFile;
@@ -63,7 +64,17 @@ describe("recorded lab examples", () => {
       assert.ok(threads && (threads.t[threads.t.length - 1] as number) * 1000 > alert);
       assert.ok(c.logs.templates.length > 0, "logs were read");
       const refused = c.logs.templates.some((t) => t.template.includes("Too many connections"));
-      assert.equal(refused, truth.root_cause !== null, "the driver's refusal is logged exactly when there is a fault");
+      const hoarding = truth.root_cause?.kind === "db.connection-hoarding";
+      assert.equal(refused, hoarding, "the driver's refusal is logged exactly when a pool hoards the connections");
+      // The flood scenarios: each pod counts its lines by level, and DEBUG lines were written and kept.
+      if (truth.scenario.startsWith("log-flood")) {
+        assert.ok(metrics.has("logback_events_total"), `${name} has logback_events_total`);
+        assert.ok(metrics.has("node_disk_written_bytes_total"), `${name} has the host's disk writes`);
+        assert.ok(
+          c.logs.templates.some((t) => t.level === "debug"),
+          "DEBUG lines were kept",
+        );
+      }
     });
   }
 });
