@@ -111,7 +111,8 @@ export function detectLogFloods(c: Case, span: ResourceSpan, nextId: () => strin
     if (rates.peak < FLOOD_MIN_LINES_PER_SECOND || rates.peak < FLOOD_RATIO * Math.max(rates.reference, 1)) continue;
     const cost = floodCost(c, entity, span);
     const slower = latencyGrowth(c, entity, span, rates.onset) ?? 0;
-    const harmful = cost.oomKills > 0 || cost.growth >= MEMORY_GROWTH || slower >= LATENCY_GROWTH;
+    const queued = cost.oomKills > 0 || cost.growth >= MEMORY_GROWTH;
+    const harmful = queued || slower >= LATENCY_GROWTH;
     out.push({
       id: nextId(),
       entity,
@@ -133,6 +134,8 @@ export function detectLogFloods(c: Case, span: ResourceSpan, nextId: () => strin
         verboseShare: rates.verboseShare,
         memoryGrowth: cost.growth,
         latencyGrowth: slower,
+        // What made it harmful: the lines queued in memory, or the requests waited for them.
+        harm: queued ? "memory" : harmful ? "latency" : "none",
         oomKills: cost.oomKills,
       },
     });
