@@ -4,7 +4,8 @@
  * after another, prints a table per dataset, the published figures and the timing, and writes every
  * figure and per-case detail to bench/results/accuracy.json for later comparison.
  *
- * Flags: --dataset <name>, --protocol given|late|none, --case <prefix> (to run a subset).
+ * Flags: --dataset <name>, --protocol <name> (given, late, none for sock-shop; per-case, reference,
+ * hour-before for train-ticket), --case <prefix> (to run a subset).
  * Exit codes: 0 whatever the accuracy, 2 bad usage, 1 internal failure.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,20 +13,22 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { analyze } from "../src/analyze.js";
+import { analyze, baselineFrom } from "../src/analyze.js";
 import type { Case } from "../src/case/model.js";
 import type { Cause, Diagnosis } from "../src/diagnosis/types.js";
 import { readCase } from "../src/read/index.js";
 import { BARO_EPSILON, BARO_REFERENCE, type BaroVariant, baroRank } from "./baro.js";
 import { reliabilityBlock } from "./calibration.js";
+import { MINUTE_FILE_KINDS, type PreFaultLikeness, preFaultLikeness } from "./ceiling.js";
 import {
   ADAPTERS,
   type Adapter,
-  atFor,
+  type CaseMinutes,
   datasetNames,
   datasetsRoot,
   FAULT_KINDS,
   type Label,
+  type Plan,
   PROTOCOLS,
   type Protocol,
   readLabels,
@@ -35,6 +38,7 @@ import { PUBLISHED } from "./published.js";
 import {
   type BaroAnswer,
   type CaseResult,
+  ceilingBlock,
   datasetBlock,
   failuresBlock,
   LEGEND,
@@ -69,6 +73,12 @@ function parseSelection(root: string): Selection {
   if (values.protocol !== undefined && !PROTOCOLS.includes(values.protocol as Protocol)) {
     throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(", ")}`);
   }
+  const adapter = values.dataset === undefined ? undefined : ADAPTERS[values.dataset];
+  if (adapter && values.protocol !== undefined && !adapter.protocols.includes(values.protocol as Protocol)) {
+    throw new UsageError(
+      `--protocol ${values.protocol} does not apply to ${values.dataset} (its protocols: ${adapter.protocols.join(", ")})`,
+    );
+  }
   return {
     datasets: values.dataset !== undefined ? [values.dataset] : known,
     protocols: values.protocol !== undefined ? [values.protocol as Protocol] : PROTOCOLS,
@@ -86,17 +96,22 @@ function progress(text: string): void {
 
 /** Our engine on one case under one protocol; a throw is recorded as a miss with its message. */
 async function runOurs(
-  files: string[] | Error,
+  plan: Plan | Error,
   label: Label,
-  at: number | undefined,
 ): Promise<{ result: CaseResult["ours"]; diagnosis?: Diagnosis }> {
   const miss = (error: string) => ({ result: { top5: [], rank: null, time_ms: null, error } });
-  if (files instanceof Error) return miss(files.message);
+  if (plan instanceof Error) return miss(plan.message);
   try {
-    const diagnosis: Diagnosis = await analyze(
-      files,
-      at === undefined ? { top: CAUSES_ASKED } : { at, top: CAUSES_ASKED },
-    );
+    // As `beneath analyze <files> --baseline-from <known-good>` does it: the known-good files' span is
+    // the baseline, and they are read with the rest; reading them for their span counts in the time.
+    const namedStart = performance.now();
+    const baseline = plan.baselineFrom === undefined ? undefined : await baselineFrom(plan.baselineFrom);
+    const namingMs = performance.now() - namedStart;
+    const diagnosis: Diagnosis = await analyze([...plan.files, ...(plan.baselineFrom ?? [])], {
+      top: CAUSES_ASKED,
+      ...(plan.at === undefined ? {} : { at: plan.at }),
+      ...(baseline === undefined ? {} : { baseline }),
+    });
     const causes: Cause[] = diagnosis.causes;
     const rank = rankOfTruth(
       causes.map((c) => c.entity),
@@ -107,7 +122,7 @@ async function runOurs(
         .slice(0, K_MAX)
         .map((c) => ({ entity: c.entity, kind: c.kind, confidence: c.confidence, calibration: c.calibration })),
       rank: rank ?? null,
-      time_ms: diagnosis.timing.read_ms + diagnosis.timing.analyze_ms,
+      time_ms: diagnosis.timing.read_ms + diagnosis.timing.analyze_ms + (baseline === undefined ? 0 : namingMs),
       alert_time: diagnosis.input.alert_time,
     };
     return { result, diagnosis };
@@ -153,21 +168,22 @@ async function runDataset(
   const results: CaseResult[] = [];
   const baroReadMs: number[] = [];
   if (protocols.length === 0) return { results, baroReadMs, cases: 0 };
+  const normals = new Map<string, Promise<Case | Error>>();
   for (const label of labels) {
     counter.done++;
     progress(`[${counter.done}] ${dataset} ${label.case}`);
     const expected = { service: label.root_cause_service, kind: FAULT_KINDS[label.fault] ?? `unmapped:${label.fault}` };
-    let files: string[] | Error;
-    try {
-      files = adapter.files(dir, label);
-    } catch (error) {
-      files = new Error(message(error));
-    }
-    const read = await readForBaro(files, baroReadMs);
-    for (const protocol of protocols) {
-      const at = atFor(protocol, label);
-      const ours = await runOurs(files, label, at);
+    const plans = protocols.map((protocol) => planOf(adapter, dir, label, protocol));
+    const read = await readForBaro(plans, baroReadMs);
+    for (const [i, protocol] of protocols.entries()) {
+      const plan = plans[i];
+      const ours = await runOurs(plan, label);
+      const at = plan instanceof Error ? undefined : plan.at;
       const baroAt = at ?? alertTimeOf(ours.diagnosis);
+      const preFault =
+        protocol === "per-case" && MINUTE_FILE_KINDS.has(expected.kind)
+          ? await measurePreFault(adapter, dir, label, normals)
+          : undefined;
       results.push({
         dataset,
         case: label.case,
@@ -175,6 +191,8 @@ async function runDataset(
         fault: label.fault,
         expected,
         at: at ?? null,
+        ...(plan instanceof Error || plan.baselineFrom === undefined ? {} : { baseline_from: plan.baselineFrom }),
+        ...(preFault === undefined ? {} : { pre_fault: preFault }),
         ours: ours.result,
         baro: runBaro(read, label, baroAt),
       });
@@ -183,16 +201,64 @@ async function runDataset(
   return { results, baroReadMs, cases: labels.length };
 }
 
-async function readForBaro(files: string[] | Error, readMs: number[]): Promise<Case | Error> {
-  if (files instanceof Error) return files;
+function planOf(adapter: Adapter, dir: string, label: Label, protocol: Protocol): Plan | Error {
+  try {
+    return adapter.plan(dir, label, protocol);
+  } catch (error) {
+    return new Error(message(error));
+  }
+}
+
+/**
+ * BARO reads a case once: every file any of its protocols gives the engine (not the baselines: BARO
+ * takes its normal from before the time). It scores metric series only, and every protocol of a
+ * dataset gives the same metrics, so one read serves them all.
+ */
+async function readForBaro(plans: (Plan | Error)[], readMs: number[]): Promise<Case | Error> {
+  const failed = plans.find((p) => p instanceof Error);
+  if (failed) return failed;
+  const files = [...new Set(plans.flatMap((p) => (p instanceof Error ? [] : p.files)))];
   const start = performance.now();
+  const read = await readOrError(files);
+  readMs.push(performance.now() - start);
+  return read;
+}
+
+async function readOrError(files: string[]): Promise<Case | Error> {
   try {
     return await readCase(files);
   } catch (error) {
     return new Error(message(error));
-  } finally {
-    readMs.push(performance.now() - start);
   }
+}
+
+/**
+ * How far the labelled service's pre-fault minute already looked like the fault (the per-case
+ * ceiling). The date's reference minute is read once per run (`normals`, by its files).
+ */
+async function measurePreFault(
+  adapter: Adapter,
+  dir: string,
+  label: Label,
+  normals: Map<string, Promise<Case | Error>>,
+): Promise<PreFaultLikeness | undefined> {
+  let minutes: CaseMinutes | undefined;
+  try {
+    minutes = adapter.minutes?.(dir, label);
+  } catch {
+    return undefined;
+  }
+  if (minutes === undefined) return undefined;
+  const key = minutes.normal.join("\n");
+  if (!normals.has(key)) normals.set(key, readOrError(minutes.normal));
+  const [normal, pre, fault] = await Promise.all([
+    normals.get(key),
+    readOrError(minutes.pre),
+    readOrError(minutes.fault),
+  ]);
+  if (normal === undefined || normal instanceof Error || pre instanceof Error || fault instanceof Error)
+    return undefined;
+  return preFaultLikeness(normal, pre, fault, label.root_cause_service);
 }
 
 /** Under "no time", BARO gets the incident time our engine detected, when it reports one. */
@@ -225,9 +291,10 @@ async function main(): Promise<void> {
     allResults.push(...run.results);
     allRows.push(...rows);
     baroReadMs.push(...run.baroReadMs);
+    const ceiling = ceilingBlock(run.results);
     blocks.push(
       rows.length > 0
-        ? datasetBlock(dataset, run.cases, rows, adapter.notes)
+        ? [datasetBlock(dataset, run.cases, rows, adapter.notes), ...(ceiling ? [ceiling] : [])].join("\n")
         : [`== ${dataset}: no case run for this selection`, ...adapter.notes.map((n) => `note: ${n}`)].join("\n"),
     );
   }

@@ -41,7 +41,7 @@ export const PUBLISHED: Record<string, Published> = {
     ],
     notes: [
       "No per-fault-type split and no Avg@5 are published (AS@2 and AS@4 are not given).",
-      "Our engine and BARO get the same fault-minute files but not Nezha's construct_data minute: their baseline is the case's own pre-fault minute and the metrics before the time.",
+      "Comparable to our reference protocol (the same fault minute, construct_data's minute named as the baseline, the metrics before the time); per-case and hour-before are other baselines. BARO reads the metrics only, which are the same under all three.",
     ],
   },
   "sock-shop": {

@@ -1,5 +1,6 @@
 /** The accuracy benchmark's result shapes, their aggregation into rows, and the stdout report. */
 import type { Cause } from "../src/diagnosis/types.js";
+import type { PreFaultLikeness } from "./ceiling.js";
 import type { Protocol } from "./datasets.js";
 import { PROTOCOL_TITLES } from "./datasets.js";
 import { median, type Outcome, ratioText, type Scores, scoresOf } from "./metrics.js";
@@ -14,6 +15,10 @@ export interface CaseResult {
   expected: { service: string; kind: string };
   /** The time passed to our engine (unix s); null under "no time". */
   at: number | null;
+  /** The known-good files passed as the baseline (`--baseline-from`), under the reference protocol. */
+  baseline_from?: string[];
+  /** Per-case protocol, code faults: how far the pre-fault minute already looked like the fault (bench/ceiling.ts). */
+  pre_fault?: PreFaultLikeness;
   ours: {
     top5: { entity: string; kind: string; confidence: number; calibration?: Cause["calibration"] }[];
     /** 1-based rank of the true service among all returned causes; null when absent. */
@@ -54,6 +59,8 @@ export interface Row {
   /** Our AC@1 over BARO's (reference variant), as text. */
   ac1_ratio: string;
   ac1_ratio_epsilon: string;
+  /** Median of our read + analyze time over the row's analyses, ms (NaN when none ran). */
+  median_ms: number;
 }
 
 export const ALL_FAULTS = "all";
@@ -89,6 +96,7 @@ export function rowsOf(dataset: string, results: readonly CaseResult[]): Row[] {
         baro_ran: ran.length,
         ac1_ratio: ratioText(ours.ac1, baro?.ac1),
         ac1_ratio_epsilon: ratioText(ours.ac1, baroEpsilon?.ac1),
+        median_ms: median(timesOf(group)),
       });
     }
   }
@@ -113,6 +121,7 @@ export function datasetBlock(dataset: string, cases: number, rows: readonly Row[
     "AC@3",
     "Avg@5",
     "kind",
+    "time",
     "BARO AC@1",
     "BARO AC@3",
     "BARO Avg@5",
@@ -128,6 +137,7 @@ export function datasetBlock(dataset: string, cases: number, rows: readonly Row[
     fixed(r.ours.ac3),
     fixed(r.ours.avg5),
     fixed(r.ours.kind),
+    msText(r.median_ms),
     r.baro ? fixed(r.baro.ac1) : "n/a",
     r.baro ? fixed(r.baro.ac3) : "n/a",
     r.baro ? fixed(r.baro.avg5) : "n/a",
@@ -144,7 +154,7 @@ export function datasetBlock(dataset: string, cases: number, rows: readonly Row[
 }
 
 export const LEGEND = [
-  "AC@1, AC@3, Avg@5 (mean of AC@1..AC@5), kind (top cause's kind = expected kind): ours, as fractions of n.",
+  "AC@1, AC@3, Avg@5 (mean of AC@1..AC@5), kind (top cause's kind = expected kind): ours, as fractions of n; time: our median read + analyze per case.",
   "BARO: RobustScorer as in the authors' code (zero IQR -> 1 in the series' unit, memory in MB, rises only).",
   "BARO-ε: the same with |deviation| and a 1e-9 scale for a zero IQR (the benchmark issue's description).",
   "ours/BARO, ours/BARO-ε: ratios of AC@1 (∞: BARO found none; n/a: BARO did not run or both are 0).",
@@ -192,8 +202,13 @@ export interface Timing {
   wall_ms: number;
 }
 
+function timesOf(results: readonly CaseResult[]): number[] {
+  return results.flatMap((r) => (r.ours.time_ms === null ? [] : [r.ours.time_ms]));
+}
+
+const msText = (x: number) => (Number.isNaN(x) ? "n/a" : `${Math.round(x)} ms`);
+
 export function timingOf(results: readonly CaseResult[], baroReadMs: readonly number[], wallMs: number): Timing {
-  const timesOf = (rs: readonly CaseResult[]) => rs.flatMap((r) => (r.ours.time_ms === null ? [] : [r.ours.time_ms]));
   const times = timesOf(results);
   const datasets = [...new Set(results.map((r) => r.dataset))];
   return {
@@ -216,14 +231,35 @@ export function timingOf(results: readonly CaseResult[], baroReadMs: readonly nu
 }
 
 export function timingBlock(t: Timing): string {
-  const ms = (x: number) => (Number.isNaN(x) ? "n/a" : `${Math.round(x)} ms`);
   return [
     "== Timing",
-    `ours, per case (read + analyze, excluding process start), ${t.cases_analysed} analyses: median ${ms(t.median_ms)}, max ${ms(t.max_ms)}`,
+    `ours, per case (read + analyze, excluding process start), ${t.cases_analysed} analyses: median ${msText(t.median_ms)}, max ${msText(t.max_ms)}`,
     ...t.per_dataset.map(
-      (d) => `  ${d.dataset}: ${d.analyses} analyses, median ${ms(d.median_ms)}, max ${ms(d.max_ms)}`,
+      (d) => `  ${d.dataset}: ${d.analyses} analyses, median ${msText(d.median_ms)}, max ${msText(d.max_ms)}`,
     ),
-    `BARO: read once per case, median ${ms(t.baro_read_median_ms)}; scoring per protocol, median ${ms(t.baro_score_median_ms)}`,
+    `BARO: read once per case, median ${msText(t.baro_read_median_ms)}; scoring per protocol, median ${msText(t.baro_score_median_ms)}`,
     `whole run (wall): ${(t.wall_ms / 1000).toFixed(1)} s`,
+  ].join("\n");
+}
+
+/**
+ * The per-case protocol's ceiling: the share of its cases whose labelled service did not already
+ * behave, in the case's pre-fault minute, as in the fault minute (bench/ceiling.ts), with the cases
+ * that did and whether we still found them. Empty when no per-case result was measured.
+ */
+export function ceilingBlock(results: readonly CaseResult[]): string {
+  const perCase = results.filter((r) => r.protocol === "per-case");
+  const measured = perCase.filter((r) => r.pre_fault !== undefined);
+  if (measured.length === 0) return "";
+  const already = measured.filter((r) => r.pre_fault?.already);
+  const ceiling = (perCase.length - already.length) / perCase.length;
+  const lines = already.map((r) => {
+    const p = r.pre_fault as PreFaultLikeness;
+    const found = r.ours.rank === 1 ? "found at rank 1" : `ours rank ${r.ours.rank ?? "-"}`;
+    return `  ${r.dataset} ${r.case} ${r.expected.service} (${r.fault}): log mix pre→fault ${fixed(p.pre_to_fault)} vs reference→fault ${fixed(p.normal_to_fault)}; ${found}`;
+  });
+  return [
+    `per-case ceiling: ${fixed(ceiling)} (${already.length} of ${perCase.length} cases' labelled service already wrote its fault-minute log mix in the pre-fault minute; ${measured.length} code-fault cases measured, bench/ceiling.ts):`,
+    ...lines,
   ].join("\n");
 }

@@ -2,8 +2,9 @@
 import type { Case } from "./case/model.js";
 import { toIso } from "./case/time.js";
 import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
+import { EPISODE_FACTOR, episodeStretches } from "./detect/episodes.js";
 import { chooseIncidentStart } from "./detect/incidentStart.js";
-import { detectEvidence, incidentOnset } from "./detect/index.js";
+import { detectEvidence, judgedWindow } from "./detect/index.js";
 import {
   BASELINE_OBSERVED_SECONDS,
   DEFAULT_INCIDENT_SECONDS,
@@ -105,7 +106,8 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
     listInputs: options.listInputs,
     timing,
   });
-  const onset = options.baseline ? undefined : incidentOnset(evidence, window);
+  const judged = judgedWindow(c, window, evidence);
+  const onset = options.baseline ? undefined : judged.baselineEnd;
   const end = onset ?? window.at;
   if (options.baseline)
     diagnosis.baseline = {
@@ -122,6 +124,11 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
           ? `the incident began at ${toIso(onset)}, before the alert (a resource check held from then on): normal is up to an hour of observed data before that; limits are judged against the start of the recording`
           : "up to an hour of observed data before the alert (the recording's gaps skipped); limits are judged against the start of the recording",
     };
+  const leftOut = episodeStretches(judged.episodes ?? new Map());
+  if (diagnosis.baseline && leftOut.length > 0) {
+    diagnosis.baseline.why += `; minutes in which an entity was itself unhealthy (errors or call times ${EPISODE_FACTOR}× its ordinary minute: an earlier fault) are left out of its normal`;
+    diagnosis.baseline.left_out = leftOut.map((s) => ({ entity: s.entity, start: toIso(s.start), end: toIso(s.end) }));
+  }
   timing.analyze_ms = Math.round(performance.now() - analyzeStart);
   return { diagnosis, case: c };
 }

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
 import { test } from "node:test";
 import { ANOMALOUS_SPAN_S, BARO_EPSILON, BARO_REFERENCE, baroRank, quantile, robustScore } from "../bench/baro.js";
-import { ADAPTERS, addMinutes, atFor, type Label } from "../bench/datasets.js";
+import { addMinutes, atFor, type Label } from "../bench/datasets.js";
 import {
   acAtK,
   avgAt5,
@@ -171,41 +168,6 @@ test("addMinutes rolls over the hour and the day", () => {
   assert.equal(addMinutes("10_59", 2), "11_01");
   assert.equal(addMinutes("23_59", 2), "00_01");
   assert.throws(() => addMinutes("8:43", 2), /HH_MM/);
-});
-
-test("the train-ticket adapter selects the two minutes' logs and traces and all metrics, not traceids", () => {
-  const dir = mkdtempSync(join(tmpdir(), "bench-tt-"));
-  try {
-    const files = [
-      "d/log/10_59_log.csv.gz",
-      "d/log/11_01_log.csv.gz",
-      "d/log/11_00_log.csv.gz",
-      "d/trace/10_59_trace.csv.gz",
-      "d/trace/11_01_trace.csv.gz",
-      "d/traceid/10_59_traceid.csv.gz",
-      "d/traceid/11_01_traceid.csv.gz",
-      "d/metric/a-service-5f6b7c8d9-x2x9q_metric.csv.gz",
-      "d/metric/front_service.csv.gz",
-    ];
-    for (const f of files) {
-      mkdirSync(join(dir, f, ".."), { recursive: true });
-      writeFileSync(join(dir, f), "");
-    }
-    const label: Label = { case: "d/10_59", root_cause_service: "a-service", fault: "return", inject_time: 0 };
-    const selected = ADAPTERS["train-ticket"].files(dir, label).map((f) => basename(f));
-    assert.deepEqual(selected, [
-      "10_59_log.csv.gz",
-      "10_59_trace.csv.gz",
-      "11_01_log.csv.gz",
-      "11_01_trace.csv.gz",
-      "a-service-5f6b7c8d9-x2x9q_metric.csv.gz",
-      "front_service.csv.gz",
-    ]);
-    const missing: Label = { ...label, case: "d/11_30" };
-    assert.throws(() => ADAPTERS["train-ticket"].files(dir, missing), /missing case file/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test("report rows: BARO is n/a unless it ran on every case of the row", () => {

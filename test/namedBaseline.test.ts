@@ -1,10 +1,11 @@
 /** A baseline the user names (`--baseline`, `--baseline-from`) replaces the hour before the alert. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { analyze } from "../src/analyze.js";
+import { writeCheckoutLogs } from "./helpers/checkoutLogs.js";
 import { assertUsageError, beneath } from "./helpers/cli.js";
 
 const T0 = 1_767_225_600;
@@ -16,20 +17,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
  * an ERROR line every second too — a fault that began long before the alert and never stopped, so the
  * hour before the alert already holds it.
  */
-function writeLogs(): string {
-  const lines: string[] = [];
-  for (let t = T0; t < T0 + 7200; t++) {
-    lines.push(JSON.stringify({ time: t * 1000, level: "info", msg: "order placed", service: "checkout" }));
-    if (t >= T0 + 1800)
-      lines.push(
-        JSON.stringify({ time: t * 1000, level: "error", msg: "payment refused by gateway", service: "checkout" }),
-      );
-  }
-  const file = join(dir, "checkout.jsonl");
-  writeFileSync(file, `${lines.join("\n")}\n`);
-  return file;
-}
-const logs = writeLogs();
+const logs = writeCheckoutLogs(dir, "checkout.jsonl", T0, T0 + 7200, (t) => t >= T0 + 1800);
 const at = T0 + 6000;
 
 test("a fault already present before the alert is judged against a clean baseline the user names", async () => {
@@ -51,11 +39,7 @@ test("--baseline takes <start>/<end>; a malformed or reversed one, or both flags
 });
 
 test("--baseline-from: the known-good files' time span is the baseline, and the Diagnosis says so", () => {
-  const good = join(dir, "good.jsonl");
-  const lines = [];
-  for (let t = T0 - 3600; t < T0 - 1800; t++)
-    lines.push(JSON.stringify({ time: t * 1000, level: "info", msg: "order placed", service: "checkout" }));
-  writeFileSync(good, `${lines.join("\n")}\n`);
+  const good = writeCheckoutLogs(dir, "good.jsonl", T0 - 3600, T0 - 1800, () => false);
   const run = beneath("analyze", logs, "--at", String(at), "--baseline-from", good, "--format", "json");
   assert.equal(run.status, 0, run.stderr);
   const d = JSON.parse(run.stdout);

@@ -5,6 +5,7 @@ import { detectBrokerStorm } from "./brokerStorm.js";
 import { detectChanges } from "./changes.js";
 import { detectDbConnections } from "./dbConnections.js";
 import { dependencyEvidence } from "./dependencyLogs.js";
+import { baselineEpisodes } from "./episodes.js";
 import { detectLogFloods } from "./logFlood.js";
 import { detectLogChanges } from "./logs.js";
 import { detectNetworkAllowance } from "./networkAllowance.js";
@@ -43,7 +44,7 @@ export function detectEvidence(c: Case, window: Window): Evidence[] {
   let n = 0;
   const nextId = () => `e${++n}`;
   const resources = detectResources(c, window, nextId);
-  const judged = window.baselineGiven ? window : { ...window, baselineEnd: incidentOnset(resources, window) };
+  const judged = judgedWindow(c, window, resources);
   const strongest = new Map<string, Evidence>();
   const scratchId = () => "";
   for (const lag of ALERT_LAGS_SECONDS) {
@@ -54,6 +55,15 @@ export function detectEvidence(c: Case, window: Window): Evidence[] {
     }
   }
   return [...resources, ...[...strongest.values()].map((e) => ({ ...e, id: nextId() }))];
+}
+
+/**
+ * The window the statistical detectors judge by: normal ends at the incident's onset (unless the user
+ * named the baseline), and each entity's earlier episodes inside it are left out of its normal.
+ */
+export function judgedWindow(c: Case, window: Window, resources: Evidence[]): Window {
+  const ended = window.baselineGiven ? window : { ...window, baselineEnd: incidentOnset(resources, window) };
+  return { ...ended, episodes: baselineEpisodes(c, ended) };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Log evidence: templates that are new, surging or vanishing for an entity, weighted by level. */
 import type { Case, LogTemplate } from "../case/model.js";
+import { inEntityBaseline } from "./episodes.js";
 import { LEVEL_WEIGHT } from "./levelWeight.js";
 import { countChangeSignificance, MIN_SIGNIFICANCE, normalUpperTail, significanceStrength } from "./significance.js";
 import { mixShift } from "./surprise.js";
@@ -13,17 +14,35 @@ const MIX_WEIGHT_FLOOR = 0.8;
 /** Evidence items kept per entity: the strongest few say what changed; the rest repeat it. */
 const MAX_PER_ENTITY = 3;
 
+interface Observed {
+  /** Seconds of the baseline in which logs were written: each entity's, less its own episodes. */
+  baseline: (entity: string) => number;
+  /** Seconds of the baseline in which any log was written. */
+  anyBaseline: number;
+  incident: number;
+}
+
 /** Buckets (unix s) that hold any log line, split at `at`: the time logs were actually observed. */
-function observedSeconds(c: Case, window: Window): { baseline: number; incident: number } {
+function observedSeconds(c: Case, window: Window): Observed {
   const buckets = new Set<number>();
   for (const template of c.logs.templates) for (const bucket of template.counts.keys()) buckets.add(bucket);
-  let baseline = 0;
+  const baselineBuckets: number[] = [];
   let incident = 0;
   for (const bucket of buckets) {
-    if (inBaseline(bucket, window)) baseline++;
+    if (inBaseline(bucket, window)) baselineBuckets.push(bucket);
     else if (bucket >= window.at && bucket <= window.end) incident++;
   }
-  return { baseline: baseline * c.logs.bucketSeconds, incident: incident * c.logs.bucketSeconds };
+  const seconds = c.logs.bucketSeconds;
+  const perEntity = new Map<string, number>();
+  const baseline = (entity: string) => {
+    let observed = perEntity.get(entity);
+    if (observed === undefined) {
+      observed = baselineBuckets.filter((bucket) => inEntityBaseline(bucket, window, entity)).length * seconds;
+      perEntity.set(entity, observed);
+    }
+    return observed;
+  };
+  return { baseline, anyBaseline: baselineBuckets.length * seconds, incident: incident * seconds };
 }
 
 interface CountedTemplate {
@@ -42,7 +61,7 @@ function splitCounts(template: LogTemplate, window: Window): CountedTemplate {
   for (const [bucket, all] of template.counts) {
     const count = all - (template.traced.get(bucket) ?? 0);
     if (count === 0) continue;
-    if (inBaseline(bucket, window)) baseline += count;
+    if (inEntityBaseline(bucket, window, template.entity)) baseline += count;
     else if (bucket >= window.at && bucket <= window.end) {
       incident += count;
       first = Math.min(first, bucket);
@@ -53,12 +72,14 @@ function splitCounts(template: LogTemplate, window: Window): CountedTemplate {
 
 export function detectLogChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   const observed = observedSeconds(c, window);
-  if (observed.baseline === 0 || observed.incident === 0) return [];
-  const ratio = observed.incident / observed.baseline;
+  if (observed.anyBaseline === 0 || observed.incident === 0) return [];
   const counted = c.logs.templates.map((template) => splitCounts(template, window));
   const byEntity = new Map<string, Omit<Evidence, "id">[]>();
   for (const counts of counted) {
     const template = counts.template;
+    const observedBefore = observed.baseline(template.entity);
+    if (observedBefore === 0) continue;
+    const ratio = observed.incident / observedBefore;
     const expected = counts.baseline * ratio;
     const significance = countChangeSignificance(counts.incident, counts.baseline, ratio);
     const surged = significance > 0;

@@ -6,6 +6,7 @@
  * operations run, not how each one behaves).
  */
 import type { Case, Span } from "../case/model.js";
+import { inEntityBaseline } from "./episodes.js";
 import { formatValue } from "./format.js";
 import { LEVEL_WEIGHT } from "./levelWeight.js";
 import { median } from "./robust.js";
@@ -75,13 +76,20 @@ interface ServiceSamples {
   /** Caller-side time not spent inside this service's span: network, queueing, connection set-up. */
   callOverhead: OverheadSample[];
   errors: Record<Phase, number>;
+  /** Baseline spans left out as the service's own episodes: counted as traffic, not as its normal. */
+  episodeSpans: number;
+  baselineSpans: number;
   operations: Map<string, Invocation[]>;
   /** Example trace id per phase, for excerpts. */
   exampleTrace: Partial<Record<Phase, string>>;
 }
 
-function phaseOf(span: Span, window: Window): Phase | undefined {
-  if (inBaseline(span.start, window)) return "baseline";
+/** A span in the baseline but inside one of its service's episodes (detect/episodes.ts): traffic, not normal. */
+type Placed = Phase | "episode";
+
+function phaseOf(span: Span, window: Window): Placed | undefined {
+  if (inEntityBaseline(span.start, window, span.service)) return "baseline";
+  if (inBaseline(span.start, window)) return "episode";
   if (span.start >= window.at && span.start <= window.end) return "incident";
   return undefined;
 }
@@ -92,6 +100,8 @@ function samplesFor(map: Map<string, ServiceSamples>, service: string): ServiceS
     s = {
       callOverhead: [],
       errors: { baseline: 0, incident: 0 },
+      episodeSpans: 0,
+      baselineSpans: 0,
       operations: new Map(),
       exampleTrace: {},
     };
@@ -115,11 +125,18 @@ function collect(c: Case, window: Window) {
   const spanCount = { baseline: 0, incident: 0 };
   const rootDurations: number[] = [];
   for (const span of c.spans) {
-    const phase = phaseOf(span, window);
-    if (!phase) continue;
+    const placed = phaseOf(span, window);
+    if (!placed) continue;
+    if (placed === "episode") {
+      spanCount.baseline++;
+      samplesFor(perService, span.service).episodeSpans++;
+      continue;
+    }
+    const phase = placed;
     spanCount[phase]++;
-    if (phase === "baseline" && !span.parent) rootDurations.push(span.duration);
     const s = samplesFor(perService, span.service);
+    if (phase === "baseline") s.baselineSpans++;
+    if (phase === "baseline" && !span.parent) rootDurations.push(span.duration);
     s.exampleTrace[phase] ??= span.traceId;
     if (span.error) s.errors[phase]++;
     const kids = children.get(span) ?? [];
@@ -575,15 +592,17 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
   for (const [service, s] of perService) {
     const trace = `trace ${s.exampleTrace.incident ?? ""}`;
     for (const f of overheadOf.get(service) ?? []) add(service, f, trace);
-    const errorSignificance = countChangeSignificance(s.errors.incident, s.errors.baseline, ratio);
+    // The service's normal is its baseline less its episodes: its expected errors scale up by what was left out.
+    const ownRatio = s.baselineSpans > 0 ? (ratio * (s.baselineSpans + s.episodeSpans)) / s.baselineSpans : ratio;
+    const errorSignificance = countChangeSignificance(s.errors.incident, s.errors.baseline, ownRatio);
     add(
       service,
       {
         signal: "error spans",
         family: "errors",
         strength: significanceStrength(errorSignificance),
-        detail: `${s.errors.incident} error spans vs ${(s.errors.baseline * ratio).toFixed(1)} expected`,
-        numbers: { value: s.errors.incident, baseline: s.errors.baseline * ratio, unit: "spans" },
+        detail: `${s.errors.incident} error spans vs ${(s.errors.baseline * ownRatio).toFixed(1)} expected`,
+        numbers: { value: s.errors.incident, baseline: s.errors.baseline * ownRatio, unit: "spans" },
         own: false,
       },
       trace,

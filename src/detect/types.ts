@@ -1,4 +1,5 @@
 /** Evidence: what a detector found about one entity (DESIGN.md, step 3). */
+import type { BaselineEpisodes } from "./episodes.js";
 
 export type EvidenceType = "anomaly" | "limit" | "log" | "trace" | "silence" | "change" | "lifecycle";
 
@@ -77,6 +78,8 @@ export interface Window {
    * wherever it lies, even after the incident, and no onset found in the data moves it.
    */
   baselineGiven?: boolean;
+  /** Minutes of the baseline left out of an entity's normal: it was itself unhealthy then (detect/episodes.ts). */
+  episodes?: BaselineEpisodes;
   at: number;
   end: number;
 }

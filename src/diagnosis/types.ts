@@ -94,7 +94,13 @@ export interface Diagnosis {
   /** True when the top cause reaches the confidence to be named (0.5); scripts read this, not the prose. */
   confident: boolean;
   /** Which stretch of time served as normal, and why. */
-  baseline?: { start: string; end: string; why: string };
+  baseline?: {
+    start: string;
+    end: string;
+    why: string;
+    /** Stretches left out of one entity's normal: it was itself unhealthy then (an earlier fault still active). */
+    left_out?: { entity: string; start: string; end: string }[];
+  };
   /** What changed but is not a fault: a traffic change the load explains, planned work, a scheduled job. */
   context?: string[];
   causes: Cause[];
