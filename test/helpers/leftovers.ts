@@ -52,8 +52,13 @@ export function leftovers(
     ...run.startedPids.filter(isAlive).map((pid) => `process ${pid} (started by the run)`),
     ...run.scratchDirs.flatMap((dir) => pidsMentioning(dir).map((pid) => `process ${pid} (names ${dir})`)),
   ];
+  // A new namespace holding a process that is not the run's belongs to whoever runs that process.
+  const foreign = (name: string) =>
+    linesOf("ip", ["netns", "pids", name]).some((pid) => !run.startedPids.includes(Number(pid)));
   const host = [
-    ...added("netns").map((name) => `network namespace ${name}`),
+    ...added("netns")
+      .filter((name) => !foreign(name))
+      .map((name) => `network namespace ${name}`),
     ...added("iptables").map((rule) => `iptables rule ${rule}`),
   ];
   if (others.length > 0 && host.length > 0)
