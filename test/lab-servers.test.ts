@@ -18,6 +18,7 @@ import { startRabbitMq } from "../src/lab/rabbitmq.js";
 import { BINARIES, type Binary, which } from "../src/lab/requirements.js";
 import { binariesFor, SCRATCH_PREFIX } from "../src/lab/run.js";
 import { labScenario } from "../src/lab/scenarios.js";
+import { AmqpConnections } from "../src/lab/shop/amqp.js";
 import { ConnectionPool } from "../src/lab/shop/pool.js";
 import { isAlive, pidsMentioning } from "./helpers/processes.js";
 
@@ -30,6 +31,10 @@ function skipWithout(binaries: Binary[]): string | false {
 const connectionCollapse = labScenario("connection-collapse");
 /** A test run's limit: servers start in seconds; this bounds a hung start. */
 const TEST_TIMEOUT_MS = 120_000;
+/** A publish confirmed within this long went through; a blocked one never is. */
+const CONFIRM_MS = 3_000;
+/** Connections the broker test opens at most looking for the alarm (16 MiB of headroom takes about 130). */
+const MAX_TEST_CONNECTIONS = 600;
 
 describe("lab servers", {
   skip: connectionCollapse ? skipWithout(binariesFor(connectionCollapse)) : "no scenario",
@@ -126,19 +131,34 @@ describe("lab servers", {
   });
 });
 
-describe("lab RabbitMQ", { skip: skipWithout([BINARIES.rabbitmqServer, BINARIES.epmd]) }, () => {
-  test("a scratch node serves its metrics with the configured watermark, listens on loopback only, and stops with every process it forked", {
-    timeout: TEST_TIMEOUT_MS,
+describe("lab RabbitMQ", { skip: skipWithout([BINARIES.rabbitmqServer, BINARIES.rabbitmqctl, BINARIES.epmd]) }, () => {
+  test("a scratch node sets its watermark just above its own memory, listens on loopback only, blocks publishers once connections pass it, and stops with every process it forked", {
+    timeout: TEST_TIMEOUT_MS * 2,
   }, async () => {
     const scratch = await mkdtemp(join(tmpdir(), "beneath-lab-test-rabbitmq-"));
     const group = new ProcessGroup();
     let forked: number[] = [];
+    const blocked: string[] = [];
+    const hooks = {
+      published() {},
+      confirmed() {},
+      failedToPublish() {},
+      consumed() {},
+      blocked: (_: string, reason?: string) => void (reason && blocked.push(reason)),
+    };
+    let connections: AmqpConnections | undefined;
     try {
-      const watermarkBytes = 512 * 1024 * 1024;
-      const broker = await startRabbitMq(group, scratch, { watermarkBytes });
+      const headroom = 16 * 1024 * 1024;
+      const broker = await startRabbitMq(group, scratch, { watermarkHeadroomBytes: headroom });
       const metrics = await (await fetch(`http://${broker.metricsAddress}/metrics`)).text();
-      assert.match(metrics, new RegExp(`^rabbitmq_resident_memory_limit_bytes ${watermarkBytes}$`, "m"));
+      assert.match(metrics, new RegExp(`^rabbitmq_resident_memory_limit_bytes ${broker.watermarkBytes}$`, "m"));
       assert.match(metrics, /^rabbitmq_alarms_memory_used_watermark 0$/m);
+      const resident = Number(/^rabbitmq_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]);
+      // An idle node's memory stays within the headroom of what it was when the watermark was set.
+      assert.ok(
+        resident < broker.watermarkBytes && resident > broker.watermarkBytes - 2 * headroom,
+        `${resident} vs ${broker.watermarkBytes}`,
+      );
       // The Erlang VM, its helpers and epmd: started by the script, found by the scratch path they carry.
       forked = pidsMentioning(scratch);
       assert.ok(forked.length >= 2, `found ${forked.length} processes`);
@@ -146,7 +166,29 @@ describe("lab RabbitMQ", { skip: skipWithout([BINARIES.rabbitmqServer, BINARIES.
       const ours = listening.filter((line) => forked.some((pid) => line.includes(`pid=${pid},`)));
       assert.ok(ours.length >= 3, `listening sockets: ${ours.join(" | ")}`);
       for (const line of ours) assert.match(line, /\s127\.0\.0\.1:\d+\s/, line);
+
+      // Connections a batch at a time, each publishing once, until the memory alarm (bounded).
+      connections = new AmqpConnections(broker.amqpUrl, "orders", hooks);
+      const publisher = await connections.add("test-publisher");
+      await publisher.publish(Buffer.from("{}"), CONFIRM_MS);
+      let alarm = false;
+      while (!alarm && connections.size < MAX_TEST_CONNECTIONS) {
+        const batch = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => connections?.add(`test-${connections.size}-${i}`)),
+        );
+        await Promise.allSettled(batch.map((c) => c?.publish(Buffer.from("{}"), CONFIRM_MS)));
+        const now = await (await fetch(`http://${broker.metricsAddress}/metrics`)).text();
+        alarm = /^rabbitmq_alarms_memory_used_watermark 1$/m.test(now);
+      }
+      assert.ok(alarm, `no memory alarm with ${connections.size} connections`);
+      await assert.rejects(publisher.publish(Buffer.from("{}"), CONFIRM_MS), (err: Error) => {
+        assert.equal(err.name, "PublishTimeoutError");
+        assert.match(err.message, /not confirmed within \d+ms \(connection blocked by the broker: low on memory\)/);
+        return true;
+      });
+      assert.ok(blocked.includes("low on memory"), `blocked reasons: ${blocked.join(", ")}`);
     } finally {
+      await connections?.closeAll(1_000);
       await group.stopAll();
       await rm(scratch, { recursive: true, force: true });
     }

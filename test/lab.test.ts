@@ -146,6 +146,31 @@ describe("lab scenarios as data", () => {
     );
   });
 
+  test("the broker scenarios run RabbitMQ (with rabbitmqctl and epmd) instead of MariaDB, and their batch has no pods before the fault", () => {
+    for (const name of ["queue-publisher-storm", "queue-publisher-storm-batch"]) {
+      const s = labScenario(name);
+      assert.ok(s, name);
+      const commands = binariesFor(s).map((b) => b.command);
+      for (const needed of ["rabbitmq-server", "rabbitmqctl", "epmd", "prometheus"])
+        assert.ok(
+          commands.some((c) => c.endsWith(needed)),
+          `${name} needs ${needed}: ${commands.join(", ")}`,
+        );
+      assert.ok(!commands.includes("mariadbd"));
+      assert.equal(s.fault.kind, "redeploy");
+      if (s.fault.kind !== "redeploy") continue;
+      assert.equal(s.versions[s.fault.service]?.replicas, 0, "absent before the fault");
+      assert.ok(s.fault.version.amqp?.batch, "the fault starts a publishing batch");
+    }
+    const storm = labScenario("queue-publisher-storm");
+    const budget = labScenario("queue-publisher-storm-batch");
+    const connections = (s: typeof storm) =>
+      s?.fault.kind === "redeploy" ? s.fault.version.replicas * (s.fault.version.amqp?.batch?.connections ?? 0) : 0;
+    assert.ok(connections(storm) >= 100 * connections(budget), `${connections(storm)} vs ${connections(budget)}`);
+    assert.equal(storm?.truth.root_cause?.kind, "broker.connection-storm");
+    assert.equal(budget?.truth.root_cause, null);
+  });
+
   test("every scenario's name is unique and the service its fault acts on exists in its shop", () => {
     const names = LAB_SCENARIOS.map((s) => s.name);
     assert.equal(new Set(names).size, names.length);

@@ -2,6 +2,10 @@ import { entityName } from "../case/entity.js";
 import { withCheck } from "./fill.js";
 import type { CheckedKind, FindContext, Finding } from "./types.js";
 
+/** Words clients use when the broker blocks their publishes (its reason, the protocol's method, the clients' own errors). */
+export const BLOCKED_WORDS =
+  /connection\.blocked|connection blocked|blocked by the broker|ConnectionBlockedTimeout|blocked connection|low on memory|memory alarm|resource alarm/i;
+
 function find({ evidence }: FindContext): Finding[] {
   const findings: Finding[] = [];
   for (const memory of withCheck(evidence, "broker.memory-at-watermark")) {
@@ -16,6 +20,10 @@ function find({ evidence }: FindContext): Finding[] {
     const root = ranked[0]?.e;
     if (!root) continue;
     const source = sources.find((s) => s.entity === root.entity);
+    // The broker's other clients that say it blocked them: its victims, whose callers see the failures.
+    const blocked = evidence.filter(
+      (e) => e.entity !== root.entity && e.entity !== broker && BLOCKED_WORDS.test(`${e.detail} ${e.excerpt}`),
+    );
     const arrived = newcomers.find((n) => n.entity === root.entity);
     const facts: Record<string, string | number> = {
       ...(memory.facts ?? {}),
@@ -29,7 +37,7 @@ function find({ evidence }: FindContext): Finding[] {
       kind: brokerConnectionStorm,
       entity: root.entity,
       score: memory.strength * Math.min(1, 0.55 + 0.45 * Math.min(1, ranked[0].weight)),
-      evidence: [...(source ? [source] : []), ...(arrived ? [arrived] : []), memory],
+      evidence: [...(source ? [source] : []), ...(arrived ? [arrived] : []), memory, ...blocked.slice(0, 3)],
       resource: {
         entity: broker,
         name: "memory high watermark",
@@ -39,7 +47,11 @@ function find({ evidence }: FindContext): Finding[] {
         since: memory.start,
       },
       via: broker,
-      explains: [broker, ...sources.filter((s) => s.entity !== root.entity).map((s) => s.entity)],
+      explains: [
+        broker,
+        ...sources.filter((s) => s.entity !== root.entity).map((s) => s.entity),
+        ...blocked.map((e) => e.entity),
+      ],
       facts,
       contributing: [],
     });

@@ -34,7 +34,7 @@ export function registerLab(program: Command): void {
   const command = program
     .command("lab")
     .description(
-      "run a real-server incident on 127.0.0.1 (MariaDB, exporters, Prometheus, the shop), record and diagnose it",
+      "run a real-server incident on 127.0.0.1 (MariaDB or RabbitMQ, exporters, Prometheus, the shop), record and diagnose it",
     )
     .argument("<scenario>", `one of: ${names}`)
     .option("--out <dir>", "where the recording goes (default: a folder under the system's temp dir)")

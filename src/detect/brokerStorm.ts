@@ -1,7 +1,8 @@
 /**
  * A message broker against its memory limit, and who opened its connections (catalogue:
  * broker.connection-storm). Reads rabbitmq_prometheus names; the clients behind the connections from
- * series that carry a source workload on the way to the broker (a service mesh's TCP metrics), and
+ * series that carry a source workload on the way to the broker (a service mesh's TCP metrics), from
+ * the gauges clients export of the connections they hold (Micrometer's RabbitMQ binder), and
  * workloads that did not exist at the start of the recording.
  */
 import type { Case, Series } from "../case/model.js";
@@ -18,6 +19,7 @@ import {
   unionTimes,
   valueAt,
 } from "./resourceSeries.js";
+import { median } from "./robust.js";
 import type { Evidence } from "./types.js";
 
 /** RabbitMQ blocks publishers at its watermark; at this share of it memory is as good as there. */
@@ -27,6 +29,23 @@ const STORM_SHARE = 0.5;
 
 /** Labels a mesh or flow exporter uses to name the client workload of a connection. */
 const SOURCE_LABELS = ["source_workload", "source_app", "src_workload"];
+/**
+ * Gauges in which a client reports the connections it holds to its broker: Micrometer's RabbitMQ
+ * binder (`rabbitmq.connections`) as Prometheus names it. The broker's own series share the name and
+ * are told apart by their entity.
+ */
+const CLIENT_HELD_GAUGES = ["rabbitmq_connections"];
+
+interface ConnectionSource {
+  entity: string;
+  /** Connections it opened in the incident (counted from a mesh's counter, or added to what it held). */
+  opened: number;
+  /** What it did in the reference: connections opened per second, or connections held. */
+  referenceRate: number;
+  firstSeen: number;
+  /** Its namespace, where its series carry one. */
+  namespace?: string;
+}
 
 interface BrokerState {
   memory: number;
@@ -65,7 +84,7 @@ function brokerState(c: Case, entity: string, span: ResourceSpan): BrokerState |
 }
 
 /** Connections opened toward the broker per client workload, in the incident and at the start. */
-function connectionSources(c: Case, broker: string, span: ResourceSpan) {
+function connectionSources(c: Case, broker: string, span: ResourceSpan): ConnectionSource[] {
   const opened = c.series.filter(
     (s: Series) => s.entity === broker && /connections_opened/.test(s.metric) && SOURCE_LABELS.some((l) => s.labels[l]),
   );
@@ -82,6 +101,29 @@ function connectionSources(c: Case, broker: string, span: ResourceSpan) {
       referenceRate:
         list.reduce((sum, s) => sum + countIn(s, span.referenceStart, span.referenceEnd), 0) / referenceSeconds,
       firstSeen: first,
+    };
+  });
+}
+
+/**
+ * Connections each client workload added to those it held, from the gauges clients export. The gauges
+ * do not name the broker, so they count only in a case with one broker. A client absent for part of
+ * the reference held none then: a batch that started minutes before the alert has a reference of 0.
+ */
+function clientHeldSources(c: Case, brokers: Set<string>, span: ResourceSpan): ConnectionSource[] {
+  if (brokers.size !== 1) return [];
+  const held = c.series.filter((s) => CLIENT_HELD_GAUGES.includes(s.metric) && !brokers.has(s.entity));
+  const referenceTimes = unionTimes(held, span.referenceStart, span.referenceEnd);
+  return [...groupBy(held, (s) => s.entity)].map(([entity, list]) => {
+    let peak = 0;
+    for (const t of unionTimes(list, span.from, span.to)) peak = Math.max(peak, sumAt(list, t));
+    const reference = referenceTimes.length > 0 ? median(referenceTimes.map((t) => sumAt(list, t))) : 0;
+    return {
+      entity,
+      opened: Math.max(0, peak - reference),
+      referenceRate: reference,
+      firstSeen: Math.min(...list.map((s) => s.t[0] ?? Number.POSITIVE_INFINITY)),
+      namespace: list.find((s) => s.labels.namespace)?.labels.namespace,
     };
   });
 }
@@ -119,7 +161,7 @@ export function detectBrokerStorm(c: Case, topology: Topology, span: ResourceSpa
         alarm: state.alarmSince !== undefined ? toIso(state.alarmSince) : "",
       },
     });
-    const sources = connectionSources(c, broker, span);
+    const sources = [...connectionSources(c, broker, span), ...clientHeldSources(c, brokers, span)];
     const total = sources.reduce((sum, s) => sum + s.opened, 0);
     for (const source of sources.sort((a, b) => b.opened - a.opened).slice(0, 3)) {
       const shareOpened = total > 0 ? source.opened / total : 0;
@@ -141,7 +183,14 @@ export function detectBrokerStorm(c: Case, topology: Topology, span: ResourceSpa
         value: source.opened,
         baseline: source.referenceRate,
         unit: "connections",
-        facts: { opened: source.opened, share: shareOpened, new: isNew ? 1 : 0, pods, broker },
+        facts: {
+          opened: source.opened,
+          share: shareOpened,
+          new: isNew ? 1 : 0,
+          pods,
+          broker,
+          ...(source.namespace ? { namespace: source.namespace } : {}),
+        },
       });
     }
   }

@@ -17,6 +17,7 @@ export const BINARIES = {
   prometheus: { command: "prometheus", pkg: "prometheus" },
   // The script itself, not /usr/sbin's wrapper, which switches to the rabbitmq user and forks away from the PID we hold.
   rabbitmqServer: { command: "/usr/lib/rabbitmq/bin/rabbitmq-server", pkg: "rabbitmq-server" },
+  rabbitmqctl: { command: "/usr/lib/rabbitmq/bin/rabbitmqctl", pkg: "rabbitmq-server" },
   epmd: { command: "epmd", pkg: "erlang-base (a dependency of rabbitmq-server)" },
 } satisfies Record<string, Binary>;
 

@@ -3,6 +3,7 @@
  * applied after a healthy baseline, and the truth the recording is judged against.
  */
 
+import { BROKER_SCENARIOS } from "./brokerScenarios.js";
 import type { LabFault } from "./faults.js";
 import type { ServerSpec } from "./servers.js";
 import type { PoolSpec } from "./shop/pool.js";
@@ -161,6 +162,7 @@ export const LAB_SCENARIOS: LabScenario[] = [
       notes: `shipping's ROOT log level set to DEBUG on every pod at fault_start and back to INFO ${DEBUG_WINDOW_SECONDS} s later, about ${SHIPPING_DEBUG_LINES} lines per request, within what it writes without slowing down; alert_time is ${LOG_VOLUME_ALERT_SECONDS} s after the change, when a log-volume alert would page.`,
     },
   },
+  ...BROKER_SCENARIOS,
 ];
 
 export function labScenario(name: string): LabScenario | undefined {

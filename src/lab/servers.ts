@@ -8,6 +8,7 @@ import type { MariaDb } from "./mariadb.js";
 import { startMariaDb } from "./mariadb.js";
 import { type ScrapeJob, startMysqldExporter, startNodeExporter } from "./monitoring.js";
 import type { ProcessGroup } from "./processes.js";
+import { type RabbitMq, startRabbitMq } from "./rabbitmq.js";
 import { BINARIES, type Binary } from "./requirements.js";
 import type { ServiceDef, ServiceVersion } from "./shop.js";
 
@@ -17,6 +18,8 @@ export interface ServerSpecs {
   mariadb: { maxConnections: number };
   /** prometheus-node-exporter with only these collectors (the host's CPU, memory, disks, ...). */
   "node-exporter": { collectors: string[] };
+  /** A scratch RabbitMQ node with rabbitmq_prometheus, its memory watermark this far above its settled memory. */
+  rabbitmq: { watermarkHeadroomBytes: number };
 }
 
 export type ServerKind = keyof ServerSpecs;
@@ -26,6 +29,7 @@ export type ServerSpec = { [K in ServerKind]: SpecOf<K> }[ServerKind];
 /** What the started servers offer the shop's pods (filled by the kinds a scenario runs). */
 export interface Backends {
   mariadb?: MariaDb;
+  rabbitmq?: RabbitMq;
 }
 
 export interface ServerContext {
@@ -44,6 +48,7 @@ interface Starter<K extends ServerKind> {
   start(spec: ServerSpecs[K], ctx: ServerContext): Promise<ScrapeJob[]>;
 }
 
+const MIB = 1024 * 1024;
 /** The MySQL user the exporter connects as. */
 const EXPORTER_USER = "exporter";
 /**
@@ -76,6 +81,17 @@ const STARTERS: { [K in ServerKind]: Starter<K> } = {
     describe: (spec) => `node_exporter (${spec.collectors.join(", ")})`,
     async start(spec, ctx) {
       return [{ job: "node", targets: [await startNodeExporter(ctx.group, ctx.scratch, spec.collectors)] }];
+    },
+  },
+  rabbitmq: {
+    binaries: [BINARIES.rabbitmqServer, BINARIES.rabbitmqctl, BINARIES.epmd],
+    describe: (spec) =>
+      `RabbitMQ (memory watermark ${Math.round(spec.watermarkHeadroomBytes / MIB)} MiB above its idle memory)`,
+    async start(spec, ctx) {
+      const broker = await startRabbitMq(ctx.group, ctx.scratch, spec);
+      ctx.backends.rabbitmq = broker;
+      // The aggregated /metrics: per-object metrics label connections by Erlang pid only, which names no client.
+      return [{ job: "rabbitmq", targets: [broker.metricsAddress] }];
     },
   },
 };

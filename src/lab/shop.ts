@@ -14,7 +14,7 @@ import type { LabProcess, ProcessGroup } from "./processes.js";
 import { ServiceProxy } from "./proxy.js";
 import type { Backends } from "./servers.js";
 import type { Level } from "./shop/log.js";
-import type { PodConfig } from "./shop/podConfig.js";
+import type { AmqpRole, PodConfig } from "./shop/podConfig.js";
 import { POD_CONFIG_ENV } from "./shop/podConfig.js";
 import type { ConnectOptions, PoolSpec } from "./shop/pool.js";
 
@@ -36,6 +36,8 @@ export interface ServiceVersion {
   db?: { pool: PoolSpec | null; queryMs: number };
   /** DEBUG lines its request path writes per request (its framework's and driver's trace), written only at DEBUG. */
   debugLinesPerRequest?: number;
+  /** For a service that uses the broker: its queue and what it does with it. */
+  amqp?: AmqpRole;
 }
 
 export interface ServiceDef {
@@ -138,6 +140,7 @@ export class Shop {
       logLevel: SERVICE_LOG_LEVEL,
       debugLinesPerRequest: version.debugLinesPerRequest ?? DEFAULT_DEBUG_LINES,
       db: version.db && { connect: this.databaseLogin(def.name), ...version.db },
+      amqp: version.amqp && { url: this.brokerUrl(def.name), ...version.amqp },
       upstreams: def.calls.map((callee) => ({
         service: callee,
         url: `${this.proxyOf(callee).url}${this.defOf(callee).path}`,
@@ -163,6 +166,13 @@ export class Shop {
     const db = this.backends.mariadb;
     if (!db) throw new Error(`service ${service} uses a database, but its scenario runs no mariadb server`);
     return { host: db.host, port: db.port, user: service, password: db.passwordOf(service), database: db.database };
+  }
+
+  /** The scenario's RabbitMQ, for a service that publishes or consumes. */
+  private brokerUrl(service: string): string {
+    const broker = this.backends.rabbitmq;
+    if (!broker) throw new Error(`service ${service} uses the broker, but its scenario runs no rabbitmq server`);
+    return broker.amqpUrl;
   }
 
   private versionOf(versions: Record<string, ServiceVersion>, service: string): ServiceVersion {

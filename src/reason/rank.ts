@@ -6,6 +6,7 @@
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
+import { classifyMetric } from "../detect/metricFamily.js";
 import { followsLoad, followsOwnLoad, ownLoadRatio, type TrafficChange, trafficChange } from "../detect/traffic.js";
 import type { Evidence, SignalFamily, Window } from "../detect/types.js";
 import { applyContext, contextNotes, findCauses, mergeFindings } from "./findings.js";
@@ -121,8 +122,16 @@ const FAULT_EVIDENCE_STRENGTH = 0.3;
 const GARBAGE_COLLECTION = /(^|_)gc_/;
 /** Memory a runtime reserves or sizes for itself, not memory in use. */
 const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
-/** Measurements of what is left: a rise is more room. */
-const HEADROOM = /available|free/;
+/**
+ * Breakdowns of memory by where it sits, not how much is in use: the kernel's split in /proc/meminfo
+ * (page lists, mapped, slab, kernel stacks: pages move between them as processes come and go) and the
+ * Erlang VM's own accounting (allocators, memory by use, its tables). Whether memory grew is said by
+ * the totals: the host's available memory, a process's resident memory.
+ */
+const MEMORY_BREAKDOWN =
+  /^(node_memory_(?!Mem(Available|Free|Total)_)|erlang_vm_memory_|erlang_vm_allocators|erlang_mnesia_)/;
+/** Measurements of what is left (or given back to the system, as a Go heap's released bytes): a rise is more room. */
+const HEADROOM = /available|free|released/;
 /** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
 const MONITORING_SELF = /(^|_)exporter_|(^|_)scrape_/;
 /**
@@ -136,6 +145,33 @@ const TIMED_UNITS = new Set(["seconds", "seconds per second"]);
 function unfeltLatency(e: Evidence): boolean {
   return e.family === "latency" && TIMED_UNITS.has(e.unit ?? "") && (e.value ?? 0) < FELT_LATENCY_SECONDS;
 }
+/**
+ * CPU below a tenth of a core (or 10% where given as a percentage of a core or of a limit) is far from
+ * saturated, however much it grew: smaller CPU limits than that are rare, so such a process is neither
+ * starved of CPU nor starving others.
+ */
+const IDLE_CPU_CORES = 0.1;
+/** How CPU is written, by the name's unit: the factor to cores (a percentage counts as one of a core). */
+const CPU_UNITS: { pattern: RegExp; toCores: number }[] = [
+  { pattern: /\(%\)$|_percent$|_pct$/i, toCores: 0.01 },
+  { pattern: /\(m\)$|millicores?$/i, toCores: 0.001 },
+  { pattern: /_seconds_total$/, toCores: 1 },
+];
+
+/** CPU whose level stays low, by the unit its name states: more work, not a CPU fault. */
+function idleCpu(e: Evidence): boolean {
+  if (e.family !== "cpu" || e.value === undefined || CPU_SATURATION.test(e.signal)) return false;
+  const metric = e.series?.metric ?? e.signal;
+  const unit = CPU_UNITS.find((u) => u.pattern.test(metric));
+  return unit !== undefined && e.value * unit.toCores < IDLE_CPU_CORES;
+}
+/**
+ * Latency a client measures of the calls it makes (Istio's source reporter, `*ClientLatency*`): its
+ * callees' slowness showing through, a symptom at the client, not a fault of its own.
+ */
+function callerSideLatency(e: Evidence): boolean {
+  return e.family === "latency" && e.series !== undefined && classifyMetric(e.series.metric).callerSide;
+}
 /** Families that measure how much work arrives, not how well it is done. */
 const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "network", "other", "change"]);
 
@@ -146,13 +182,22 @@ const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "netwo
  */
 export function showsFault(e: Evidence): boolean {
   if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family)) return false;
-  if (MONITORING_SELF.test(e.signal) || GARBAGE_COLLECTION.test(e.signal) || unfeltLatency(e)) return false;
+  if (
+    MONITORING_SELF.test(e.signal) ||
+    GARBAGE_COLLECTION.test(e.signal) ||
+    unfeltLatency(e) ||
+    idleCpu(e) ||
+    callerSideLatency(e)
+  )
+    return false;
   if (e.family === "log") return !quietLevel(e);
   // Headroom that grew (available, free) is the opposite of pressure; a runtime sizing its heap
   // (committed, heap space sizes) is housekeeping unless memory in use approaches a limit.
   if (
     e.family === "memory" &&
-    (RUNTIME_SIZING.test(e.signal) || (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
+    (RUNTIME_SIZING.test(e.signal) ||
+      MEMORY_BREAKDOWN.test(e.signal) ||
+      (HEADROOM.test(e.signal) && (e.value ?? 0) > (e.baseline ?? 0)))
   )
     return false;
   // Errors from nothing are a failure; any other measurement rising from nothing is new activity.

@@ -6,6 +6,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import mysql from "mysql2/promise";
 import { LOOPBACK } from "../net.js";
+import { type AmqpConnection, AmqpConnections, type AmqpHooks } from "./amqp.js";
+import { amqpClientMetrics } from "./amqpMetrics.js";
+import { runBatch } from "./batch.js";
 import { debugTrace } from "./debugTrace.js";
 import { JsonLogger, LEVELS, type Level } from "./log.js";
 import { podMetrics } from "./metrics.js";
@@ -27,6 +30,40 @@ const pool = config.db?.pool
   : undefined;
 const metrics = podMetrics(config, pool);
 const route = `${config.path}/{id}`;
+const broker = config.amqp && startAmqp(config.amqp);
+
+/** The pod's broker side: its connections (Micrometer-named metrics), a publisher or consumer connection, a batch. */
+function startAmqp(role: NonNullable<PodConfig["amqp"]>) {
+  const hooks: AmqpHooks = {
+    ...amqpClientMetrics(metrics.registry, (): number => connections.size),
+    blocked: (connection: string, reason: string | undefined) =>
+      reason === undefined
+        ? logger.log("INFO", `Connection ${connection} unblocked by the broker`)
+        : logger.log("WARN", `Connection ${connection} blocked by the broker: ${reason}`),
+  };
+  const connections: AmqpConnections = new AmqpConnections(role.url, role.queue, hooks);
+  const stopBatch = new AbortController();
+  const batch = role.batch && runBatch(connections, role.batch, role.queue, config.pod, logger, stopBatch.signal);
+  // The service's own connection: opened before it takes traffic (a Spring app fails its start without its broker).
+  const own = role.publishPerRequest || role.consume ? connections.add(config.pod) : undefined;
+  return { connections, own, batch, stopBatch };
+}
+
+/** Publishes the order a request made; fails when the broker does not confirm it in time. */
+async function publishOrder(role: NonNullable<PodConfig["amqp"]>, id: number): Promise<void> {
+  if (!role.publishPerRequest || !broker?.own) return;
+  const connection = await broker.own;
+  await connection.publish(
+    Buffer.from(JSON.stringify({ item: id, at: new Date().toISOString() })),
+    role.publishPerRequest.confirmTimeoutMs,
+  );
+}
+
+async function consumeOrders(role: NonNullable<PodConfig["amqp"]>, connection: AmqpConnection): Promise<void> {
+  if (!role.consume) return;
+  const { workMs } = role.consume;
+  await connection.consume(role.consume.prefetch, () => new Promise((resolve) => setTimeout(resolve, workMs)));
+}
 
 /** The driver's message with its code, as a Node service would log it (`Error: Too many connections`). */
 function driverMessage(err: unknown): string {
@@ -75,6 +112,7 @@ async function callUpstream(url: string, id: number): Promise<void> {
 async function handle(id: number): Promise<void> {
   const work: Promise<void>[] = [];
   if (config.db) work.push(pool ? queryPooled(config.db.queryMs, pool, id) : queryUnpooled(config.db, id));
+  if (config.amqp) work.push(publishOrder(config.amqp, id));
   for (const upstream of config.upstreams) work.push(callUpstream(upstream.url, id));
   const results = await Promise.allSettled(work);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -142,6 +180,7 @@ function respond(req: IncomingMessage, res: ServerResponse): void {
   );
 }
 
+if (config.amqp && broker?.own) await consumeOrders(config.amqp, await broker.own);
 const server = createServer(respond);
 server.keepAliveTimeout = 5_000;
 server.listen(config.port, LOOPBACK, () => {
@@ -158,6 +197,9 @@ async function shutdown(): Promise<void> {
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
   server.closeAllConnections();
   await pool?.close();
+  broker?.stopBatch.abort();
+  await broker?.batch;
+  await broker?.connections.closeAll(SHUTDOWN_GRACE_MS);
   await logger.close();
   process.exit(0);
 }
