@@ -71,6 +71,15 @@ const HOLDS: { scenarios: RegExp; holds: Holds }[] = [
       faultWords: "low on memory",
     },
   },
+  {
+    scenarios: /^log-flood/,
+    holds: {
+      metrics: ["logback_events_total", "node_disk_written_bytes_total", "http_server_requests_seconds_count"],
+      spanning: "logback_events_total",
+      // ratings' DEBUG trace: only the flood turns ratings to DEBUG (the look-alike turns shipping).
+      faultWords: "Received GET /ratings",
+    },
+  },
 ];
 
 describe("recorded lab examples", () => {
@@ -101,6 +110,12 @@ describe("recorded lab examples", () => {
       assert.ok(c.logs.templates.length > 0, "logs were read");
       const faulted = c.logs.templates.some((t) => t.template.includes(holds.faultWords));
       assert.equal(faulted, truth.root_cause !== null, `"${holds.faultWords}" is logged exactly when there is a fault`);
+      // The flood scenarios: each pod counts its lines by level, and DEBUG lines were written and kept.
+      if (truth.scenario.startsWith("log-flood"))
+        assert.ok(
+          c.logs.templates.some((t) => t.level === "debug"),
+          "DEBUG lines were kept",
+        );
     });
   }
 });

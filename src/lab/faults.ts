@@ -5,6 +5,7 @@
  */
 import type { LoadGenerator } from "./load.js";
 import type { Backends } from "./servers.js";
+import type { Level } from "./shop/log.js";
 import type { ServiceVersion, Shop } from "./shop.js";
 
 export interface FaultSpecs {
@@ -12,6 +13,8 @@ export interface FaultSpecs {
   redeploy: { service: string; version: ServiceVersion };
   /** The load generator's rate multiplied. */
   surge: { factor: number };
+  /** A service's log level changed at runtime on every pod; set back to INFO after `forSeconds` when given. */
+  "log-level": { service: string; level: Level; forSeconds?: number };
 }
 
 export type FaultKind = keyof FaultSpecs;
@@ -38,6 +41,13 @@ const APPLY: { [K in FaultKind]: Apply<K> } = {
   async surge({ factor }, { load, rps }) {
     load.setRate(rps * factor);
     return `traffic ×${factor} (${rps * factor} requests/s)`;
+  },
+  async "log-level"({ service, level, forSeconds }, { shop }) {
+    await shop.setLogLevel(service, level);
+    if (forSeconds === undefined) return `${service}'s log level set to ${level}`;
+    // The run outlives the window; should it end first, the shop is gone and there is nothing to set back.
+    setTimeout(() => void shop.setLogLevel(service, "INFO").catch(() => {}), forSeconds * 1000).unref();
+    return `${service}'s log level set to ${level} for ${forSeconds}s`;
   },
 };
 

@@ -89,6 +89,31 @@ const HOARDING_SHIPPING: ServiceVersion = {
 /** How long after a surge starts a traffic alert pages someone (a one-minute `for:` on a rate rule). */
 const SURGE_ALERT_SECONDS = 60;
 
+/** The host's disks too: a flood's cost is the bytes written as much as the CPU that formats them. */
+const FLOOD_HOST_COLLECTORS = [...HOST_COLLECTORS, "diskstats"];
+/**
+ * DEBUG lines ratings writes per request: its driver's trace of every row and value it reads. At the
+ * shop's 10 requests/s that is tens of thousands of lines a second, the seed's flood scaled to one service.
+ */
+const RATINGS_DEBUG_LINES = 3000;
+/** DEBUG lines shipping writes per request: its HTTP and pool trace, a few hundred lines a second in all. */
+const SHIPPING_DEBUG_LINES = 60;
+/** How long after the level change a latency alert pages (a one-minute `for:` on a latency rule). */
+const LATENCY_ALERT_SECONDS = 60;
+/** The look-alike's DEBUG window, and when a log-volume alert (`for: 30s`) pages during it. */
+const DEBUG_WINDOW_SECONDS = 90;
+const LOG_VOLUME_ALERT_SECONDS = 30;
+
+const FLOOD_SHOP = {
+  ...SHOP,
+  servers: [SHOP.servers[0], { kind: "node-exporter", collectors: FLOOD_HOST_COLLECTORS }] satisfies ServerSpec[],
+  versions: {
+    ...SHOP_VERSIONS,
+    shipping: { ...SHOP_VERSIONS.shipping, debugLinesPerRequest: SHIPPING_DEBUG_LINES },
+    ratings: { ...SHOP_VERSIONS.ratings, debugLinesPerRequest: RATINGS_DEBUG_LINES },
+  } satisfies Record<string, ServiceVersion>,
+};
+
 export const LAB_SCENARIOS: LabScenario[] = [
   {
     name: "connection-collapse",
@@ -112,6 +137,29 @@ export const LAB_SCENARIOS: LabScenario[] = [
     truth: {
       root_cause: null,
       notes: `Request rate tripled at fault_start and stayed within every limit; alert_time is ${SURGE_ALERT_SECONDS} s later, when a traffic alert would page.`,
+    },
+  },
+  {
+    name: "log-flood",
+    description:
+      "ratings' log level is switched to DEBUG on every pod and stays there: tens of thousands of lines a second, its CPU, disk writes and latency rise",
+    ...FLOOD_SHOP,
+    fault: { kind: "log-level", service: "ratings", level: "DEBUG" },
+    alert: { afterSeconds: LATENCY_ALERT_SECONDS },
+    truth: {
+      root_cause: { entity: "service:ratings", kind: "logging.flood" },
+      notes: `ratings' ROOT log level set to DEBUG on every pod at fault_start (Spring Boot's /actuator/loggers), writing about ${RATINGS_DEBUG_LINES} lines per request; alert_time is ${LATENCY_ALERT_SECONDS} s later, when a latency alert would page.`,
+    },
+  },
+  {
+    name: "log-flood-debug-window",
+    description: `shipping's log level is DEBUG for ${DEBUG_WINDOW_SECONDS} s (a few hundred lines a second) and set back to INFO; nothing slows down`,
+    ...FLOOD_SHOP,
+    fault: { kind: "log-level", service: "shipping", level: "DEBUG", forSeconds: DEBUG_WINDOW_SECONDS },
+    alert: { afterSeconds: LOG_VOLUME_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `shipping's ROOT log level set to DEBUG on every pod at fault_start and back to INFO ${DEBUG_WINDOW_SECONDS} s later, about ${SHIPPING_DEBUG_LINES} lines per request, within what it writes without slowing down; alert_time is ${LOG_VOLUME_ALERT_SECONDS} s after the change, when a log-volume alert would page.`,
     },
   },
   ...BROKER_SCENARIOS,
