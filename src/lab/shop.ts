@@ -47,7 +47,7 @@ interface Pod {
   proc: LabProcess;
 }
 
-function randomName(length: number): string {
+export function randomName(length: number): string {
   return Array.from({ length }, () => NAME_ALPHABET[randomInt(NAME_ALPHABET.length)]).join("");
 }
 
