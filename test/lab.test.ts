@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { Diagnosis } from "../src/diagnosis/types.js";
 import { ProcessGroup } from "../src/lab/processes.js";
 import { LabSetupError, requireBinaries, which } from "../src/lab/requirements.js";
+import { binariesFor } from "../src/lab/run.js";
+import { LAB_SCENARIOS, labScenario } from "../src/lab/scenarios.js";
 import { judge } from "../src/lab/verdict.js";
 import { assertUsageError, beneath } from "./helpers/cli.js";
 import { isAlive } from "./helpers/processes.js";
@@ -120,5 +122,38 @@ describe("lab verdict", () => {
     const blamed = judge(none, diagnosisWith({ entity: "service:web", kind: "cpu.saturation", confidence: 0.6 }));
     assert.equal(blamed.matches, false);
     assert.match(blamed.line, /service:web/);
+  });
+});
+
+describe("lab scenarios as data", () => {
+  test("a scenario needs the binaries of the servers it lists and Prometheus, and no others", () => {
+    const collapse = labScenario("connection-collapse");
+    assert.ok(collapse);
+    assert.deepEqual(
+      binariesFor(collapse)
+        .map((b) => b.command)
+        .sort(),
+      ["mariadb-install-db", "mariadbd", "prometheus", "prometheus-mysqld-exporter", "prometheus-node-exporter"],
+    );
+    const hostOnly = { ...collapse, servers: [{ kind: "node-exporter" as const, collectors: ["cpu"] }] };
+    assert.deepEqual(
+      binariesFor(hostOnly)
+        .map((b) => b.command)
+        .sort(),
+      ["prometheus", "prometheus-node-exporter"],
+    );
+  });
+
+  test("every scenario's name is unique and its faulty services exist in its shop", () => {
+    const names = LAB_SCENARIOS.map((s) => s.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const s of LAB_SCENARIOS) {
+      if (s.fault.kind !== "redeploy") continue;
+      const { service } = s.fault;
+      assert.ok(
+        s.services.some((d) => d.name === service),
+        `${s.name} redeploys ${service}`,
+      );
+    }
   });
 });

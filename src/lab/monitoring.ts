@@ -13,8 +13,6 @@ import { BINARIES, type Binary } from "./requirements.js";
 
 /** Exporters and Prometheus answer within seconds of starting. */
 const START_TIMEOUT_MS = 60_000;
-/** Host collectors kept: CPU, memory and load are what a lab run can change; the rest would only add series. */
-const NODE_COLLECTORS = ["cpu", "meminfo", "loadavg"];
 
 export interface ScrapeJob {
   job: string;
@@ -85,8 +83,9 @@ export async function startMysqldExporter(
   return startWebServer(group, scratch, BINARIES.mysqldExporter, args, "/metrics");
 }
 
-export function startNodeExporter(group: ProcessGroup, scratch: string): Promise<string> {
-  const args = ["--collector.disable-defaults", ...NODE_COLLECTORS.map((c) => `--collector.${c}`)];
+/** node_exporter with only the given collectors: the rest would add series a lab run does not change. */
+export function startNodeExporter(group: ProcessGroup, scratch: string, collectors: string[]): Promise<string> {
+  const args = ["--collector.disable-defaults", ...collectors.map((c) => `--collector.${c}`)];
   return startWebServer(group, scratch, BINARIES.nodeExporter, args, "/metrics");
 }
 

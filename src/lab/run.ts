@@ -11,27 +11,18 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExportIndex } from "../read/exportIndex.js";
+import { applyFault } from "./faults.js";
 import { LoadGenerator } from "./load.js";
-import { startMariaDb } from "./mariadb.js";
-import { startMysqldExporter, startNodeExporter, startPrometheus } from "./monitoring.js";
+import { startPrometheus } from "./monitoring.js";
 import { ProcessGroup } from "./processes.js";
 import { recordRun } from "./record.js";
 import { BINARIES, type Binary, requireBinaries } from "./requirements.js";
 import type { LabScenario } from "./scenarios.js";
+import { type Backends, describeServer, serverBinaries, startServers } from "./servers.js";
 import { Shop } from "./shop.js";
 
 /** Scratch directories are made under the system's temp dir with this prefix (tests look for leftovers by it). */
 export const SCRATCH_PREFIX = "beneath-lab-scratch-";
-/** The MySQL user the exporter connects as. */
-const EXPORTER_USER = "exporter";
-/**
- * Of MariaDB's ~480 global variables (constant settings), the ones about connections and memory:
- * the rest would be half of a recording's files and say nothing that changes.
- */
-const MYSQL_VARIABLES_KEPT = {
-  prefix: "mysql_global_variables_",
-  names: ["max_connections", "max_user_connections", "wait_timeout", "thread_cache_size", "innodb_buffer_pool_size"],
-};
 /** The front door's error alert: 5xx share over the last ALERT_WINDOW_S seconds, with enough answers to mean it. */
 const ALERT_ERROR_SHARE = 0.05;
 const ALERT_WINDOW_S = 10;
@@ -64,14 +55,9 @@ export class LabRunError extends Error {
   }
 }
 
-export function binariesFor(_scenario: LabScenario): Binary[] {
-  return [
-    BINARIES.mariadbInstallDb,
-    BINARIES.mariadbd,
-    BINARIES.mysqldExporter,
-    BINARIES.nodeExporter,
-    BINARIES.prometheus,
-  ];
+/** What a scenario runs: its servers' binaries and the Prometheus that scrapes them. */
+export function binariesFor(scenario: LabScenario): Binary[] {
+  return [...scenario.servers.flatMap(serverBinaries), BINARIES.prometheus];
 }
 
 function abortableSleep(seconds: number, signal: AbortSignal): Promise<void> {
@@ -112,26 +98,22 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
   let shop: Shop | undefined;
   let load: LoadGenerator | undefined;
   try {
-    say(`scratch ${scratch}; starting MariaDB (max_connections ${scenario.maxConnections})`);
-    const clientUsers = scenario.services.filter((s) => scenario.versions[s.name]?.db).map((s) => s.name);
-    const db = await startMariaDb(group, scratch, {
-      maxConnections: scenario.maxConnections,
-      clientUsers,
-      exporterUser: EXPORTER_USER,
+    say(`scratch ${scratch}; starting ${scenario.servers.map(describeServer).join(", ")}`);
+    const backends: Backends = {};
+    const serverJobs = await startServers(scenario.servers, {
+      group,
+      scratch,
+      services: scenario.services,
+      versions: scenario.versions,
+      backends,
     });
-    const mysqlExporter = await startMysqldExporter(group, scratch, db, EXPORTER_USER);
-    const nodeExporter = await startNodeExporter(group, scratch);
     const monitoring = await startPrometheus(
       group,
       scratch,
-      [
-        { job: "mysql", targets: [mysqlExporter], keepOnly: MYSQL_VARIABLES_KEPT },
-        { job: "node", targets: [nodeExporter] },
-        ...scenario.services.map((s) => ({ job: s.name })),
-      ],
+      [...serverJobs, ...scenario.services.map((s) => ({ job: s.name }))],
       timings.scrapeSeconds,
     );
-    shop = new Shop(group, scratch, monitoring, db, scenario.namespace, scenario.services);
+    shop = new Shop(group, scratch, monitoring, backends, scenario.namespace, scenario.services);
     await shop.start(scenario.versions);
     const totalSeconds = timings.baselineSeconds + timings.maxFaultSeconds + timings.afterAlertSeconds;
     load = new LoadGenerator(shop.entryUrl(), scenario.rps);
@@ -140,14 +122,7 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
     await abortableSleep(timings.baselineSeconds, signal);
 
     const faultStart = now();
-    if ("redeploy" in scenario.fault) {
-      const { service, version } = scenario.fault.redeploy;
-      const pods = await shop.deploy(service, version);
-      say(`fault: redeployed ${service} as ${pods.join(", ")}`);
-    } else {
-      load.setRate(scenario.rps * scenario.fault.surge.factor);
-      say(`fault: traffic ×${scenario.fault.surge.factor} (${scenario.rps * scenario.fault.surge.factor} requests/s)`);
-    }
+    say(`fault: ${await applyFault(scenario.fault, { shop, load, rps: scenario.rps, backends })}`);
     const alertTime = await waitForAlert(scenario, load, faultStart, timings, signal);
     say(
       `alert at ${iso(alertTime)} (${Math.round(alertTime - faultStart)}s after the fault); running ${timings.afterAlertSeconds}s more`,

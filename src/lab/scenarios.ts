@@ -3,14 +3,10 @@
  * applied after a healthy baseline, and the truth the recording is judged against.
  */
 
+import type { LabFault } from "./faults.js";
+import type { ServerSpec } from "./servers.js";
 import type { PoolSpec } from "./shop/pool.js";
 import type { ServiceDef, ServiceVersion } from "./shop.js";
-
-export type LabFault =
-  /** A rolling update of one service to a new version. */
-  | { redeploy: { service: string; version: ServiceVersion } }
-  /** The load generator's rate multiplied. */
-  | { surge: { factor: number } };
 
 export interface LabTruth {
   root_cause: { entity: string; kind: string } | null;
@@ -20,13 +16,11 @@ export interface LabTruth {
 export interface LabScenario {
   name: string;
   description: string;
-  /** The servers it runs (each maps to Debian packages). */
-  servers: "mariadb"[];
+  /** The servers and exporters it runs, started in this order (each maps to Debian packages). */
+  servers: ServerSpec[];
   namespace: string;
   services: ServiceDef[];
   versions: Record<string, ServiceVersion>;
-  /** MariaDB's max_connections: small, so a pool can exhaust it within minutes. */
-  maxConnections: number;
   /** Requests per second at the front door before the fault. */
   rps: number;
   fault: LabFault;
@@ -63,13 +57,18 @@ const SHOP_VERSIONS: Record<string, ServiceVersion> = {
   ratings: { replicas: 2, db: { pool: null, queryMs: QUERY_MS } },
 };
 
+/** Host collectors kept: CPU, memory and load are what a database scenario can change; the rest would only add series. */
+const HOST_COLLECTORS = ["cpu", "meminfo", "loadavg"];
+
 const SHOP = {
-  servers: ["mariadb"] as "mariadb"[],
+  servers: [
+    // Shipping's two pods × up to 10 connections and ratings' per-request ones fit with room to spare; a pool that keeps 40 per pod does not.
+    { kind: "mariadb", maxConnections: 60 },
+    { kind: "node-exporter", collectors: HOST_COLLECTORS },
+  ] satisfies ServerSpec[],
   namespace: "shop",
   services: SHOP_SERVICES,
   versions: SHOP_VERSIONS,
-  // Shipping's two pods × up to 10 connections and ratings' per-request ones fit with room to spare; a pool that keeps 40 per pod does not.
-  maxConnections: 60,
   rps: 10,
 };
 
@@ -95,7 +94,7 @@ export const LAB_SCENARIOS: LabScenario[] = [
     description:
       "shipping is redeployed with a pool that fills to 40 connections per pod and never releases idle ones; MariaDB's max_connections runs out, ratings fails with Too many connections, web's 5xx rises",
     ...SHOP,
-    fault: { redeploy: { service: "shipping", version: HOARDING_SHIPPING } },
+    fault: { kind: "redeploy", service: "shipping", version: HOARDING_SHIPPING },
     alert: { errors: true },
     truth: {
       root_cause: { entity: "service:shipping", kind: "db.connection-hoarding" },
@@ -107,7 +106,7 @@ export const LAB_SCENARIOS: LabScenario[] = [
     name: "connection-collapse-surge",
     description: "a threefold traffic surge at the front door that every pool and MariaDB absorb within their limits",
     ...SHOP,
-    fault: { surge: { factor: 3 } },
+    fault: { kind: "surge", factor: 3 },
     alert: { afterSeconds: SURGE_ALERT_SECONDS },
     truth: {
       root_cause: null,

@@ -8,14 +8,14 @@ import { randomInt } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MariaDb } from "./mariadb.js";
 import type { Monitoring } from "./monitoring.js";
 import { freePort, httpOk, LOOPBACK, waitUntil } from "./net.js";
 import type { LabProcess, ProcessGroup } from "./processes.js";
 import { ServiceProxy } from "./proxy.js";
+import type { Backends } from "./servers.js";
 import type { PodConfig } from "./shop/podConfig.js";
 import { POD_CONFIG_ENV } from "./shop/podConfig.js";
-import type { PoolSpec } from "./shop/pool.js";
+import type { ConnectOptions, PoolSpec } from "./shop/pool.js";
 
 /** The characters Kubernetes uses in generated name suffixes (no vowels, no look-alike digits). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -60,7 +60,7 @@ export class Shop {
     private readonly group: ProcessGroup,
     private readonly scratch: string,
     private readonly monitoring: Monitoring,
-    private readonly db: MariaDb,
+    private readonly backends: Backends,
     readonly namespace: string,
     readonly services: ServiceDef[],
   ) {
@@ -117,16 +117,7 @@ export class Shop {
       path: def.path,
       logFile,
       logLevel: SERVICE_LOG_LEVEL,
-      db: version.db && {
-        connect: {
-          host: this.db.host,
-          port: this.db.port,
-          user: def.name,
-          password: this.db.passwordOf(def.name),
-          database: this.db.database,
-        },
-        ...version.db,
-      },
+      db: version.db && { connect: this.databaseLogin(def.name), ...version.db },
       upstreams: def.calls.map((callee) => ({
         service: callee,
         url: `${this.proxyOf(callee).url}${this.defOf(callee).path}`,
@@ -145,6 +136,13 @@ export class Shop {
       logFile: processLog,
     });
     return { name, url, proc };
+  }
+
+  /** The service's own MySQL user on the scenario's MariaDB. */
+  private databaseLogin(service: string): ConnectOptions {
+    const db = this.backends.mariadb;
+    if (!db) throw new Error(`service ${service} uses a database, but its scenario runs no mariadb server`);
+    return { host: db.host, port: db.port, user: service, password: db.passwordOf(service), database: db.database };
   }
 
   private versionOf(versions: Record<string, ServiceVersion>, service: string): ServiceVersion {
