@@ -19,7 +19,7 @@ const slotNet = (slot: number) => `10.213.${slot}`;
 const SLOTS = 256;
 
 export interface LabNode {
-  /** The node's name, as a cluster names nodes after their address (`ip-10-213-3-2`). */
+  /** The node's name in the recording (the `node` label of what runs on it). */
   name: string;
   netns: string;
   /** The node's own address (inside the namespace). */
@@ -41,7 +41,7 @@ async function sh(command: string, args: string[]): Promise<void> {
  * Creates a node: the first free slot is claimed by creating its namespace (`ip netns add` fails when
  * the name exists, so two runs at once never share a slot).
  */
-export async function createNode(): Promise<LabNode> {
+export async function createNode(name: string): Promise<LabNode> {
   for (let slot = 0; slot < SLOTS; slot++) {
     const netns = `${NETNS_PREFIX}node-${slot}`;
     const claimed = await run("ip", ["netns", "add", netns]).then(
@@ -50,7 +50,7 @@ export async function createNode(): Promise<LabNode> {
     );
     if (!claimed) continue;
     const node: LabNode = {
-      name: `ip-10-213-${slot}-2`,
+      name,
       netns,
       address: `${slotNet(slot)}.2`,
       hostAddress: `${slotNet(slot)}.1`,

@@ -4,6 +4,7 @@
  */
 
 import type { LabFault } from "./faults.js";
+import { nodeName } from "./pooler.js";
 import type { ServerSpec } from "./servers.js";
 import type { PoolSpec } from "./shop/pool.js";
 import type { ServiceDef, ServiceVersion } from "./shop.js";
@@ -25,10 +26,11 @@ export interface LabScenario {
   rps: number;
   fault: LabFault;
   /**
-   * When the on-call is paged: when the front door's 5xx share crosses the error alert, or (for a
+   * When the on-call is paged: when the front door's 5xx share crosses the error alert, when a PromQL
+   * alert expression first returns something (a backlog that grows with no error), or (for a
    * look-alike with no errors) a fixed delay after the change, as a traffic alert would fire.
    */
-  alert: { errors: true } | { afterSeconds: number };
+  alert: { errors: true } | { afterSeconds: number } | { rule: string };
   truth: LabTruth;
 }
 
@@ -88,6 +90,26 @@ const HOARDING_SHIPPING: ServiceVersion = {
 /** How long after a surge starts a traffic alert pages someone (a one-minute `for:` on a rate rule). */
 const SURGE_ALERT_SECONDS = 60;
 
+/**
+ * Sidekiq-style workers (two pods × 5 threads, jobs of 50 ms) whose database is PostgreSQL through
+ * PgBouncer on a lab node; 20 jobs/s keep about one thread of ten busy.
+ */
+const POOLER_SHOP = {
+  servers: [
+    { kind: "pooler", nodes: 2, maxConnections: 50, poolSize: 20, maxClientConn: 100, namespace: "shop" },
+  ] satisfies ServerSpec[],
+  namespace: "shop",
+  services: [{ name: "worker", path: "/jobs", calls: [] }],
+  versions: {
+    worker: { replicas: 2, worker: { concurrency: 5, jobMs: 50, jobClass: "OrderSyncJob", queue: "default" } },
+  } satisfies Record<string, ServiceVersion>,
+  rps: 20,
+};
+/** The queue alert of the seed incident (backlog over a threshold), at the lab's scale: half a minute of jobs. */
+const BACKLOG_ALERT = "sum(ruby_sidekiq_queue_backlog) > 600";
+/** How long after a planned drain starts a maintenance notice would page (it never does: nothing breaks). */
+const DRAIN_ALERT_SECONDS = 30;
+
 export const LAB_SCENARIOS: LabScenario[] = [
   {
     name: "connection-collapse",
@@ -111,6 +133,31 @@ export const LAB_SCENARIOS: LabScenario[] = [
     truth: {
       root_cause: null,
       notes: `Request rate tripled at fault_start and stayed within every limit; alert_time is ${SURGE_ALERT_SECONDS} s later, when a traffic alert would page.`,
+    },
+  },
+  {
+    name: "pooler-node-vanished",
+    description:
+      "the node under PgBouncer is terminated without drain (its packets dropped, its processes killed, no FIN or RST); the workers' connections hang with no timeout or keepalive, jobs stop with no error and the queue backs up",
+    ...POOLER_SHOP,
+    fault: { kind: "node-vanish" },
+    alert: { rule: BACKLOG_ALERT },
+    truth: {
+      root_cause: { entity: `node:${nodeName(0)}`, kind: "node.terminated-without-drain" },
+      notes:
+        "At fault_start the node running PgBouncer was cut off (every packet dropped inside it) and its processes killed; PgBouncer was rescheduled on the other node 40 s later, but the workers' threads stayed hung on their connections to the dead one (contributing: client.no-timeout on service:worker); alert_time is when the queue backlog first passed 600 jobs.",
+    },
+  },
+  {
+    name: "pooler-node-drained",
+    description:
+      "a planned drain of the node under PgBouncer: a new pod on another node takes the Service, the old PgBouncer stops gracefully (SIGINT), the workers reconnect, then the node is terminated and deleted",
+    ...POOLER_SHOP,
+    fault: { kind: "node-drain" },
+    alert: { afterSeconds: DRAIN_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `PgBouncer was moved to another node, stopped gracefully and its node removed, as planned maintenance does it; the workers kept working; alert_time is ${DRAIN_ALERT_SECONDS} s after the drain finished, when someone would look.`,
     },
   },
 ];

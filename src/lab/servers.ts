@@ -7,6 +7,8 @@
 import type { MariaDb } from "./mariadb.js";
 import { startMariaDb } from "./mariadb.js";
 import { type ScrapeJob, startMysqldExporter, startNodeExporter } from "./monitoring.js";
+import { deleteNode } from "./netns.js";
+import { PoolerCluster, type PoolerSpec } from "./pooler.js";
 import type { ProcessGroup } from "./processes.js";
 import { BINARIES, type Binary } from "./requirements.js";
 import type { ServiceDef, ServiceVersion } from "./shop.js";
@@ -17,6 +19,8 @@ export interface ServerSpecs {
   mariadb: { maxConnections: number };
   /** prometheus-node-exporter with only these collectors (the host's CPU, memory, disks, ...). */
   "node-exporter": { collectors: string[] };
+  /** PostgreSQL and its exporter on the host, PgBouncer and node_exporter on lab nodes (network namespaces), one Service in front. */
+  pooler: PoolerSpec;
 }
 
 export type ServerKind = keyof ServerSpecs;
@@ -26,6 +30,7 @@ export type ServerSpec = { [K in ServerKind]: SpecOf<K> }[ServerKind];
 /** What the started servers offer the shop's pods (filled by the kinds a scenario runs). */
 export interface Backends {
   mariadb?: MariaDb;
+  pooler?: PoolerCluster;
 }
 
 export interface ServerContext {
@@ -34,6 +39,8 @@ export interface ServerContext {
   services: ServiceDef[];
   versions: Record<string, ServiceVersion>;
   backends: Backends;
+  /** Cleanups run after every process is stopped (a server's network namespaces), also when a run fails. */
+  cleanups: (() => Promise<void>)[];
 }
 
 interface Starter<K extends ServerKind> {
@@ -76,6 +83,30 @@ const STARTERS: { [K in ServerKind]: Starter<K> } = {
     describe: (spec) => `node_exporter (${spec.collectors.join(", ")})`,
     async start(spec, ctx) {
       return [{ job: "node", targets: [await startNodeExporter(ctx.group, ctx.scratch, spec.collectors)] }];
+    },
+  },
+  pooler: {
+    binaries: [
+      BINARIES.ip,
+      BINARIES.iptables,
+      BINARIES.setpriv,
+      BINARIES.initdb,
+      BINARIES.postgres,
+      BINARIES.postgresExporter,
+      BINARIES.pgbouncer,
+      BINARIES.nodeExporter,
+    ],
+    describe: (spec) =>
+      `PostgreSQL (max_connections ${spec.maxConnections}) and PgBouncer (pool ${spec.poolSize}) on ${spec.nodes} lab nodes`,
+    async start(spec, ctx) {
+      const users = ctx.services.filter((s) => ctx.versions[s.name]?.worker).map((s) => s.name);
+      const cluster = await PoolerCluster.start(ctx.group, ctx.scratch, spec, users);
+      ctx.cleanups.push(async () => {
+        await cluster.close();
+        await Promise.all(cluster.labNodes().map(deleteNode));
+      });
+      ctx.backends.pooler = cluster;
+      return cluster.scrapeJobs();
     },
   },
 };

@@ -16,6 +16,7 @@ import type { Backends } from "./servers.js";
 import type { PodConfig } from "./shop/podConfig.js";
 import { POD_CONFIG_ENV } from "./shop/podConfig.js";
 import type { ConnectOptions, PoolSpec } from "./shop/pool.js";
+import { WORKER_CONFIG_ENV, type WorkerConfig } from "./shop/workerConfig.js";
 
 /** The characters Kubernetes uses in generated name suffixes (no vowels, no look-alike digits). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -26,12 +27,18 @@ const UPSTREAM_TIMEOUT_MS = 10_000;
 /** Services log at INFO, as production services do. */
 const SERVICE_LOG_LEVEL = "INFO";
 const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL("./shop/worker.js", import.meta.url));
 
 export interface ServiceVersion {
   replicas: number;
   /** For a service backed by the database: its pool (null: a connection per request) and the statement's duration. */
   db?: { pool: PoolSpec | null; queryMs: number };
+  /** A job worker instead of an HTTP service: it takes jobs at `<path>/<id>` and runs them through the scenario's pooler. */
+  worker?: WorkerSpec;
 }
+
+/** A job worker's settings (see shop/worker.ts). */
+export type WorkerSpec = Pick<WorkerConfig, "concurrency" | "jobMs" | "jobClass" | "queue">;
 
 export interface ServiceDef {
   name: string;
@@ -125,9 +132,12 @@ export class Shop {
       upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
     };
     const processLog = join(this.scratch, `${name}.out`);
-    const proc = this.group.start(name, process.execPath, [SERVICE_ENTRY], {
+    const [entry, env] = version.worker
+      ? [WORKER_ENTRY, { [WORKER_CONFIG_ENV]: JSON.stringify(this.workerConfig(config, version.worker)) }]
+      : [SERVICE_ENTRY, { [POD_CONFIG_ENV]: JSON.stringify(config) }];
+    const proc = this.group.start(name, process.execPath, [entry], {
       logFile: processLog,
-      env: { ...process.env, [POD_CONFIG_ENV]: JSON.stringify(config) },
+      env: { ...process.env, ...env },
     });
     const url = `http://${LOOPBACK}:${port}`;
     await waitUntil(`pod ${name}`, () => httpOk(`${url}/metrics`), {
@@ -136,6 +146,15 @@ export class Shop {
       logFile: processLog,
     });
     return { name, url, proc };
+  }
+
+  /** A worker pod's configuration: the pod's identity and log, the pooler's Service, its own role. */
+  private workerConfig(pod: PodConfig, worker: WorkerSpec): WorkerConfig {
+    const pooler = this.backends.pooler;
+    if (!pooler) throw new Error(`service ${pod.service} is a job worker, but its scenario runs no pooler`);
+    const { service, namespace, port, logFile, logLevel } = pod;
+    const db = { host: pooler.service.host, port: pooler.service.port, user: service, database: pooler.db.database };
+    return { service, pod: pod.pod, namespace, port, logFile, logLevel, db, ...worker };
   }
 
   /** The service's own MySQL user on the scenario's MariaDB. */

@@ -16,8 +16,8 @@ import { readWorkerConfig } from "./workerConfig.js";
 
 /** Jobs queued at most per pod; beyond it a push is refused (503), so a stalled run's memory stays bounded. */
 const MAX_BACKLOG = 50_000;
-/** Idle connections are closed after this long (ActiveRecord's idle_timeout, shortened to the run's scale). */
-const IDLE_TIMEOUT_MS = 10_000;
+/** 0: idle connections are kept for good, as a Rails pool keeps the connections its threads opened. */
+const KEEP_IDLE_CONNECTIONS = 0;
 
 const config = readWorkerConfig(process.env);
 const logger = new JsonLogger(
@@ -28,8 +28,7 @@ const logger = new JsonLogger(
 const pool = new pg.Pool({
   ...config.db,
   max: config.concurrency,
-  idleTimeoutMillis: IDLE_TIMEOUT_MS,
-  maxLifetimeSeconds: config.connectionLifetimeSeconds,
+  idleTimeoutMillis: KEEP_IDLE_CONNECTIONS,
 });
 // An idle connection the pooler closed is dropped from the pool; the next job opens a new one.
 pool.on("error", (err) => logger.log("WARN", `PG::ConnectionBad: ${err.message}`));
@@ -147,9 +146,23 @@ const server = createServer((req, res) => {
   res.writeHead(202).end();
 });
 server.keepAliveTimeout = 5_000;
+/** Each thread's connection opened at boot (Sidekiq's threads check theirs out on their first job; this is that, at once). */
+async function openConnections(): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: config.concurrency }, () => pool.connect()));
+  for (const client of clients) client.release();
+}
+
 server.listen(config.port, LOOPBACK, () => {
-  logger.log("INFO", `Booted Sidekiq-style worker with concurrency ${config.concurrency} (pod ${config.pod})`);
-  for (let i = 0; i < config.concurrency; i++) void processJobs();
+  openConnections().then(
+    () => {
+      logger.log("INFO", `Booted Sidekiq-style worker with concurrency ${config.concurrency} (pod ${config.pod})`);
+      for (let i = 0; i < config.concurrency; i++) void processJobs();
+    },
+    (err: Error) => {
+      logger.log("ERROR", `could not connect to the database: ${err.message}`);
+      process.exit(1);
+    },
+  );
 });
 
 /** Sidekiq's shutdown: stop fetching, give running jobs a few seconds, then exit (hung ones are abandoned). */

@@ -18,8 +18,6 @@ export interface WorkerConfig {
   concurrency: number;
   /** The job's statement time (ms). */
   jobMs: number;
-  /** A connection is retired when released after this long (the pool's reaper), so clients follow a moved pooler. */
-  connectionLifetimeSeconds: number;
   /** The job class its jobs are (the `job_name` label and the log's `class`). */
   jobClass: string;
   queue: string;
