@@ -10,8 +10,9 @@ function find({ evidence, topology }: FindContext): Finding[] {
   const worst = exceeded[0];
   if (!worst) return [];
   const name = entityName(worst.entity);
-  const instanceType = topology.instanceType.get(name) ?? "";
-  const limits = instanceType ? ec2Limits(instanceType) : undefined;
+  // A node with no recorded instance type is named by what limited it (a tc rate limit), when the evidence says.
+  const instanceType = topology.instanceType.get(name) ?? String(worst.facts?.instanceType ?? "");
+  const limits = topology.instanceType.has(name) ? ec2Limits(instanceType) : undefined;
   const onNodes = new Set(exceeded.map((e) => entityName(e.entity)));
   const pods = [...topology.pods.values()].filter((p) => p.node && onNodes.has(p.node)).map((p) => p.workload);
   return [
@@ -22,7 +23,9 @@ function find({ evidence, topology }: FindContext): Finding[] {
       evidence: exceeded.slice(0, 3),
       resource: {
         entity: worst.entity,
-        name: "ENA network allowance",
+        name: worst.signal.startsWith("node_ethtool_")
+          ? "ENA network allowance"
+          : `network rate limit (${instanceType})`,
         used: Number(worst.value ?? 0),
         limit: 0,
         unit: "packets over the allowance",

@@ -104,3 +104,30 @@ export async function labNamespaces(): Promise<string[]> {
     .map((line) => line.split(" ")[0])
     .filter((name) => name?.startsWith(NETNS_PREFIX));
 }
+
+export interface ShaperSpec {
+  /** The rate the node may send at (kbit/s), as a cloud's per-instance bandwidth allowance caps it. */
+  rateKbit: number;
+  /** Bytes it may send at once above the rate (the token bucket). */
+  burstBytes: number;
+  /** How long a packet may wait in the queue before it is dropped (ms): the queue's length in time. */
+  latencyMs: number;
+}
+
+/** Caps what the node sends with a token-bucket filter on its interface: beyond the rate, packets queue, then drop. */
+export async function shape(node: LabNode, spec: ShaperSpec): Promise<void> {
+  await inNodeSh(node, "tc", [
+    "qdisc",
+    "replace",
+    "dev",
+    node.device,
+    "root",
+    "tbf",
+    "rate",
+    `${spec.rateKbit}kbit`,
+    "burst",
+    String(spec.burstBytes),
+    "latency",
+    `${spec.latencyMs}ms`,
+  ]);
+}

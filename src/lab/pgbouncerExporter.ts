@@ -159,7 +159,8 @@ export function exposition(answers: Record<Family["from"], Row[]>): string {
   for (const f of FAMILIES) {
     lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
     for (const row of answers[f.from]) {
-      const value = Number(row[f.column]);
+      const raw = row[f.column];
+      const value = raw === null || raw === undefined || raw === "" ? Number.NaN : Number(raw);
       if (!Number.isFinite(value)) continue;
       const labels = Object.entries(f.labels)
         .map(([label, column]) => `${label}="${escapeLabel(String(row[column] ?? ""))}"`)

@@ -36,11 +36,10 @@ const PG_SETTINGS_KEPT = {
 };
 /**
  * A drain's preStop wait before PgBouncer gets SIGINT: the endpoint leaves the Service first, so every
- * new connection already goes to the new pod (the seed's preStop sleeps 25 s).
+ * new connection goes to the new pod, and clients whose connections' lifetime is shorter have all
+ * moved by the end of it (the seed's preStop sleeps 25 s).
  */
 export const PRESTOP_SECONDS = 25;
-/** A drained node's object is deleted (its exporter no longer discovered) this long after the instance stops. */
-const NODE_DELETE_SECONDS = 20;
 /** After a node vanishes, its pods are rescheduled elsewhere once the node is found NotReady and its pods evicted. */
 const RESCHEDULE_SECONDS = 40;
 
@@ -134,10 +133,10 @@ export class PoolerCluster {
   }
 
   /**
-   * A planned drain of the node under the pooler: a new pod on another node takes the Service; after
-   * the preStop wait the old PgBouncer gets SIGINT (safe shutdown: transactions in flight finish, then
-   * it closes its clients, who reconnect through the Service to the new pod); then the node is
-   * terminated and, a little later, deleted from the cluster.
+   * A planned drain of the node under the pooler: a new pod on another node takes the Service; during
+   * the preStop wait the clients' connections reach their lifetime and reopen on the new pod; then the
+   * old PgBouncer gets SIGINT (safe shutdown: transactions in flight finish) and the node is deleted
+   * from the cluster and its instance terminated.
    */
   async drain(monitoring: Monitoring, signal: AbortSignal): Promise<string> {
     const old = this.currentPod();
@@ -147,12 +146,12 @@ export class PoolerCluster {
     await stopGracefully(this.group, old);
     this.pods.splice(this.pods.indexOf(old), 1);
     await this.publish(monitoring);
+    // The autoscaler deletes the drained node as it terminates the instance: its exporter leaves discovery.
     const state = this.stateOf(old.node);
-    await terminateWithoutDrain(this.group, old.node, [state.exporter.proc]);
-    await sleep(NODE_DELETE_SECONDS * 1000, undefined, { signal });
     state.listed = false;
     await this.publish(monitoring);
-    return `drained node ${old.node.name}: ${replacement.pod} started on ${replacement.node.name}, ${old.pod} stopped with SIGINT after a ${PRESTOP_SECONDS}s preStop, the node terminated and deleted ${NODE_DELETE_SECONDS}s later`;
+    await terminateWithoutDrain(this.group, old.node, [state.exporter.proc]);
+    return `drained node ${old.node.name}: ${replacement.pod} started on ${replacement.node.name}, ${old.pod} stopped with SIGINT after a ${PRESTOP_SECONDS}s preStop, the node deleted and terminated`;
   }
 
   async close(): Promise<void> {

@@ -101,7 +101,18 @@ const POOLER_SHOP = {
   namespace: "shop",
   services: [{ name: "worker", path: "/jobs", calls: [] }],
   versions: {
-    worker: { replicas: 2, worker: { concurrency: 5, jobMs: 50, jobClass: "OrderSyncJob", queue: "default" } },
+    worker: {
+      replicas: 2,
+      worker: {
+        concurrency: 5,
+        jobMs: 50,
+        // Shorter than the drain's preStop, so every thread has moved to the new pod before the old one stops.
+        connectionLifetimeSeconds: 20,
+        payloadBytes: 256,
+        jobClass: "OrderSyncJob",
+        queue: "default",
+      },
+    },
   } satisfies Record<string, ServiceVersion>,
   rps: 20,
 };

@@ -38,7 +38,10 @@ export interface ServiceVersion {
 }
 
 /** A job worker's settings (see shop/worker.ts). */
-export type WorkerSpec = Pick<WorkerConfig, "concurrency" | "jobMs" | "jobClass" | "queue">;
+export type WorkerSpec = Pick<
+  WorkerConfig,
+  "concurrency" | "jobMs" | "connectionLifetimeSeconds" | "payloadBytes" | "queryTimeoutMs" | "jobClass" | "queue"
+>;
 
 export interface ServiceDef {
   name: string;

@@ -16,8 +16,6 @@ import { readWorkerConfig } from "./workerConfig.js";
 
 /** Jobs queued at most per pod; beyond it a push is refused (503), so a stalled run's memory stays bounded. */
 const MAX_BACKLOG = 50_000;
-/** 0: idle connections are kept for good, as a Rails pool keeps the connections its threads opened. */
-const KEEP_IDLE_CONNECTIONS = 0;
 
 const config = readWorkerConfig(process.env);
 const logger = new JsonLogger(
@@ -25,13 +23,46 @@ const logger = new JsonLogger(
   { service: config.service, pod: config.pod, namespace: config.namespace },
   config.logLevel,
 );
-const pool = new pg.Pool({
-  ...config.db,
-  max: config.concurrency,
-  idleTimeoutMillis: KEEP_IDLE_CONNECTIONS,
-});
-// An idle connection the pooler closed is dropped from the pool; the next job opens a new one.
-pool.on("error", (err) => logger.log("WARN", `PG::ConnectionBad: ${err.message}`));
+
+/**
+ * Each thread's own connection, as a Rails thread keeps the ActiveRecord connection it checked out:
+ * opened on the thread's first job, dropped when it fails or the pooler closes it, reopened (through
+ * the pooler's Service) on the next job.
+ */
+const connections: (pg.Client | undefined)[] = Array.from({ length: config.concurrency }, () => undefined);
+
+/** When each thread's connection was opened (ms). */
+const openedAt: number[] = connections.map(() => 0);
+
+async function connectionOf(thread: number): Promise<pg.Client> {
+  const open = connections[thread];
+  if (open && Date.now() - openedAt[thread] < config.connectionLifetimeSeconds * 1000) return open;
+  if (open) dropConnection(thread);
+  const client = new pg.Client({ ...config.db, query_timeout: config.queryTimeoutMs });
+  // The pooler closed it (a safe shutdown, a restart): the thread reconnects on its next job.
+  client.on("error", (err) => {
+    logger.log("WARN", `PG::ConnectionBad: ${err.message}`);
+    if (connections[thread] === client) connections[thread] = undefined;
+  });
+  client.on("end", () => {
+    if (connections[thread] === client) connections[thread] = undefined;
+  });
+  connections[thread] = client;
+  openedAt[thread] = Date.now();
+  try {
+    await client.connect();
+  } catch (err) {
+    connections[thread] = undefined;
+    throw err;
+  }
+  return client;
+}
+
+function dropConnection(thread: number): void {
+  const client = connections[thread];
+  connections[thread] = undefined;
+  client?.end().catch(() => {});
+}
 
 const queued: { id: number; at: number }[] = [];
 const waiting: (() => void)[] = [];
@@ -78,24 +109,17 @@ gauge("ruby_sidekiq_queue_latency_seconds", "Latency of the sidekiq queue", { qu
   queued.length > 0 ? Date.now() / 1000 - queued[0].at : 0,
 );
 const poolLabels = { pool_name: "primary" };
+const openConnectionCount = () => connections.filter((c) => c !== undefined).length;
 gauge("ruby_active_record_connection_pool_size", "Size of the connection pool", poolLabels, () => config.concurrency);
-gauge("ruby_active_record_connection_pool_connections", "Connections in the pool", poolLabels, () => pool.totalCount);
-gauge(
-  "ruby_active_record_connection_pool_busy",
-  "Connections in use in the pool",
-  poolLabels,
-  () => pool.totalCount - pool.idleCount,
-);
-gauge("ruby_active_record_connection_pool_idle", "Idle connections in the pool", poolLabels, () => pool.idleCount);
-gauge(
-  "ruby_active_record_connection_pool_waiting",
-  "Threads waiting for a connection",
-  poolLabels,
-  () => pool.waitingCount,
+gauge("ruby_active_record_connection_pool_connections", "Connections in the pool", poolLabels, openConnectionCount);
+gauge("ruby_active_record_connection_pool_busy", "Connections in use in the pool", poolLabels, () => busy);
+gauge("ruby_active_record_connection_pool_idle", "Idle connections in the pool", poolLabels, () =>
+  Math.max(0, openConnectionCount() - busy),
 );
 
-/** The job's work: one lookup that takes `jobMs` on the server. */
-const JOB_SQL = "SELECT name, price, pg_sleep($1) FROM items WHERE id = $2";
+/** The job's work: one lookup that takes `jobMs` on the server and reads back `payloadBytes` (32-byte md5s repeated). */
+const JOB_SQL = "SELECT name, price, repeat(md5(name), $3) AS body, pg_sleep($1) FROM items WHERE id = $2";
+const MD5_HEX_BYTES = 32;
 
 function take(): Promise<{ id: number; at: number }> {
   const job = queued.shift();
@@ -103,19 +127,22 @@ function take(): Promise<{ id: number; at: number }> {
   return new Promise((resolve) => waiting.push(() => resolve(take())));
 }
 
-async function processJobs(): Promise<void> {
+async function processJobs(thread: number): Promise<void> {
   while (!stopping) {
     const job = await take();
     busy++;
     const jid = randomBytes(12).toString("hex");
     const started = process.hrtime.bigint();
     try {
-      await pool.query(JOB_SQL, [config.jobMs / 1000, job.id]);
+      const repeats = Math.ceil(config.payloadBytes / MD5_HEX_BYTES);
+      await (await connectionOf(thread)).query(JOB_SQL, [config.jobMs / 1000, job.id, repeats]);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       jobs.inc(jobLabels);
       jobSeconds.inc(jobLabels, seconds);
       logger.log("INFO", `done: ${seconds.toFixed(3)} sec`, { class: config.jobClass, jid });
     } catch (err) {
+      // A connection a statement failed on (timed out, cut) is not trusted again: the next job reconnects.
+      dropConnection(thread);
       jobs.inc(jobLabels);
       failedJobs.inc(jobLabels);
       const message = err instanceof Error ? err.message : String(err);
@@ -148,15 +175,14 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 5_000;
 /** Each thread's connection opened at boot (Sidekiq's threads check theirs out on their first job; this is that, at once). */
 async function openConnections(): Promise<void> {
-  const clients = await Promise.all(Array.from({ length: config.concurrency }, () => pool.connect()));
-  for (const client of clients) client.release();
+  await Promise.all(connections.map((_, thread) => connectionOf(thread)));
 }
 
 server.listen(config.port, LOOPBACK, () => {
   openConnections().then(
     () => {
       logger.log("INFO", `Booted Sidekiq-style worker with concurrency ${config.concurrency} (pod ${config.pod})`);
-      for (let i = 0; i < config.concurrency; i++) void processJobs();
+      for (let thread = 0; thread < config.concurrency; thread++) void processJobs(thread);
     },
     (err: Error) => {
       logger.log("ERROR", `could not connect to the database: ${err.message}`);
@@ -173,7 +199,8 @@ async function shutdown(): Promise<void> {
   logger.log("INFO", "Shutting down");
   server.close();
   server.closeAllConnections();
-  await Promise.race([pool.end(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
+  const closing = connections.map((c) => c?.end().catch(() => {}));
+  await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
   await logger.close();
   process.exit(0);
 }

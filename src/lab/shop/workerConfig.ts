@@ -18,6 +18,16 @@ export interface WorkerConfig {
   concurrency: number;
   /** The job's statement time (ms). */
   jobMs: number;
+  /**
+   * A thread retires its connection when it takes a job after the connection has lived this long
+   * (HikariCP's maxLifetime, pg-pool's maxLifetimeSeconds), so clients follow a pooler that moved.
+   * A thread hung on a statement never takes another job: it keeps its connection.
+   */
+  connectionLifetimeSeconds: number;
+  /** Bytes each job reads back (a row with a body): what makes the workers' traffic. */
+  payloadBytes: number;
+  /** A client-side timeout on each statement (ms; pg's query_timeout), or none: the seed's workers had none. */
+  queryTimeoutMs?: number;
   /** The job class its jobs are (the `job_name` label and the log's `class`). */
   jobClass: string;
   queue: string;
