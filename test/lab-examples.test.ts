@@ -58,8 +58,20 @@ const EXPECTED: Record<string, { metrics: string[]; spanning: string; faultLog: 
       "node_netstat_Tcp_RetransSegs",
     ],
     spanning: "ruby_sidekiq_queue_backlog",
-    // A hung worker logs nothing: jobs that fail outright log `fail:` lines.
+    // A hung worker logs nothing, and a planned drain moves the workers with no error.
     faultLog: "",
+  },
+  "network-allowance": {
+    metrics: [
+      "node_qdisc_drops_total",
+      "node_qdisc_overlimits_total",
+      "node_netstat_Tcp_RetransSegs",
+      "ruby_sidekiq_failed_jobs_total",
+      "pgbouncer_stats_sent_bytes_total",
+    ],
+    spanning: "node_netstat_Tcp_RetransSegs",
+    // node-postgres' own words when a statement passes its client-side timeout.
+    faultLog: "Query read timeout",
   },
 };
 const expectedOf = (scenario: string) => Object.entries(EXPECTED).find(([prefix]) => scenario.startsWith(prefix))?.[1];

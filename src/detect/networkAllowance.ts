@@ -21,15 +21,21 @@ const MIN_EXCEEDED = 100;
 /** Queueing disciplines that cap a rate: their drops are traffic over an allowance, not a full buffer or an error. */
 const RATE_LIMITING_QDISCS = new Set(["tbf", "htb", "cbq", "hfsc", "cake", "police"]);
 
-/** How many times a counter grew in [from, at] beyond what its rate at the start of the recording predicts. */
+/**
+ * How much counters grew before the alert, and what their rate at the start of the recording predicts
+ * for that stretch. A recording shorter than its reference stretch has no lookback of its own: then
+ * all of it up to the alert counts, against nothing expected (a healthy node's shaper drops nothing).
+ */
 function excessIn(list: Series[], span: ResourceSpan): { count: number; reference: number } {
+  const short = span.from >= span.at;
+  const from = short ? span.referenceStart : span.from;
   const referenceSeconds = Math.max(1, span.referenceEnd - span.referenceStart);
-  const spanSeconds = Math.max(1, span.at - span.from);
+  const spanSeconds = Math.max(1, span.at - from);
   let count = 0;
   let reference = 0;
   for (const s of list) {
-    count += increaseIn(s, span.from, span.at);
-    reference += (increaseIn(s, span.referenceStart, span.referenceEnd) / referenceSeconds) * spanSeconds;
+    count += increaseIn(s, from, span.at);
+    if (!short) reference += (increaseIn(s, span.referenceStart, span.referenceEnd) / referenceSeconds) * spanSeconds;
   }
   return { count, reference };
 }
@@ -43,9 +49,7 @@ function detectShaperDrops(c: Case, span: ResourceSpan, nextId: () => string): E
   for (const [node, list] of groupBy(drops, (s) => s.entity)) {
     const { count, reference } = excessIn(list, span);
     if (count - reference < MIN_EXCEEDED) continue;
-    const worst = list
-      .map((s) => ({ s, count: increaseIn(s, span.from, span.at) }))
-      .sort((a, b) => b.count - a.count)[0].s;
+    const worst = list.map((s) => ({ s, count: excessIn([s], span).count })).sort((a, b) => b.count - a.count)[0].s;
     const shaper = `${worst.labels.kind} on ${worst.labels.device ?? "its interface"}`;
     const retransmits = excessIn(
       seriesNamed(c, "node_netstat_Tcp_RetransSegs").filter((s) => s.entity === node),
@@ -57,7 +61,7 @@ function detectShaperDrops(c: Case, span: ResourceSpan, nextId: () => string): E
       ),
       span,
     );
-    const since = firstTime(worst, span.from, span.at, (v) => v > 0) ?? span.from;
+    const since = firstTime(worst, span.referenceStart, span.at, (v) => v > 0) ?? span.from;
     out.push({
       id: nextId(),
       entity: node,

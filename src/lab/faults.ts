@@ -5,6 +5,7 @@
  */
 import type { LoadGenerator } from "./load.js";
 import type { Monitoring } from "./monitoring.js";
+import type { ShaperSpec } from "./netns.js";
 import type { PoolerCluster } from "./pooler.js";
 import type { Backends } from "./servers.js";
 import type { ServiceVersion, Shop } from "./shop.js";
@@ -18,6 +19,8 @@ export interface FaultSpecs {
   "node-vanish": Record<never, never>;
   /** The node under the scenario's pooler drained as planned, then terminated (PoolerCluster.drain). */
   "node-drain": Record<never, never>;
+  /** A rate limit on what the node under the scenario's pooler sends (PoolerCluster.limitRate). */
+  "node-rate-limit": ShaperSpec;
 }
 
 export type FaultKind = keyof FaultSpecs;
@@ -50,6 +53,7 @@ const APPLY: { [K in FaultKind]: Apply<K> } = {
   },
   "node-vanish": (_fault, { backends, monitoring, signal }) => poolerOf(backends).vanish(monitoring, signal),
   "node-drain": (_fault, { backends, monitoring, signal }) => poolerOf(backends).drain(monitoring, signal),
+  "node-rate-limit": (spec, { backends }) => poolerOf(backends).limitRate(spec),
 };
 
 function poolerOf(backends: Backends): PoolerCluster {

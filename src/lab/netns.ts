@@ -15,6 +15,8 @@ export const NETNS_PREFIX = "beneath-lab-";
 /** The lab's address range: 10.213.<slot>.0/30 per node, a /16 no cluster network defaults to. */
 export const LAB_NET = "10.213.0.0/16";
 const slotNet = (slot: number) => `10.213.${slot}`;
+/** The host's ends of the lab's veth pairs are named with this prefix and the slot. */
+export const HOST_DEVICE_PREFIX = "bnl";
 /** Slots tried: one /30 per node in the /16's first octet-sized block. */
 const SLOTS = 256;
 
@@ -28,6 +30,8 @@ export interface LabNode {
   hostAddress: string;
   /** The node's interface (inside the namespace), where a traffic shaper goes. */
   device: string;
+  /** The host's end of the veth pair. */
+  hostDevice: string;
 }
 
 /** Runs `ip`, `iptables` or `tc`; a failure names the command and what it said. */
@@ -55,12 +59,14 @@ export async function createNode(name: string): Promise<LabNode> {
       address: `${slotNet(slot)}.2`,
       hostAddress: `${slotNet(slot)}.1`,
       device: "eth0",
+      hostDevice: `${HOST_DEVICE_PREFIX}${slot}`,
     };
     try {
-      const hostDevice = `bnl${slot}`;
-      await sh("ip", ["link", "add", hostDevice, "type", "veth", "peer", "name", node.device, "netns", netns]);
-      await sh("ip", ["addr", "add", `${node.hostAddress}/30`, "dev", hostDevice]);
-      await sh("ip", ["link", "set", hostDevice, "up"]);
+      // The slot is ours now; a link a crashed run left under its name goes first.
+      await run("ip", ["link", "delete", node.hostDevice]).catch(() => {});
+      await sh("ip", ["link", "add", node.hostDevice, "type", "veth", "peer", "name", node.device, "netns", netns]);
+      await sh("ip", ["addr", "add", `${node.hostAddress}/30`, "dev", node.hostDevice]);
+      await sh("ip", ["link", "set", node.hostDevice, "up"]);
       await inNodeSh(node, "ip", ["addr", "add", `${node.address}/30`, "dev", node.device]);
       await inNodeSh(node, "ip", ["link", "set", node.device, "up"]);
       await inNodeSh(node, "ip", ["link", "set", "lo", "up"]);
@@ -91,8 +97,13 @@ export async function cutOff(node: LabNode): Promise<void> {
   for (const chain of ["INPUT", "OUTPUT", "FORWARD"]) await inNodeSh(node, "iptables", ["-w", "-P", chain, "DROP"]);
 }
 
-/** Deletes the namespace (its veth pair and firewall rules go with it); a node already gone is fine. */
+/**
+ * Deletes the node's link and namespace (its firewall rules go with it); a node already gone is fine.
+ * The link goes explicitly: a namespace lives on while sockets of its killed processes still retry
+ * (a cut-off node's FINs, for minutes), and its veth pair with it.
+ */
 export async function deleteNode(node: LabNode): Promise<void> {
+  await run("ip", ["link", "delete", node.hostDevice]).catch(() => {});
   await run("ip", ["netns", "delete", node.netns]).catch(() => {});
 }
 

@@ -13,11 +13,12 @@ import { BINARIES } from "./requirements.js";
 const NODE_EXPORTER_PORT = 9100;
 const START_TIMEOUT_MS = 30_000;
 /**
- * Host collectors kept: CPU and memory as on the host, plus the node's network: interface counters
- * and drops (netdev), TCP retransmits and timeouts (netstat), and what its queueing disciplines
- * dropped or held back (qdisc).
+ * Collectors kept: the node's own network, which its namespace gives it — interface counters and drops
+ * (netdev), TCP retransmits and timeouts (netstat), what its queueing disciplines dropped or held back
+ * (qdisc). CPU and memory would be the whole host's, shared by every lab node and by other runs: not
+ * the node's, so left out.
  */
-const NODE_COLLECTORS = ["cpu", "meminfo", "loadavg", "netdev", "netstat", "qdisc"];
+const NODE_COLLECTORS = ["netdev", "netstat", "qdisc"];
 /** netstat's default fields plus the TCP counters a dropping link moves. */
 const NETSTAT_FIELDS =
   "^(Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|TcpExt_(TCPSynRetrans|TCPTimeouts|TCPLostRetransmit|TCPLossProbes))$";
@@ -34,6 +35,8 @@ export async function startNodeExporterOn(group: ProcessGroup, scratch: string, 
     `--web.listen-address=${address}`,
     "--collector.disable-defaults",
     ...NODE_COLLECTORS.map((c) => `--collector.${c}`),
+    // The exporter's own Go runtime series say nothing about the node.
+    "--web.disable-exporter-metrics",
     `--collector.netstat.fields=${NETSTAT_FIELDS}`,
   ]);
   const logFile = join(scratch, `node-exporter-${node.name}.log`);

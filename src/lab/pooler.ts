@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Monitoring, ScrapeJob, TargetGroup } from "./monitoring.js";
 import { startPostgresExporter } from "./monitoring.js";
-import { createNode, deleteNode, type LabNode } from "./netns.js";
+import { createNode, deleteNode, type LabNode, type ShaperSpec, shape } from "./netns.js";
 import { type NodeExporter, startNodeExporterOn, terminateWithoutDrain } from "./nodeAgents.js";
 import { type PgBouncerPod, startPgBouncer, stopGracefully } from "./pgbouncer.js";
 import { type Postgres, startPostgres } from "./postgres.js";
@@ -152,6 +152,13 @@ export class PoolerCluster {
     await this.publish(monitoring);
     await terminateWithoutDrain(this.group, old.node, [state.exporter.proc]);
     return `drained node ${old.node.name}: ${replacement.pod} started on ${replacement.node.name}, ${old.pod} stopped with SIGINT after a ${PRESTOP_SECONDS}s preStop, the node deleted and terminated`;
+  }
+
+  /** A rate limit on what the node under the pooler sends (its bandwidth allowance), as a provider shapes an instance. */
+  async limitRate(spec: ShaperSpec): Promise<string> {
+    const pod = this.currentPod();
+    await shape(pod.node, spec);
+    return `node ${pod.node.name} (running ${pod.pod}) may send ${spec.rateKbit} kbit/s (tbf, burst ${spec.burstBytes} bytes, ${spec.latencyMs} ms queue)`;
   }
 
   async close(): Promise<void> {

@@ -180,10 +180,13 @@ async function waitForAlert(
     return Math.floor(now());
   }
   const deadline = faultStart + timings.maxFaultSeconds;
+  let holdsSince: number | undefined;
   while (now() < deadline) {
     await abortableSleep(1, signal);
     if ("rule" in alert) {
-      if (await ruleFires(prometheusUrl, alert.rule)) return Math.floor(now());
+      // Pending until it has held `forSeconds`, as a Prometheus rule's `for:` keeps it.
+      holdsSince = (await ruleHolds(prometheusUrl, alert.rule)) ? (holdsSince ?? now()) : undefined;
+      if (holdsSince !== undefined && now() - holdsSince >= (alert.forSeconds ?? 0)) return Math.floor(now());
       continue;
     }
     const { share, answers } = load.failureShare(now(), ALERT_WINDOW_S);
@@ -197,7 +200,7 @@ async function waitForAlert(
 }
 
 /** Whether a PromQL alert expression returns anything now on the lab's Prometheus (as its rule evaluation would). */
-async function ruleFires(prometheusUrl: string, rule: string): Promise<boolean> {
+async function ruleHolds(prometheusUrl: string, rule: string): Promise<boolean> {
   const url = `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(rule)}`;
   const answer = (await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json()) as {
     data?: { result?: unknown[] };
