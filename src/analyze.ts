@@ -4,7 +4,12 @@ import { toIso } from "./case/time.js";
 import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
 import { chooseIncidentStart } from "./detect/incidentStart.js";
 import { detectEvidence, incidentOnset } from "./detect/index.js";
-import { BASELINE_OBSERVED_SECONDS, DEFAULT_INCIDENT_SECONDS, makeWindow } from "./detect/window.js";
+import {
+  BASELINE_OBSERVED_SECONDS,
+  DEFAULT_INCIDENT_SECONDS,
+  MIN_BASELINE_SAMPLES,
+  makeWindow,
+} from "./detect/window.js";
 import { buildDiagnosis } from "./diagnosis/build.js";
 import type { Diagnosis } from "./diagnosis/types.js";
 import { type ReadProgress, readCaseWithFormats } from "./read/index.js";
@@ -22,8 +27,31 @@ export interface AnalyzeOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** One line for the person running it, beside the Diagnosis (the CLI prints it on stderr). */
   onNote?: (note: string) => void;
+  /**
+   * A known-good stretch (unix s) to judge the incident against instead of the hour before its onset,
+   * with what named it; `baselineFrom` finds one from files.
+   */
+  baseline?: NamedBaseline;
   /** For a Case read elsewhere (the live source): where its pieces came from, and how long reading took. */
   read?: { formats: { file: string; format: string }[]; ms: number };
+}
+
+export interface NamedBaseline {
+  start: number;
+  end: number;
+  /** How the user named it, for the Diagnosis: "--baseline", "the files given by --baseline-from". */
+  namedBy: string;
+}
+
+/**
+ * The stretch of time files of known-good data cover, as a baseline: read on their own first, since the
+ * Case they join mixes them with the incident's data.
+ */
+export async function baselineFrom(paths: string[]): Promise<NamedBaseline> {
+  const { case: c, formats } = await readCaseWithFormats(paths);
+  const span = dataSpan(c);
+  assertHasData(span, formats);
+  return { start: span.start, end: span.end + 1e-9, namedBy: `the files given as known-good (${paths.join(", ")})` };
 }
 
 /** Causes reported by default: enough to show the runner-ups a person would check next. */
@@ -57,6 +85,11 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
     at = chosen.at;
   }
   const window = makeWindow(at, incidentSeconds, span.end);
+  if (options.baseline) {
+    window.baselineStart = options.baseline.start;
+    window.baselineEnd = options.baseline.end;
+    window.baselineGiven = true;
+  }
   const evidence = detectEvidence(c, window);
   const { ranked, graph, context } = rankHypotheses(c, evidence, window);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
@@ -72,9 +105,15 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
     listInputs: options.listInputs,
     timing,
   });
-  const onset = incidentOnset(evidence, window);
+  const onset = options.baseline ? undefined : incidentOnset(evidence, window);
   const end = onset ?? window.at;
-  if (Number.isFinite(span.start) && Number.isFinite(end))
+  if (options.baseline)
+    diagnosis.baseline = {
+      start: toIso(options.baseline.start),
+      end: toIso(options.baseline.end),
+      why: `named by ${options.baseline.namedBy}: the incident is judged against it; series with fewer than ${MIN_BASELINE_SAMPLES} samples in it fall back to the hour before the alert`,
+    };
+  else if (Number.isFinite(span.start) && Number.isFinite(end))
     diagnosis.baseline = {
       start: toIso(Math.max(span.start, end - BASELINE_OBSERVED_SECONDS)),
       end: toIso(end),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Series } from "../src/case/model.js";
-import { baselineRange, makeWindow } from "../src/detect/window.js";
+import { baselineRange, inBaseline, makeWindow } from "../src/detect/window.js";
 
 function series(times: number[]): Series {
   return {
@@ -28,4 +28,17 @@ test("when the recording starts at the alert, the hour after the incident window
   const [from, to] = baselineRange(s, makeWindow(0, 300, 999));
   assert.equal(from, 301);
   assert.ok(to > from + 600);
+});
+
+test("a named baseline is the stretch given, even one recorded after the incident", () => {
+  const s = series(range(0, 1000));
+  const window = { ...makeWindow(100, 60, 999), baselineStart: 500, baselineEnd: 600, baselineGiven: true };
+  assert.deepEqual(baselineRange(s, window), [500, 600]);
+  assert.ok(inBaseline(550, window) && !inBaseline(450, window) && !inBaseline(600, window));
+});
+
+test("a named baseline too short for a series' resolution gives way to the hour before the alert", () => {
+  const s = series(range(0, 1000));
+  const window = { ...makeWindow(900, 60, 999), baselineStart: 500, baselineEnd: 503, baselineGiven: true };
+  assert.deepEqual(baselineRange(s, window), [0, 900]);
 });

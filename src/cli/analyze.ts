@@ -1,7 +1,7 @@
 /** `beneath analyze [path...] [--prometheus <url>]`: read telemetry files or a live Prometheus, diagnose, print the Diagnosis. */
 import { stat } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { type AnalyzedCase, analyzeCase, DEFAULT_TOP } from "../analyze.js";
+import { type AnalyzedCase, analyzeCase, baselineFrom, DEFAULT_TOP, type NamedBaseline } from "../analyze.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
 import { renderHtml } from "../diagnosis/renderHtml.js";
 import { renderJson } from "../diagnosis/renderJson.js";
@@ -19,7 +19,7 @@ import {
   type LiveFlags,
   runLiveAnalysis,
 } from "./liveOptions.js";
-import { FORMATS, type Format, parseAt, parseTop, parseWindow } from "./options.js";
+import { FORMATS, type Format, parseAt, parseBaseline, parseTop, parseWindow } from "./options.js";
 import { assertOutWritable, writeOut } from "./outFile.js";
 import { createProgress } from "./progress.js";
 import { wantsColor } from "./terminal.js";
@@ -36,6 +36,20 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   failOnCause?: boolean;
   /** False when --window is the default, so an export's own window may replace it. */
   windowGiven?: boolean;
+  baseline?: { start: number; end: number };
+  baselineFrom?: string[];
+}
+
+/** The known-good stretch the user named, by times or by files; none when neither flag is given. */
+async function namedBaseline(flags: AnalyzeFlags): Promise<NamedBaseline | undefined> {
+  if (flags.baseline && flags.baselineFrom)
+    throw new UsageError("--baseline and --baseline-from both name the baseline: give one");
+  if (flags.baseline) return { ...flags.baseline, namedBy: "--baseline" };
+  if (flags.baselineFrom) {
+    await assertPathsExist(flags.baselineFrom);
+    return baselineFrom(flags.baselineFrom);
+  }
+  return undefined;
 }
 
 /** Named before reading starts, so a typo is reported as such rather than as a read failure. */
@@ -64,7 +78,9 @@ function render({ diagnosis: d, case: c }: AnalyzedCase, flags: AnalyzeFlags, co
 }
 
 async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedCase> {
-  if (flags.prometheus !== undefined) return runLiveAnalysis(flags.prometheus, paths, flags);
+  const baseline = await namedBaseline(flags);
+  const withBaseline = [...paths, ...(flags.baselineFrom ?? [])];
+  if (flags.prometheus !== undefined) return runLiveAnalysis(flags.prometheus, withBaseline, { ...flags, baseline });
   assertNoLiveFlags(flags);
   if (paths.length === 0)
     throw new UsageError("nothing to analyze: give a path (telemetry files or folders) or --prometheus <url>");
@@ -72,7 +88,8 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
   const exported = await exportDefaults(paths);
   const progress = await createProgress(process.stderr);
   try {
-    return await analyzeCase(paths, {
+    return await analyzeCase(withBaseline, {
+      baseline,
       at: flags.at ?? exported.at,
       window: (flags.windowGiven ? flags.window : undefined) ?? exported.window ?? flags.window,
       top: flags.top,
@@ -113,6 +130,15 @@ export function registerAnalyze(program: Command): void {
       )
         .argParser(parseWindow)
         .default(DEFAULT_INCIDENT_SECONDS, `${DEFAULT_INCIDENT_SECONDS / 60}m`),
+    )
+    .option(
+      "--baseline <start>/<end>",
+      "a known-good stretch to judge the incident against (ISO 8601 or unix seconds), instead of the hour before its onset",
+      parseBaseline,
+    )
+    .option(
+      "--baseline-from <paths...>",
+      "files or folders of known-good data (a healthy recording): read with the rest, their time span is the baseline",
     )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .addOption(new Option("--top <N>", "report at most N causes").argParser(parseTop).default(DEFAULT_TOP))

@@ -217,7 +217,11 @@ export async function runLiveAnalysis(
   flags: LiveFlags & { at?: number; window?: number } & LiveAnalyzeOptions,
 ): Promise<AnalyzedCase> {
   const source = liveSourceOptions(url, flags, { at: flags.at, window: flags.window ?? DEFAULT_INCIDENT_SECONDS });
-  const { pull, ...analyzed } = await analyzeLive(source, paths, { top: flags.top, listInputs: flags.listInputs });
+  const { pull, ...analyzed } = await analyzeLive(source, paths, {
+    top: flags.top,
+    listInputs: flags.listInputs,
+    baseline: flags.baseline,
+  });
   warnSkipped(pull);
   return analyzed;
 }

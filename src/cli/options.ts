@@ -28,6 +28,20 @@ export function parseWindow(value: string): number {
   return seconds;
 }
 
+/** `--baseline <start>/<end>`: a known-good stretch, two times as `--at` takes them, the start first. */
+export function parseBaseline(value: string): { start: number; end: number } {
+  const parts = value.split("/");
+  if (parts.length !== 2)
+    throw new InvalidArgumentError("Expected <start>/<end>: two times (ISO 8601 or unix seconds) joined by a slash.");
+  const [start, end] = parts.map((part) => parseTimestamp(part.trim()));
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    throw new InvalidArgumentError(
+      "Expected <start>/<end>, each an ISO 8601 time (2025-11-19T00:57:00Z) or unix seconds.",
+    );
+  if (!(end > start)) throw new InvalidArgumentError("Expected the baseline's end after its start.");
+  return { start, end };
+}
+
 /** `--top`: how many causes to report, a positive integer. */
 export function parseTop(value: string): number {
   const n = Number(value);

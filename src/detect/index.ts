@@ -43,7 +43,7 @@ export function detectEvidence(c: Case, window: Window): Evidence[] {
   let n = 0;
   const nextId = () => `e${++n}`;
   const resources = detectResources(c, window, nextId);
-  const judged = { ...window, baselineEnd: incidentOnset(resources, window) };
+  const judged = window.baselineGiven ? window : { ...window, baselineEnd: incidentOnset(resources, window) };
   const strongest = new Map<string, Evidence>();
   const scratchId = () => "";
   for (const lag of ALERT_LAGS_SECONDS) {

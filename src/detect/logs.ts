@@ -4,7 +4,7 @@ import { LEVEL_WEIGHT } from "./levelWeight.js";
 import { countChangeSignificance, MIN_SIGNIFICANCE, normalUpperTail, significanceStrength } from "./significance.js";
 import { mixShift } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
-import { baselineEndOf } from "./window.js";
+import { inBaseline } from "./window.js";
 
 /** A template that vanishes is weaker evidence than one that appears: flows also vary with traffic. */
 const VANISH_WEIGHT = 0.5;
@@ -20,7 +20,7 @@ function observedSeconds(c: Case, window: Window): { baseline: number; incident:
   let baseline = 0;
   let incident = 0;
   for (const bucket of buckets) {
-    if (bucket < baselineEndOf(window)) baseline++;
+    if (inBaseline(bucket, window)) baseline++;
     else if (bucket >= window.at && bucket <= window.end) incident++;
   }
   return { baseline: baseline * c.logs.bucketSeconds, incident: incident * c.logs.bucketSeconds };
@@ -42,7 +42,7 @@ function splitCounts(template: LogTemplate, window: Window): CountedTemplate {
   for (const [bucket, all] of template.counts) {
     const count = all - (template.traced.get(bucket) ?? 0);
     if (count === 0) continue;
-    if (bucket < baselineEndOf(window)) baseline += count;
+    if (inBaseline(bucket, window)) baseline += count;
     else if (bucket >= window.at && bucket <= window.end) {
       incident += count;
       first = Math.min(first, bucket);

@@ -41,6 +41,18 @@ export function dataStart(c: Case): number {
 
 export function resourceSpan(c: Case, window: Window): ResourceSpan {
   const start = Math.min(dataStart(c), window.at);
+  // A baseline the user named before the alert is the reference; one after it (a recording of normal
+  // made later) cannot say who was new or grew before the alert, so the recording's start stays.
+  if (window.baselineGiven && window.baselineEnd !== undefined && window.baselineEnd <= window.at) {
+    const referenceEnd = window.baselineEnd;
+    return {
+      referenceStart: Math.max(start, window.baselineStart),
+      referenceEnd,
+      from: Math.max(window.at - LIMIT_LOOKBACK_SECONDS, referenceEnd),
+      at: window.at,
+      to: window.end,
+    };
+  }
   const referenceEnd = Math.max(start + REFERENCE_SECONDS, Math.min(window.at - LIMIT_LOOKBACK_SECONDS, window.at));
   return {
     referenceStart: start,

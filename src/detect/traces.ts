@@ -13,7 +13,7 @@ import { binomialUpperTail, countChangeSignificance, MIN_SIGNIFICANCE, significa
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
 import { levelShift } from "./surprise.js";
 import type { Evidence, SignalFamily, Window } from "./types.js";
-import { baselineEndOf } from "./window.js";
+import { inBaseline } from "./window.js";
 
 /**
  * Samples needed on each side before a latency shift or a behaviour change is judged. Kept low on purpose:
@@ -81,7 +81,7 @@ interface ServiceSamples {
 }
 
 function phaseOf(span: Span, window: Window): Phase | undefined {
-  if (span.start < baselineEndOf(window)) return "baseline";
+  if (inBaseline(span.start, window)) return "baseline";
   if (span.start >= window.at && span.start <= window.end) return "incident";
   return undefined;
 }

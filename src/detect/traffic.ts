@@ -25,7 +25,7 @@ export interface TrafficChange {
 
 /** The summed rate of `series` in the incident over the same before it; undefined with nothing before. */
 function loadRatio(series: Series[], window: Window): number | undefined {
-  const before = sumOfMedians(series, Number.NEGATIVE_INFINITY, baselineEndOf(window));
+  const before = sumOfMedians(series, window.baselineStart, baselineEndOf(window));
   const during = sumOfMedians(series, window.at, window.end + 1e-9);
   return before > 0 ? during / before : undefined;
 }

@@ -72,6 +72,11 @@ export interface Window {
    * anyone was paged): the stretch from here to `at` is neither baseline nor incident.
    */
   baselineEnd?: number;
+  /**
+   * The user named the baseline (`--baseline`, `--baseline-from`): [baselineStart, baselineEnd) is normal
+   * wherever it lies, even after the incident, and no onset found in the data moves it.
+   */
+  baselineGiven?: boolean;
   at: number;
   end: number;
 }

@@ -61,12 +61,38 @@ export const MIN_BASELINE_SAMPLES = 5;
  * the incident (too little before `at`), the observed hour after the incident window serves instead: a
  * reference taken after recovery is still a picture of normal.
  */
-/** The end of normal: the incident's onset when it came before the alert, else the alert. */
+/** The end of normal: as named by the user; else the incident's onset when it came before the alert, else the alert. */
 export function baselineEndOf(window: Window): number {
+  if (window.baselineGiven && window.baselineEnd !== undefined) return window.baselineEnd;
   return Math.min(window.at, window.baselineEnd ?? window.at);
 }
 
+/** Whether a moment (a log bucket, a span's start) belongs to the baseline. */
+export function inBaseline(time: number, window: Window): boolean {
+  return time >= window.baselineStart && time < baselineEndOf(window);
+}
+
+/**
+ * A named baseline holds too few of this series' samples (a one-minute reference window of per-minute
+ * metrics): the series falls back to the hour before the alert, as without one.
+ */
+function givenBaselineRange(series: Series, window: Window): [number, number] | undefined {
+  const from = lowerBound(series.t, window.baselineStart);
+  const to = lowerBound(series.t, baselineEndOf(window));
+  return to - from >= MIN_BASELINE_SAMPLES ? [from, to] : undefined;
+}
+
 export function baselineRange(series: Series, window: Window): [number, number] {
+  if (window.baselineGiven) {
+    const given = givenBaselineRange(series, window);
+    if (given) return given;
+    return baselineRange(series, {
+      ...window,
+      baselineGiven: false,
+      baselineStart: Number.NEGATIVE_INFINITY,
+      baselineEnd: undefined,
+    });
+  }
   const step = stepOf(series) || 1;
   const to = lowerBound(series.t, baselineEndOf(window));
   let observed = 0;

@@ -12,7 +12,7 @@ export interface LiveAnalysis extends AnalyzedCase {
 }
 
 /** Output choices for a live analysis: as for files (how many causes, whether to list every input). */
-export type LiveAnalyzeOptions = Pick<AnalyzeOptions, "top" | "listInputs">;
+export type LiveAnalyzeOptions = Pick<AnalyzeOptions, "top" | "listInputs" | "baseline">;
 
 /** Pulls the incident, adds the files in `paths` (logs, Kubernetes objects), and diagnoses it. */
 export async function analyzeLive(

@@ -32,9 +32,17 @@ export function featuresOf(ranked: Hypothesis[], i: number): ConfidenceFeatures 
   };
 }
 
+/**
+ * The most a cause showing no fault (only more volume, a different mix, housekeeping) may be given: below
+ * the 0.5 at which a cause is named (DESIGN.md principle 3). Standing alone, with nothing to rival it,
+ * does not make a busier service a broken one.
+ */
+export const NO_FAULT_CEILING = 0.45;
+
 export function confidenceOf(f: ConfidenceFeatures, w: Weights = calibration.weights): number {
   const z = w.bias + w.score * f.score + w.separation * f.separation + w.finding * f.finding + w.fault * f.fault;
-  return 1 / (1 + Math.exp(-z));
+  const p = 1 / (1 + Math.exp(-z));
+  return f.fault === 0 ? Math.min(p, NO_FAULT_CEILING) : p;
 }
 
 /** Confidences rounded to 0.001, best first; a cause tied with its rival keeps below the top's. */

@@ -125,17 +125,28 @@ const RUNTIME_SIZING = /committed|heap_space_size|heap_size_total|_size_total/;
 const HEADROOM = /available|free/;
 /** An exporter's or scraper's measurements of itself: they describe the monitoring, not the monitored. */
 const MONITORING_SELF = /(^|_)exporter_|(^|_)scrape_/;
+/**
+ * A wait shorter than this is felt by no one: a millisecond is below what any caller's timeout or a
+ * person notices. For a summed duration (seconds spent per second) it is under 0.1% of one worker's time.
+ */
+const FELT_LATENCY_SECONDS = 0.001;
+const TIMED_UNITS = new Set(["seconds", "seconds per second"]);
+
+/** A latency measured in time whose incident level is too small to slow anyone down, however much it grew. */
+function unfeltLatency(e: Evidence): boolean {
+  return e.family === "latency" && TIMED_UNITS.has(e.unit ?? "") && (e.value ?? 0) < FELT_LATENCY_SECONDS;
+}
 /** Families that measure how much work arrives, not how well it is done. */
 const VOLUME_FAMILIES: ReadonlySet<SignalFamily> = new Set(["throughput", "network", "other", "change"]);
 
 /**
- * Whether the evidence shows a fault: a failure, a slowdown a user feels, or a resource pushed past its
- * normal use. More volume, a different mix of non-failure log lines, or a series rising from zero (a
+ * Whether the evidence shows a fault: a failure, a slowdown a user feels (a millisecond or more), or a
+ * resource pushed past its normal use. More volume, a different mix of non-failure log lines, or a series rising from zero (a
  * first write, a cache appearing: it had no normal to be pushed past) does not.
  */
 export function showsFault(e: Evidence): boolean {
   if (e.strength < FAULT_EVIDENCE_STRENGTH || VOLUME_FAMILIES.has(e.family)) return false;
-  if (MONITORING_SELF.test(e.signal) || GARBAGE_COLLECTION.test(e.signal)) return false;
+  if (MONITORING_SELF.test(e.signal) || GARBAGE_COLLECTION.test(e.signal) || unfeltLatency(e)) return false;
   if (e.family === "log") return !quietLevel(e);
   // Headroom that grew (available, free) is the opposite of pressure; a runtime sizing its heap
   // (committed, heap space sizes) is housekeeping unless memory in use approaches a limit.
