@@ -2,18 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../src/analyze.js";
-import { buildCase, minute, ramp, type SeriesSpec } from "./helpers/caseBuilder.js";
+import { buildCase, constant, counter, minute, ramp, type SeriesSpec } from "./helpers/caseBuilder.js";
 
 const DB = { job: "mysql", instance: "db.internal:3306" };
-const constant = (v: number) => () => v;
-/** A counter that counts `perSecond(m)` each second. */
-function counter(perSecond: (m: number) => number): (m: number) => number {
-  return (m) => {
-    let total = 0;
-    for (let x = 0; x < m; x += 0.25) total += perSecond(x) * 15;
-    return total;
-  };
-}
 
 function mysqlCase(connected: (m: number) => number, sleeping: (m: number) => number, running: number) {
   const series: SeriesSpec[] = [

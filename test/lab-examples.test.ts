@@ -35,18 +35,32 @@ interface TruthFile {
  * What each scenario's recording must hold: the series its incident is about (one spanning the baseline
  * and the alert), and the log text that appears exactly when there is a fault.
  */
-const EXPECTED: Record<string, { metrics: string[]; spanning: string; faultLog: string }> = {
+/** The shop on MariaDB's series (connection-collapse and log-flood run it). */
+const MARIADB_SHOP = [
+  "mysql_global_status_threads_connected",
+  "mysql_global_variables_max_connections",
+  "mysql_info_schema_processlist_processes_by_user",
+  "hikaricp_connections_active",
+  "http_server_requests_seconds_count",
+];
+/** MariaDB's refusal, logged exactly when a pool hoards the connections. */
+const REFUSED = { text: "Too many connections", kind: "db.connection-hoarding" };
+const EXPECTED: Record<
+  string,
+  { metrics: string[]; spanning: string; faultLog?: { text: string; kind: string }; debugKept?: boolean }
+> = {
   "connection-collapse": {
-    metrics: [
-      "mysql_global_status_threads_connected",
-      "mysql_global_variables_max_connections",
-      "mysql_info_schema_processlist_processes_by_user",
-      "hikaricp_connections_active",
-      "http_server_requests_seconds_count",
-    ],
+    metrics: MARIADB_SHOP,
     spanning: "mysql_global_status_threads_connected",
-    faultLog: "Too many connections",
+    faultLog: REFUSED,
   },
+  "log-flood": {
+    metrics: [...MARIADB_SHOP, "logback_events_total", "node_disk_written_bytes_total"],
+    spanning: "mysql_global_status_threads_connected",
+    faultLog: REFUSED,
+    debugKept: true,
+  },
+  // A hung worker logs nothing, and a planned drain moves the workers with no error.
   "pooler-node": {
     metrics: [
       "up",
@@ -58,8 +72,6 @@ const EXPECTED: Record<string, { metrics: string[]; spanning: string; faultLog: 
       "node_netstat_Tcp_RetransSegs",
     ],
     spanning: "ruby_sidekiq_queue_backlog",
-    // A hung worker logs nothing, and a planned drain moves the workers with no error.
-    faultLog: "",
   },
   "network-allowance": {
     metrics: [
@@ -71,7 +83,7 @@ const EXPECTED: Record<string, { metrics: string[]; spanning: string; faultLog: 
     ],
     spanning: "node_netstat_Tcp_RetransSegs",
     // node-postgres' own words when a statement passes its client-side timeout.
-    faultLog: "Query read timeout",
+    faultLog: { text: "Query read timeout", kind: "node.network-allowance" },
   },
 };
 const expectedOf = (scenario: string) => Object.entries(EXPECTED).find(([prefix]) => scenario.startsWith(prefix))?.[1];
@@ -82,7 +94,7 @@ describe("recorded lab examples", () => {
   });
 
   for (const name of labExamples) {
-    test(`${name}: truth.json is complete, the case reads with nothing skipped, and it holds the database, pool and request series`, async () => {
+    test(`${name}: truth.json is complete, the case reads with nothing skipped, and it holds the series and log lines of its scenario`, async () => {
       const dir = join(EXAMPLES, name);
       assert.ok(bytesUnder(dir) < MAX_EXAMPLE_BYTES, `${name} is ${bytesUnder(dir)} bytes`);
       const truth = JSON.parse(readFileSync(join(dir, "truth.json"), "utf8")) as TruthFile;
@@ -104,8 +116,20 @@ describe("recorded lab examples", () => {
       assert.ok(spanning && (spanning.t[spanning.t.length - 1] as number) * 1000 > alert);
       assert.ok(c.logs.templates.length > 0, "logs were read");
       if (expected.faultLog) {
-        const logged = c.logs.templates.some((t) => t.template.includes(expected.faultLog));
-        assert.equal(logged, truth.root_cause !== null, "the fault's log text appears exactly when there is a fault");
+        const logged = c.logs.templates.some((t) => t.template.includes(expected.faultLog?.text ?? ""));
+        const fault = truth.root_cause?.kind === expected.faultLog.kind;
+        assert.equal(
+          logged,
+          fault,
+          `"${expected.faultLog.text}" is logged exactly when the fault is ${expected.faultLog.kind}`,
+        );
+      }
+      // The flood scenarios: each pod counts its lines by level, and DEBUG lines were written and kept.
+      if (expected.debugKept) {
+        assert.ok(
+          c.logs.templates.some((t) => t.level === "debug"),
+          "DEBUG lines were kept",
+        );
       }
     });
   }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,7 +16,7 @@ import { startMariaDb } from "../src/lab/mariadb.js";
 import { ProcessGroup } from "../src/lab/processes.js";
 import { startRabbitMq } from "../src/lab/rabbitmq.js";
 import { BINARIES, type Binary, which } from "../src/lab/requirements.js";
-import { binariesFor, DEFAULT_TIMINGS, runLab, SCRATCH_PREFIX } from "../src/lab/run.js";
+import { binariesFor, SCRATCH_PREFIX } from "../src/lab/run.js";
 import { labScenario } from "../src/lab/scenarios.js";
 import { ConnectionPool } from "../src/lab/shop/pool.js";
 import { isAlive, pidsMentioning } from "./helpers/processes.js";
@@ -95,42 +95,6 @@ describe("lab servers", {
       await group.stopAll();
     }
     for (const pid of group.startedPids()) assert.equal(isAlive(pid), false, `pid ${pid} still running`);
-  });
-
-  test("an aborted run stops every process it started and deletes its scratch directory", {
-    timeout: TEST_TIMEOUT_MS,
-  }, async () => {
-    const scenario = labScenario("connection-collapse");
-    assert.ok(scenario);
-    const group = new ProcessGroup();
-    const abort = new AbortController();
-    const scratchRoot = await mkdtemp(join(root, "run-"));
-    const said: string[] = [];
-    await assert.rejects(
-      runLab(scenario, {
-        out: join(root, "never-written"),
-        timings: DEFAULT_TIMINGS,
-        signal: abort.signal,
-        scratchRoot,
-        group,
-        say: (line) => {
-          said.push(line);
-          // Abort once the whole shop is up and serving: the most there is to clean up.
-          if (line.startsWith("baseline")) abort.abort(new Error("test abort"));
-        },
-      }),
-      /test abort/,
-    );
-    assert.ok(
-      said.some((l) => l.startsWith("baseline")),
-      `the run got as far as the baseline: ${said.join("; ")}`,
-    );
-    const started = group.startedPids();
-    // MariaDB, two exporters, Prometheus and five pods.
-    assert.ok(started.length >= 9, `started ${started.length} processes`);
-    for (const pid of started) assert.equal(isAlive(pid), false, `pid ${pid} still running`);
-    assert.deepEqual(await readdir(scratchRoot), []);
-    assert.equal(existsSync(join(root, "never-written")), false);
   });
 
   test("Ctrl-C on `beneath lab` stops everything it started, removes its scratch directory and exits 130", {

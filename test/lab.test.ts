@@ -1,7 +1,7 @@
 /** The lab's parts that need no real server: process control, binary checks, verdicts, the CLI's usage errors. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -11,6 +11,8 @@ import { ProcessGroup } from "../src/lab/processes.js";
 import { LabSetupError, requireBinaries, which } from "../src/lab/requirements.js";
 import { binariesFor } from "../src/lab/run.js";
 import { LAB_SCENARIOS, labScenario } from "../src/lab/scenarios.js";
+import { debugTrace } from "../src/lab/shop/debugTrace.js";
+import { JsonLogger } from "../src/lab/shop/log.js";
 import { judge } from "../src/lab/verdict.js";
 import { assertUsageError, beneath } from "./helpers/cli.js";
 import { isAlive } from "./helpers/processes.js";
@@ -144,16 +146,60 @@ describe("lab scenarios as data", () => {
     );
   });
 
-  test("every scenario's name is unique and its faulty services exist in its shop", () => {
+  test("every scenario's name is unique and the service its fault acts on exists in its shop", () => {
     const names = LAB_SCENARIOS.map((s) => s.name);
     assert.equal(new Set(names).size, names.length);
     for (const s of LAB_SCENARIOS) {
-      if (s.fault.kind !== "redeploy") continue;
+      if (!("service" in s.fault)) continue;
       const { service } = s.fault;
       assert.ok(
         s.services.some((d) => d.name === service),
         `${s.name} redeploys ${service}`,
       );
+    }
+  });
+});
+
+describe("a shop service's DEBUG trace", () => {
+  test("writes as many lines as asked, in a few templates, naming the request's item", () => {
+    const lines = debugTrace("/ratings/api/rate/42", 42, 3000);
+    assert.equal(lines.length, 3000);
+    const templates = new Set(lines.map((l) => l.replace(/\d+/g, "N")));
+    assert.ok(templates.size <= 5, [...templates].join(" | "));
+    assert.ok(lines.slice(2).every((l) => l.includes("of item 42")));
+    assert.deepEqual(debugTrace("/x/1", 1, 0), []);
+  });
+});
+
+describe("a shop pod's JSON-lines logger", () => {
+  test("writes only what its level lets through, counts each line by level, and keeps one rotated file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "beneath-lab-test-log-"));
+    try {
+      const file = join(dir, "pod.jsonl");
+      const counted: string[] = [];
+      const logger = new JsonLogger(
+        file,
+        { service: "s", pod: "p", namespace: "n" },
+        "INFO",
+        (l) => counted.push(l),
+        500,
+      );
+      logger.log("DEBUG", "hidden");
+      logger.log("INFO", "shown");
+      logger.setLevel("DEBUG");
+      for (let i = 0; i < 20; i++) logger.log("DEBUG", `line ${i}`);
+      await logger.close();
+      assert.deepEqual(counted, ["INFO", ...Array(20).fill("DEBUG")]);
+      const files = (await readdir(dir)).sort();
+      assert.deepEqual(files, ["pod.jsonl", "pod.jsonl.1"]);
+      const kept = (await readFile(file, "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).msg);
+      assert.equal(kept.at(-1), "line 19");
+      assert.ok(!kept.includes("hidden"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

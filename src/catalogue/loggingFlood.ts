@@ -24,6 +24,13 @@ function partitions({ c }: FindContext, diedAt: number | undefined) {
   return { total: leaders.length, perNode: Math.max(0, ...perLeader.values()), moved };
 }
 
+/** What the flood cost, as the detector measured it: memory and kills when the lines queued, else slower requests. */
+function floodCost(facts: Record<string, unknown>): string {
+  if (facts.harm === "latency")
+    return `its requests took ${Number(facts.latencyGrowth).toFixed(1)}× as long while it wrote them`;
+  return `its memory grew ${Number(facts.memoryGrowth ?? 0).toFixed(1)}× while the lines queued, and it was OOM-killed ${Number(facts.oomKills ?? 0)} times`;
+}
+
 function find(ctx: FindContext): Finding[] {
   return withCheck(ctx.evidence, "logging.flood-harmful").map((flood) => {
     const diedAt = ctx.c.events.find((e) => /OOM/i.test(e.reason) && e.t >= flood.start)?.t;
@@ -72,6 +79,7 @@ function find(ctx: FindContext): Finding[] {
         lines: formatValue(Number(flood.facts?.linesPerSecond ?? 0)),
         debugPercent: Math.round(Number(flood.facts?.verboseShare ?? 0) * 100),
         growth: Number(flood.facts?.memoryGrowth ?? 0).toFixed(1),
+        cost: floodCost(flood.facts ?? {}),
       },
       contributing,
     } satisfies Finding;
@@ -84,10 +92,10 @@ export const loggingFlood: CheckedKind = {
   root: ["service"],
   signature: {},
   checks: ["logging.flood-harmful", "logging.flood-within-capacity"],
-  verdict:
-    "{entity} logs {lines} lines/s ({debugPercent}% DEBUG): its memory grew {growth}× while the lines queued, and it was OOM-killed {oomKills} times",
+  verdict: "{entity} logs {lines} lines/s ({debugPercent}% DEBUG): {cost}",
   resource: "log throughput and the memory that buffers it",
-  effectOnCallers: "clients time out while the flooding process stalls and dies",
+  effectOnCallers:
+    "callers wait while the flooding process spends its time writing lines, and time out when it stalls or dies",
   lookAlikes: [
     { kind: "a short DEBUG window", differs: "the writer keeps up: memory stays flat and nothing is killed" },
     { kind: "traffic surge", differs: "lines per message stay constant and the level mix does not change" },

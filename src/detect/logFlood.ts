@@ -1,13 +1,23 @@
 /**
  * A logging flood (catalogue: logging.flood): lines per second against the start of the recording,
- * from the log pipeline's own per-source counters (Fluent Bit's log_to_metrics counters with a `level`
- * label) or from the lines the Case holds, with the level mix and what the flood cost: the shipper's
- * dropped records, memory growth, out-of-memory kills.
+ * from per-source line counters with a `level` label (Fluent Bit's log_to_metrics counters, or the
+ * application's own: Micrometer's `logback_events_total` / `log4j2_events_total`), with the level mix
+ * and what the flood cost: memory growth, out-of-memory kills, or the flooding service's own requests
+ * taking longer (the writes are on their path).
  */
 import type { Case, Series } from "../case/model.js";
 import { toIso } from "../case/time.js";
 import { formatValue } from "./format.js";
-import { countIn, groupBy, medianIn, peakIn, type ResourceSpan, sumOfMedians } from "./resourceSeries.js";
+import {
+  countIn,
+  groupBy,
+  medianIn,
+  peakIn,
+  type ResourceSpan,
+  sumAt,
+  sumOfMedians,
+  unionTimes,
+} from "./resourceSeries.js";
 import type { Evidence } from "./types.js";
 
 /** A flood is at least this many times the source's usual line rate: a level change, not a busier hour. */
@@ -16,8 +26,12 @@ const FLOOD_RATIO = 20;
 const FLOOD_MIN_LINES_PER_SECOND = 200;
 /** Memory that grew to this multiple of its start while flooding is the flood's cost, not noise. */
 const MEMORY_GROWTH = 3;
-/** Series that count log lines per source, by level. */
-const LOG_LINE_COUNTER = /log.*(lines|messages|records)/i;
+/** Requests that take this many times longer while the service floods pay for the lines: users feel it. */
+const LATENCY_GROWTH = 2;
+/** Series that count log lines per source, by level (a logging library counts its "events"). */
+const LOG_LINE_COUNTER = /log.*(lines|messages|records|events)/i;
+/** A histogram's or summary's count of requests served (as rates); its `_sum` beside it is their total time. */
+const REQUEST_COUNT = /(_requests?_seconds_count|_request_duration_seconds_count)$/;
 const VERBOSE_LEVELS = /^(debug|trace)$/i;
 const MEMORY_METRICS = ["process_resident_memory_bytes", "container_memory_working_set_bytes"];
 
@@ -38,7 +52,10 @@ function floodRates(list: Series[], span: ResourceSpan) {
   const since = Math.min(...peaks.map((p) => p?.t ?? Number.POSITIVE_INFINITY));
   const flood = total(span.from, span.to);
   const verbose = total(span.from, span.to, (s) => VERBOSE_LEVELS.test(s.labels.level ?? ""));
-  return { reference, peak, since, verboseShare: flood > 0 ? verbose / flood : 0 };
+  // When the lines first reached a flood's rate: the cost is measured from there.
+  const floodRate = FLOOD_RATIO * Math.max(reference, 1);
+  const onset = unionTimes(list, span.from, span.to).find((t) => sumAt(list, t) >= floodRate) ?? since;
+  return { reference, peak, since, onset, verboseShare: flood > 0 ? verbose / flood : 0 };
 }
 
 /** How much the entity's memory grew over the flood, and whether it was killed for it. */
@@ -68,13 +85,34 @@ function floodCost(c: Case, entity: string, span: ResourceSpan) {
   return { growth, oomKills: oomKills + (oomKilled ? 1 : 0) };
 }
 
+/**
+ * How many times longer the entity's requests took while it flooded than in the reference: the time its
+ * request histograms add up (`_sum`) over the requests they count (`_count`); undefined when it counts none.
+ */
+function latencyGrowth(c: Case, entity: string, span: ResourceSpan, since: number): number | undefined {
+  const counts = c.series.filter((s) => s.entity === entity && REQUEST_COUNT.test(s.metric) && s.unit === "per second");
+  if (counts.length === 0) return undefined;
+  const sums = c.series.filter(
+    (s) => s.entity === entity && counts.some((n) => n.metric.replace(/_count$/, "_sum") === s.metric),
+  );
+  const mean = (from: number, to: number) => {
+    const served = sumOfMedians(counts, from, to);
+    return served > 0 ? sumOfMedians(sums, from, to) / served : undefined;
+  };
+  const before = mean(span.referenceStart, span.referenceEnd);
+  const during = mean(Math.max(since, span.from), span.to);
+  return before && during ? during / before : undefined;
+}
+
 export function detectLogFloods(c: Case, span: ResourceSpan, nextId: () => string): Evidence[] {
   const out: Evidence[] = [];
   for (const [entity, list] of rateSeriesByEntity(c)) {
     const rates = floodRates(list, span);
     if (rates.peak < FLOOD_MIN_LINES_PER_SECOND || rates.peak < FLOOD_RATIO * Math.max(rates.reference, 1)) continue;
     const cost = floodCost(c, entity, span);
-    const harmful = cost.oomKills > 0 || cost.growth >= MEMORY_GROWTH;
+    const slower = latencyGrowth(c, entity, span, rates.onset) ?? 0;
+    const queued = cost.oomKills > 0 || cost.growth >= MEMORY_GROWTH;
+    const harmful = queued || slower >= LATENCY_GROWTH;
     out.push({
       id: nextId(),
       entity,
@@ -84,7 +122,7 @@ export function detectLogFloods(c: Case, span: ResourceSpan, nextId: () => strin
       check: harmful ? "logging.flood-harmful" : "logging.flood-within-capacity",
       start: Number.isFinite(rates.since) ? rates.since : span.from,
       strength: harmful ? 0.95 : 0.3,
-      detail: `log lines rose from ${formatValue(rates.reference)}/s to ${formatValue(rates.peak)}/s (${Math.round(rates.peak / Math.max(rates.reference, 1))}×), ${Math.round(rates.verboseShare * 100)}% DEBUG or TRACE${harmful ? `; memory grew ${cost.growth.toFixed(1)}× and ${cost.oomKills} out-of-memory kills followed` : "; memory stayed flat and nothing was killed"}`,
+      detail: `log lines rose from ${formatValue(rates.reference)}/s to ${formatValue(rates.peak)}/s (${Math.round(rates.peak / Math.max(rates.reference, 1))}×), ${Math.round(rates.verboseShare * 100)}% DEBUG or TRACE${harmful ? `; memory grew ${cost.growth.toFixed(1)}×, ${cost.oomKills} out-of-memory kills followed, its requests took ${slower.toFixed(1)}× as long` : "; memory stayed flat, nothing was killed and its requests were not slower"}`,
       excerpt: `${list[0].metric} ${formatValue(rates.reference)}/s → ${formatValue(rates.peak)}/s since ${toIso(Number.isFinite(rates.since) ? rates.since : span.from)}`,
       value: rates.peak,
       baseline: rates.reference,
@@ -95,6 +133,9 @@ export function detectLogFloods(c: Case, span: ResourceSpan, nextId: () => strin
         reference: rates.reference,
         verboseShare: rates.verboseShare,
         memoryGrowth: cost.growth,
+        latencyGrowth: slower,
+        // What made it harmful: the lines queued in memory, or the requests waited for them.
+        harm: queued ? "memory" : harmful ? "latency" : "none",
         oomKills: cost.oomKills,
       },
     });

@@ -8,6 +8,7 @@ import type { Monitoring } from "./monitoring.js";
 import type { ShaperSpec } from "./netns.js";
 import type { PoolerCluster } from "./pooler.js";
 import type { Backends } from "./servers.js";
+import type { Level } from "./shop/log.js";
 import type { ServiceVersion, Shop } from "./shop.js";
 
 export interface FaultSpecs {
@@ -21,6 +22,8 @@ export interface FaultSpecs {
   "node-drain": Record<never, never>;
   /** A rate limit on what the node under the scenario's pooler sends (PoolerCluster.limitRate). */
   "node-rate-limit": ShaperSpec;
+  /** A service's log level changed at runtime on every pod; set back to INFO after `forSeconds` when given. */
+  "log-level": { service: string; level: Level; forSeconds?: number };
 }
 
 export type FaultKind = keyof FaultSpecs;
@@ -54,6 +57,13 @@ const APPLY: { [K in FaultKind]: Apply<K> } = {
   "node-vanish": (_fault, { backends, monitoring, signal }) => poolerOf(backends).vanish(monitoring, signal),
   "node-drain": (_fault, { backends, monitoring, signal }) => poolerOf(backends).drain(monitoring, signal),
   "node-rate-limit": (spec, { backends }) => poolerOf(backends).limitRate(spec),
+  async "log-level"({ service, level, forSeconds }, { shop }) {
+    await shop.setLogLevel(service, level);
+    if (forSeconds === undefined) return `${service}'s log level set to ${level}`;
+    // The run outlives the window; should it end first, the shop is gone and there is nothing to set back.
+    setTimeout(() => void shop.setLogLevel(service, "INFO").catch(() => {}), forSeconds * 1000).unref();
+    return `${service}'s log level set to ${level} for ${forSeconds}s`;
+  },
 };
 
 function poolerOf(backends: Backends): PoolerCluster {

@@ -136,6 +136,30 @@ const HEADROOM_ALERT_SECONDS = 90;
 const BACKLOG_ALERT = "sum(ruby_sidekiq_queue_backlog) > 600";
 /** How long after a planned drain starts a maintenance notice would page (it never does: nothing breaks). */
 const DRAIN_ALERT_SECONDS = 30;
+/** The host's disks too: a flood's cost is the bytes written as much as the CPU that formats them. */
+const FLOOD_HOST_COLLECTORS = [...HOST_COLLECTORS, "diskstats"];
+/**
+ * DEBUG lines ratings writes per request: its driver's trace of every row and value it reads. At the
+ * shop's 10 requests/s that is tens of thousands of lines a second, the seed's flood scaled to one service.
+ */
+const RATINGS_DEBUG_LINES = 3000;
+/** DEBUG lines shipping writes per request: its HTTP and pool trace, a few hundred lines a second in all. */
+const SHIPPING_DEBUG_LINES = 60;
+/** How long after the level change a latency alert pages (a one-minute `for:` on a latency rule). */
+const LATENCY_ALERT_SECONDS = 60;
+/** The look-alike's DEBUG window, and when a log-volume alert (`for: 30s`) pages during it. */
+const DEBUG_WINDOW_SECONDS = 90;
+const LOG_VOLUME_ALERT_SECONDS = 30;
+
+const FLOOD_SHOP = {
+  ...SHOP,
+  servers: [SHOP.servers[0], { kind: "node-exporter", collectors: FLOOD_HOST_COLLECTORS }] satisfies ServerSpec[],
+  versions: {
+    ...SHOP_VERSIONS,
+    shipping: { ...SHOP_VERSIONS.shipping, debugLinesPerRequest: SHIPPING_DEBUG_LINES },
+    ratings: { ...SHOP_VERSIONS.ratings, debugLinesPerRequest: RATINGS_DEBUG_LINES },
+  } satisfies Record<string, ServiceVersion>,
+};
 
 export const LAB_SCENARIOS: LabScenario[] = [
   {
@@ -210,6 +234,29 @@ export const LAB_SCENARIOS: LabScenario[] = [
     truth: {
       root_cause: null,
       notes: `At fault_start a token-bucket filter limited what the node running PgBouncer sends to 40 Mbit/s, fifteen times what it sends; alert_time is ${HEADROOM_ALERT_SECONDS} s later.`,
+    },
+  },
+  {
+    name: "log-flood",
+    description:
+      "ratings' log level is switched to DEBUG on every pod and stays there: tens of thousands of lines a second, its CPU, disk writes and latency rise",
+    ...FLOOD_SHOP,
+    fault: { kind: "log-level", service: "ratings", level: "DEBUG" },
+    alert: { afterSeconds: LATENCY_ALERT_SECONDS },
+    truth: {
+      root_cause: { entity: "service:ratings", kind: "logging.flood" },
+      notes: `ratings' ROOT log level set to DEBUG on every pod at fault_start (Spring Boot's /actuator/loggers), writing about ${RATINGS_DEBUG_LINES} lines per request; alert_time is ${LATENCY_ALERT_SECONDS} s later, when a latency alert would page.`,
+    },
+  },
+  {
+    name: "log-flood-debug-window",
+    description: `shipping's log level is DEBUG for ${DEBUG_WINDOW_SECONDS} s (a few hundred lines a second) and set back to INFO; nothing slows down`,
+    ...FLOOD_SHOP,
+    fault: { kind: "log-level", service: "shipping", level: "DEBUG", forSeconds: DEBUG_WINDOW_SECONDS },
+    alert: { afterSeconds: LOG_VOLUME_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `shipping's ROOT log level set to DEBUG on every pod at fault_start and back to INFO ${DEBUG_WINDOW_SECONDS} s later, about ${SHIPPING_DEBUG_LINES} lines per request, within what it writes without slowing down; alert_time is ${LOG_VOLUME_ALERT_SECONDS} s after the change, when a log-volume alert would page.`,
     },
   },
 ];

@@ -13,6 +13,7 @@ import { freePort, httpOk, LOOPBACK, waitUntil } from "./net.js";
 import type { LabProcess, ProcessGroup } from "./processes.js";
 import { ServiceProxy } from "./proxy.js";
 import type { Backends } from "./servers.js";
+import type { Level } from "./shop/log.js";
 import type { PodConfig } from "./shop/podConfig.js";
 import { POD_CONFIG_ENV } from "./shop/podConfig.js";
 import type { ConnectOptions, PoolSpec } from "./shop/pool.js";
@@ -25,7 +26,9 @@ const POD_START_TIMEOUT_MS = 30_000;
 /** How long a caller waits for a callee before the call counts as failed. */
 const UPSTREAM_TIMEOUT_MS = 10_000;
 /** Services log at INFO, as production services do. */
-const SERVICE_LOG_LEVEL = "INFO";
+const SERVICE_LOG_LEVEL: Level = "INFO";
+/** DEBUG lines a request writes when a version does not say: the request and its statement. */
+const DEFAULT_DEBUG_LINES = 2;
 const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url));
 const WORKER_ENTRY = fileURLToPath(new URL("./shop/worker.js", import.meta.url));
 
@@ -35,6 +38,8 @@ export interface ServiceVersion {
   db?: { pool: PoolSpec | null; queryMs: number };
   /** A job worker instead of an HTTP service: it takes jobs at `<path>/<id>` and runs them through the scenario's pooler. */
   worker?: WorkerSpec;
+  /** DEBUG lines its request path writes per request (its framework's and driver's trace), written only at DEBUG. */
+  debugLinesPerRequest?: number;
 }
 
 /** A job worker's settings (see shop/worker.ts). */
@@ -108,6 +113,20 @@ export class Shop {
     return fresh.map((p) => p.name);
   }
 
+  /** Sets the log level of every pod of a service through its loggers endpoint (Spring Boot Actuator's). */
+  async setLogLevel(service: string, level: Level): Promise<void> {
+    await Promise.all(
+      (this.pods.get(service) ?? []).map(async (pod) => {
+        const response = await fetch(`${pod.url}/actuator/loggers/ROOT`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ configuredLevel: level }),
+        });
+        if (!response.ok) throw new Error(`${pod.name} refused log level ${level}: HTTP ${response.status}`);
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pods.values()].flat().map((p) => this.group.stop(p.proc)));
     this.pods.clear();
@@ -127,6 +146,7 @@ export class Shop {
       path: def.path,
       logFile,
       logLevel: SERVICE_LOG_LEVEL,
+      debugLinesPerRequest: version.debugLinesPerRequest ?? DEFAULT_DEBUG_LINES,
       db: version.db && { connect: this.databaseLogin(def.name), ...version.db },
       upstreams: def.calls.map((callee) => ({
         service: callee,

@@ -72,6 +72,17 @@ export function buildCase(spec: {
   return builder.build();
 }
 
+export const constant = (v: number) => () => v;
+
+/** A counter that counts `perSecond(m)` each second (sampled every 15 s). */
+export function counter(perSecond: (m: number) => number): (m: number) => number {
+  return (m) => {
+    let total = 0;
+    for (let x = 0; x < m; x += 0.25) total += perSecond(x) * 15;
+    return total;
+  };
+}
+
 /** A ramp from `from` to `to` between minutes a and b. */
 export function ramp(from: number, to: number, a: number, b: number): (m: number) => number {
   return (m) => (m <= a ? from : m >= b ? to : from + ((to - from) * (m - a)) / (b - a));

@@ -5,6 +5,7 @@
  * `service`, `pod` and `namespace`, as a Kubernetes scrape would add them.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { LEVELS, type Level } from "./log.js";
 import type { PodConfig } from "./podConfig.js";
 import type { ConnectionPool } from "./pool.js";
 
@@ -15,6 +16,8 @@ export interface PodMetrics {
   registry: Registry;
   observeRequest(uri: string, status: number, seconds: number): void;
   countPoolTimeout(): void;
+  /** One log line written at this level (Micrometer's LogbackMetrics: `logback_events_total{level}`). */
+  countLogLine(level: Level): void;
 }
 
 /** Micrometer's `outcome` tag from a status code. */
@@ -41,12 +44,21 @@ export function podMetrics(config: PodConfig, pool: ConnectionPool | undefined):
     labelNames: ["pool"],
     registers: [registry],
   });
+  const logLines = new Counter({
+    name: "logback_events_total",
+    help: "Number of log events that were enabled by the effective log level",
+    labelNames: ["level"],
+    registers: [registry],
+  });
+  // Micrometer registers every level's counter up front, so a level that starts being written rises from 0.
+  for (const level of LEVELS) logLines.inc({ level: level.toLowerCase() }, 0);
   if (pool) registerPoolGauges(registry, pool);
   return {
     registry,
     observeRequest: (uri, status, seconds) =>
       requests.observe({ method: "GET", uri, status: String(status), outcome: outcomeOf(status) }, seconds),
     countPoolTimeout: () => timeouts.inc({ pool: pool?.name ?? "" }),
+    countLogLine: (level) => logLines.inc({ level: level.toLowerCase() }),
   };
 }
 

@@ -15,6 +15,8 @@ export interface PodConfig {
   logFile: string;
   /** The lowest level written to the log. */
   logLevel: Level;
+  /** DEBUG lines its request path writes per request (written only while the level is DEBUG). */
+  debugLinesPerRequest: number;
   /** A service backed by the database: its MySQL user and pool (null: a connection per request). */
   db?: { connect: ConnectOptions; pool: PoolSpec | null; queryMs: number };
   /** Services this one calls on every request: name and URL prefix (through the lab's per-service proxy). */

@@ -6,14 +6,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import mysql from "mysql2/promise";
 import { LOOPBACK } from "../net.js";
-import { JsonLogger } from "./log.js";
+import { debugTrace } from "./debugTrace.js";
+import { JsonLogger, LEVELS, type Level } from "./log.js";
 import { podMetrics } from "./metrics.js";
 import { type PodConfig, readPodConfig } from "./podConfig.js";
 import { ConnectionPool, PoolTimeoutError } from "./pool.js";
 
 const config = readPodConfig(process.env);
 const identity = { service: config.service, pod: config.pod, namespace: config.namespace };
-const logger = new JsonLogger(config.logFile, identity, config.logLevel);
+const logger = new JsonLogger(config.logFile, identity, config.logLevel, (level) => metrics.countLogLine(level));
 const pool = config.db?.pool
   ? new ConnectionPool(`${config.service}-pool`, config.db.pool, config.db.connect, (err) =>
       // HikariCP logs a failed background fill at DEBUG ("Cannot acquire connection from data source").
@@ -80,8 +81,37 @@ async function handle(id: number): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** Spring Boot's `POST /actuator/loggers/ROOT {"configuredLevel": "DEBUG"}`: the pod's log level, changed while it runs. */
+const LOGGERS_ENDPOINT = "/actuator/loggers/ROOT";
+
+function setLogLevel(req: IncomingMessage, res: ServerResponse): void {
+  let body = "";
+  req.on("data", (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  req.on("end", () => {
+    let level: unknown;
+    try {
+      level = (JSON.parse(body) as { configuredLevel?: unknown }).configuredLevel;
+    } catch {
+      level = undefined;
+    }
+    if (!LEVELS.includes(level as Level)) {
+      res.writeHead(400).end(`configuredLevel must be one of ${LEVELS.join(", ")}`);
+      return;
+    }
+    logger.log("INFO", `Log level of ROOT changed from ${logger.level} to ${level}`);
+    logger.setLevel(level as Level);
+    res.writeHead(204).end();
+  });
+}
+
 function respond(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? "/";
+  if (url === LOGGERS_ENDPOINT && req.method === "POST") {
+    setLogLevel(req, res);
+    return;
+  }
   if (url === "/metrics") {
     metrics.registry.metrics().then((text) => {
       res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text);
@@ -94,6 +124,9 @@ function respond(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   const started = process.hrtime.bigint();
+  // As real code guards its DEBUG statements: the trace is built only when it will be written.
+  if (logger.enabled("DEBUG"))
+    for (const line of debugTrace(url, id, config.debugLinesPerRequest)) logger.log("DEBUG", line);
   const finish = (status: number, err?: unknown) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.observeRequest(route, status, seconds);
