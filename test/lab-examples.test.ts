@@ -78,7 +78,7 @@ const EXPECTED: Record<
       "node_qdisc_drops_total",
       "node_qdisc_overlimits_total",
       "node_netstat_Tcp_RetransSegs",
-      "ruby_sidekiq_failed_jobs_total",
+      "ruby_sidekiq_jobs_total",
       "pgbouncer_stats_sent_bytes_total",
     ],
     spanning: "node_netstat_Tcp_RetransSegs",
