@@ -34,6 +34,11 @@ export interface LabNode {
   hostDevice: string;
 }
 
+/** The lab's nodes are named by their place in the run (`lab-node-1`, ...), so a scenario's truth can name one. */
+export function nodeName(index: number): string {
+  return `lab-node-${index + 1}`;
+}
+
 /** Runs `ip`, `iptables` or `tc`; a failure names the command and what it said. */
 async function sh(command: string, args: string[]): Promise<void> {
   await run(command, args).catch((err: Error & { stderr?: string }) => {

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Monitoring, ScrapeJob, TargetGroup } from "./monitoring.js";
 import { startPostgresExporter } from "./monitoring.js";
-import { createNode, deleteNode, type LabNode, type ShaperSpec, shape } from "./netns.js";
+import { createNode, deleteNode, type LabNode, nodeName, type ShaperSpec, shape } from "./netns.js";
 import { type NodeExporter, startNodeExporterOn, terminateWithoutDrain } from "./nodeAgents.js";
 import { type PgBouncerPod, startPgBouncer, stopGracefully } from "./pgbouncer.js";
 import { type Postgres, startPostgres } from "./postgres.js";
@@ -42,11 +42,6 @@ const PG_SETTINGS_KEPT = {
 export const PRESTOP_SECONDS = 25;
 /** After a node vanishes, its pods are rescheduled elsewhere once the node is found NotReady and its pods evicted. */
 const RESCHEDULE_SECONDS = 40;
-
-/** The lab's nodes are named by their place in the run (`lab-node-1`, ...), so a scenario's truth can name one. */
-export function nodeName(index: number): string {
-  return `lab-node-${index + 1}`;
-}
 
 interface NodeState {
   node: LabNode;

@@ -4,8 +4,9 @@
  * node's link (a pooler on a node reaches it there), with the shop's table and one role per client.
  */
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown, mkdir, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, sep } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { freePort, LOOPBACK, waitUntil } from "./net.js";
@@ -45,6 +46,11 @@ export interface PostgresOptions {
 export async function postgresDir(scratch: string, name: string): Promise<string> {
   const { uid, gid } = systemUser(POSTGRES_USER);
   await chmod(scratch, 0o711);
+  // Folders between the temp dir and the scratch (a test's own) must be traversable too: search only, no listing.
+  for (let dir = dirname(scratch); dir.startsWith(`${tmpdir()}${sep}`); dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+  }
   const dir = join(scratch, name);
   await mkdir(dir, { recursive: true });
   await chown(dir, uid, gid);
@@ -82,8 +88,9 @@ export async function startPostgres(group: ProcessGroup, scratch: string, option
     `listen_addresses=${[LOOPBACK, ...options.listen].join(",")}`,
     "-c",
     `port=${port}`,
+    // TCP only: a socket path under a deep scratch directory passes the 107 bytes a Unix socket name may have.
     "-c",
-    `unix_socket_directories=${home}`,
+    "unix_socket_directories=",
     "-c",
     `max_connections=${options.maxConnections}`,
     // The scratch data is tiny and the machine shared.

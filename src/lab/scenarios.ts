@@ -4,7 +4,7 @@
  */
 
 import type { LabFault } from "./faults.js";
-import { nodeName } from "./pooler.js";
+import { nodeName } from "./netns.js";
 import type { ServerSpec } from "./servers.js";
 import type { PoolSpec } from "./shop/pool.js";
 import type { ServiceDef, ServiceVersion } from "./shop.js";
