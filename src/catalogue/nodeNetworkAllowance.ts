@@ -3,6 +3,9 @@ import { ec2Limits } from "./aws/instanceLimits.js";
 import { withCheck } from "./fill.js";
 import type { CheckedKind, FindContext, Finding } from "./types.js";
 
+/** What a client of a dropping node shows: calls that wait, time out and fail, and say so in its log. */
+const TIMEOUT_FAMILIES = new Set(["errors", "latency", "log"]);
+
 function find({ evidence, topology }: FindContext): Finding[] {
   const exceeded = withCheck(evidence, "node.network-allowance-exceeded").sort(
     (a, b) => Number(b.value ?? 0) - Number(a.value ?? 0),
@@ -10,10 +13,17 @@ function find({ evidence, topology }: FindContext): Finding[] {
   const worst = exceeded[0];
   if (!worst) return [];
   const name = entityName(worst.entity);
-  const instanceType = topology.instanceType.get(name) ?? "";
-  const limits = instanceType ? ec2Limits(instanceType) : undefined;
+  // A node with no recorded instance type is named by what limited it (a tc rate limit), when the evidence says.
+  const instanceType = topology.instanceType.get(name) ?? String(worst.facts?.instanceType ?? "");
+  const limits = topology.instanceType.has(name) ? ec2Limits(instanceType) : undefined;
+  const allowance = worst.signal.startsWith("node_ethtool_") ? "ENA network allowance" : "network rate limit";
   const onNodes = new Set(exceeded.map((e) => entityName(e.entity)));
   const pods = [...topology.pods.values()].filter((p) => p.node && onNodes.has(p.node)).map((p) => p.workload);
+  // Whoever started timing out or failing once the node was dropping packets: its clients, whose
+  // calls cross the node's link (without traces, the timing is what ties them to it).
+  const timedOut = evidence
+    .filter((e) => TIMEOUT_FAMILIES.has(e.family) && e.start >= worst.start && !e.entity.startsWith("node:"))
+    .map((e) => e.entity);
   return [
     {
       kind: nodeNetworkAllowance,
@@ -22,7 +32,7 @@ function find({ evidence, topology }: FindContext): Finding[] {
       evidence: exceeded.slice(0, 3),
       resource: {
         entity: worst.entity,
-        name: "ENA network allowance",
+        name: allowance,
         used: Number(worst.value ?? 0),
         limit: 0,
         unit: "packets over the allowance",
@@ -31,13 +41,14 @@ function find({ evidence, topology }: FindContext): Finding[] {
           ? `${instanceType}: ${limits.baseline_gbps} Gbps baseline per direction, ${limits.burst_gbps} Gbps only while network credits last`
           : undefined,
       },
-      explains: [...new Set(pods), ...exceeded.slice(1).map((e) => e.entity)],
+      explains: [...new Set([...pods, ...timedOut]), ...exceeded.slice(1).map((e) => e.entity)],
       facts: {
         ...(worst.facts ?? {}),
         entity: name,
         instanceType,
         nodes: exceeded.length,
         baselineGbps: limits?.baseline_gbps ?? "",
+        allowance,
       },
       contributing: [],
     },
@@ -51,7 +62,7 @@ export const nodeNetworkAllowance: CheckedKind = {
   signature: {},
   checks: ["node.network-allowance-exceeded"],
   verdict:
-    "{entity} ({instanceType}) exceeded its ENA network allowance {exceeded} times ({kind}): packets were queued and dropped, so probes and replication time out",
+    "{entity} ({instanceType}) exceeded its {allowance} {exceeded} times ({kind}): packets were queued and dropped, so probes and replication time out",
   resource: "instance network allowance (ENA bandwidth / packets per second)",
   effectOnCallers: "timeouts, retransmits and failed probes for every pod on the node",
   lookAlikes: [

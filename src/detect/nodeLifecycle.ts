@@ -10,6 +10,7 @@ import { entityName } from "../case/entity.js";
 import type { Case, CaseEvent } from "../case/model.js";
 import { toIso } from "../case/time.js";
 import type { Topology } from "../case/topology.js";
+import { scrapeExits } from "./nodeScrapes.js";
 import type { ResourceSpan } from "./resourceSeries.js";
 import type { Evidence } from "./types.js";
 
@@ -30,6 +31,8 @@ export interface NodeExit {
   /** Workloads whose pods ran on the node when it went. */
   workloads: string[];
   events: CaseEvent[];
+  /** Seen by the scrapes instead of events: how many targets on the node stopped answering together. */
+  targetsDown?: number;
 }
 
 export function nodeExits(c: Case, topology: Topology, span: ResourceSpan): NodeExit[] {
@@ -63,8 +66,36 @@ export function nodeExits(c: Case, topology: Topology, span: ResourceSpan): Node
   return exits;
 }
 
+/** A node whose every target stopped answering is gone as surely as one the cluster marked NotReady, but it is read from silence. */
+const SCRAPES_GONE_STRENGTH = 0.9;
+
+/** The evidence of a node that Prometheus saw go: what stopped answering and what that says. */
+function scrapeExitEvidence(exit: NodeExit, id: string): Evidence {
+  const ran = exit.workloads.map(entityName).join(", ");
+  return {
+    id,
+    entity: exit.node,
+    signal: "up",
+    type: "lifecycle",
+    family: exit.planned ? "change" : "resource",
+    check: exit.planned ? "node.drained" : "node.vanished-without-drain",
+    start: exit.t,
+    strength: exit.planned ? 0.2 : SCRAPES_GONE_STRENGTH,
+    detail: exit.planned
+      ? `the node stopped answering scrapes at ${toIso(exit.t)} after its workloads had left it (their targets were removed first): planned work`
+      : `every target scraped on the node (${exit.targetsDown}) stopped answering at once at ${toIso(exit.t)} and never answered again, with no drain before it: the node went away under ${ran}`,
+    excerpt: `up 1 → 0 on ${exit.targetsDown} targets${ran ? ` (${ran} and the node's exporter)` : ""}`,
+    facts: { workloads: exit.workloads.join(","), zone: "", planned: exit.planned ? 1 : 0 },
+  } satisfies Evidence;
+}
+
 export function detectNodeLifecycle(c: Case, topology: Topology, span: ResourceSpan, nextId: () => string): Evidence[] {
-  return nodeExits(c, topology, span).map((exit) => {
+  const fromEvents = nodeExits(c, topology, span);
+  const seen = new Set(fromEvents.map((e) => e.node));
+  const fromScrapes = scrapeExits(c, span)
+    .filter((e) => !seen.has(e.node))
+    .map((exit) => scrapeExitEvidence(exit, nextId()));
+  const fromEventsEvidence = fromEvents.map((exit): Evidence => {
     const zone = topology.zone.get(entityName(exit.node));
     const last = exit.events[exit.events.length - 1];
     return {
@@ -83,4 +114,5 @@ export function detectNodeLifecycle(c: Case, topology: Topology, span: ResourceS
       facts: { workloads: exit.workloads.join(","), zone: zone ?? "", planned: exit.planned ? 1 : 0 },
     } satisfies Evidence;
   });
+  return [...fromEventsEvidence, ...fromScrapes];
 }

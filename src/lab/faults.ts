@@ -4,6 +4,9 @@
  * fault is one entry in `FaultSpecs` and one in `APPLY`.
  */
 import type { LoadGenerator } from "./load.js";
+import type { Monitoring } from "./monitoring.js";
+import type { ShaperSpec } from "./netns.js";
+import type { PoolerCluster } from "./pooler.js";
 import type { Backends } from "./servers.js";
 import type { Level } from "./shop/log.js";
 import type { ServiceVersion, Shop } from "./shop.js";
@@ -13,6 +16,12 @@ export interface FaultSpecs {
   redeploy: { service: string; version: ServiceVersion };
   /** The load generator's rate multiplied. */
   surge: { factor: number };
+  /** The node under the scenario's pooler terminated without drain (PoolerCluster.vanish). */
+  "node-vanish": Record<never, never>;
+  /** The node under the scenario's pooler drained as planned, then terminated (PoolerCluster.drain). */
+  "node-drain": Record<never, never>;
+  /** A rate limit on what the node under the scenario's pooler sends (PoolerCluster.limitRate). */
+  "node-rate-limit": ShaperSpec;
   /** A service's log level changed at runtime on every pod; set back to INFO after `forSeconds` when given. */
   "log-level": { service: string; level: Level; forSeconds?: number };
 }
@@ -28,6 +37,9 @@ export interface FaultContext {
   /** The front door's rate before the fault (requests/s). */
   rps: number;
   backends: Backends;
+  /** The lab's Prometheus, whose discovered targets follow pods that move. */
+  monitoring: Monitoring;
+  signal: AbortSignal;
 }
 
 /** Applies the fault; returns one line saying what was done. */
@@ -42,6 +54,9 @@ const APPLY: { [K in FaultKind]: Apply<K> } = {
     load.setRate(rps * factor);
     return `traffic ×${factor} (${rps * factor} requests/s)`;
   },
+  "node-vanish": (_fault, { backends, monitoring, signal }) => poolerOf(backends).vanish(monitoring, signal),
+  "node-drain": (_fault, { backends, monitoring, signal }) => poolerOf(backends).drain(monitoring, signal),
+  "node-rate-limit": (spec, { backends }) => poolerOf(backends).limitRate(spec),
   async "log-level"({ service, level, forSeconds }, { shop }) {
     await shop.setLogLevel(service, level);
     if (forSeconds === undefined) return `${service}'s log level set to ${level}`;
@@ -50,6 +65,11 @@ const APPLY: { [K in FaultKind]: Apply<K> } = {
     return `${service}'s log level set to ${level} for ${forSeconds}s`;
   },
 };
+
+function poolerOf(backends: Backends): PoolerCluster {
+  if (!backends.pooler) throw new Error("a node fault needs a scenario that runs the pooler server");
+  return backends.pooler;
+}
 
 export function applyFault<K extends FaultKind>(fault: FaultOf<K>, ctx: FaultContext): Promise<string> {
   const apply: Apply<K> = APPLY[fault.kind];

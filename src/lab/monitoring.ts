@@ -14,10 +14,18 @@ import { BINARIES, type Binary } from "./requirements.js";
 /** Exporters and Prometheus answer within seconds of starting. */
 const START_TIMEOUT_MS = 60_000;
 
+/** Targets with the labels Prometheus adds to their series (a pod's `node`, as Kubernetes discovery relabels it). */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
 export interface ScrapeJob {
   job: string;
   /** Fixed targets (exporters); pods are given through `Monitoring.setTargets`. */
   targets?: string[];
+  /** Discovered targets to start with, changed later through `Monitoring.setTargetGroups` (pods that move between nodes). */
+  groups?: TargetGroup[];
   /** Of the series whose name starts with `prefix`, only these names are stored (the rest are dropped at scrape). */
   keepOnly?: { prefix: string; names: string[] };
 }
@@ -39,6 +47,8 @@ export interface Monitoring {
   prometheusUrl: string;
   /** Replaces the scrape targets of a shop job (its pods' host:port). */
   setTargets(job: string, targets: string[]): Promise<void>;
+  /** Replaces the scrape targets of a discovered job, each group with its labels. */
+  setTargetGroups(job: string, groups: TargetGroup[]): Promise<void>;
 }
 
 /**
@@ -51,10 +61,14 @@ async function startWebServer(
   binary: Binary,
   args: string[],
   readyPath: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<string> {
   const address = `${LOOPBACK}:${await freePort()}`;
   const logFile = join(scratch, `${binary.command}.log`);
-  const proc = group.start(binary.command, binary.command, [`--web.listen-address=${address}`, ...args], { logFile });
+  const proc = group.start(binary.command, binary.command, [`--web.listen-address=${address}`, ...args], {
+    logFile,
+    env,
+  });
   await waitUntil(binary.command, () => httpOk(`http://${address}${readyPath}`), {
     timeoutMs: START_TIMEOUT_MS,
     alive: () => group.isRunning(proc),
@@ -83,6 +97,12 @@ export async function startMysqldExporter(
   return startWebServer(group, scratch, BINARIES.mysqldExporter, args, "/metrics");
 }
 
+/** prometheus-postgres-exporter for a database it logs in to with `dataSourceName` (a libpq URL). */
+export function startPostgresExporter(group: ProcessGroup, scratch: string, dataSourceName: string): Promise<string> {
+  const env = { ...process.env, DATA_SOURCE_NAME: dataSourceName };
+  return startWebServer(group, scratch, BINARIES.postgresExporter, [], "/metrics", env);
+}
+
 /** node_exporter with only the given collectors: the rest would add series a lab run does not change. */
 export function startNodeExporter(group: ProcessGroup, scratch: string, collectors: string[]): Promise<string> {
   const args = ["--collector.disable-defaults", ...collectors.map((c) => `--collector.${c}`)];
@@ -98,12 +118,13 @@ export async function startPrometheus(
   const sdDir = join(scratch, "prometheus-sd");
   await mkdir(sdDir, { recursive: true });
   const sdFile = (job: string) => join(sdDir, `${job}.json`);
-  const setTargets = async (job: string, targets: string[]) => {
+  const setTargetGroups = async (job: string, groups: TargetGroup[]) => {
     // Written whole and renamed, so Prometheus never reads a half-written file.
     const tmp = `${sdFile(job)}.tmp`;
-    await writeFile(tmp, JSON.stringify([{ targets, labels: {} }]));
+    await writeFile(tmp, JSON.stringify(groups));
     await rename(tmp, sdFile(job));
   };
+  const setTargets = (job: string, targets: string[]) => setTargetGroups(job, [{ targets, labels: {} }]);
   const config = {
     global: {
       scrape_interval: `${scrapeIntervalSeconds}s`,
@@ -111,10 +132,10 @@ export async function startPrometheus(
       evaluation_interval: `${scrapeIntervalSeconds}s`,
     },
     scrape_configs: await Promise.all(
-      jobs.map(async ({ job, targets, keepOnly }) => {
+      jobs.map(async ({ job, targets, groups, keepOnly }) => {
         const relabel = keepOnly ? { metric_relabel_configs: keepOnlyRules(keepOnly) } : {};
         if (targets) return { job_name: job, static_configs: [{ targets }], ...relabel };
-        await setTargets(job, []);
+        await setTargetGroups(job, groups ?? []);
         return { job_name: job, file_sd_configs: [{ files: [sdFile(job)], refresh_interval: "5s" }] };
       }),
     ),
@@ -129,5 +150,5 @@ export async function startPrometheus(
     "/-/ready",
   );
   const prometheusUrl = `http://${address}`;
-  return { prometheusUrl, setTargets };
+  return { prometheusUrl, setTargets, setTargetGroups };
 }

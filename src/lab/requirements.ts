@@ -1,5 +1,5 @@
 /** The Debian binaries a lab scenario runs, and one clear error when any is missing. */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
 export interface Binary {
@@ -7,6 +7,20 @@ export interface Binary {
   command: string;
   /** The Debian package that installs it. */
   pkg: string;
+}
+
+/** Debian installs PostgreSQL's server binaries per major version, off PATH: the newest installed. */
+const POSTGRES_LIB = "/usr/lib/postgresql";
+
+export function postgresBinary(name: string): string {
+  let versions: string[] = [];
+  try {
+    versions = readdirSync(POSTGRES_LIB).filter((v) => /^\d+$/.test(v));
+  } catch {
+    // Not installed: the path below does not exist and requireBinaries names the package.
+  }
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0] ?? "<version>";
+  return join(POSTGRES_LIB, newest, "bin", name);
 }
 
 export const BINARIES = {
@@ -19,7 +33,30 @@ export const BINARIES = {
   rabbitmqServer: { command: "/usr/lib/rabbitmq/bin/rabbitmq-server", pkg: "rabbitmq-server" },
   rabbitmqctl: { command: "/usr/lib/rabbitmq/bin/rabbitmqctl", pkg: "rabbitmq-server" },
   epmd: { command: "epmd", pkg: "erlang-base (a dependency of rabbitmq-server)" },
+  initdb: { command: postgresBinary("initdb"), pkg: "postgresql" },
+  postgres: { command: postgresBinary("postgres"), pkg: "postgresql" },
+  postgresExporter: { command: "prometheus-postgres-exporter", pkg: "prometheus-postgres-exporter" },
+  pgbouncer: { command: "pgbouncer", pkg: "pgbouncer" },
+  setpriv: { command: "setpriv", pkg: "util-linux" },
+  ip: { command: "ip", pkg: "iproute2" },
+  tc: { command: "tc", pkg: "iproute2" },
+  iptables: { command: "iptables", pkg: "iptables" },
 } satisfies Record<string, Binary>;
+
+/** A system user's ids, from /etc/passwd. */
+export function systemUser(name: string): { uid: number; gid: number } {
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new LabSetupError(`the lab needs the system user ${name} (created by its Debian package)`);
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** The command line that runs `command` as a system user (servers that refuse root); setpriv execs it, so the PID is the server's. */
+export function asUser(user: string, command: string, args: string[]): { command: string; args: string[] } {
+  return { command: "setpriv", args: [`--reuid=${user}`, `--regid=${user}`, "--init-groups", command, ...args] };
+}
 
 /** A lab cannot run here: something it needs is not installed. Reported as bad usage (exit 2). */
 export class LabSetupError extends Error {

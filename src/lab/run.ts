@@ -97,15 +97,17 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
   const group = options.group ?? new ProcessGroup();
   let shop: Shop | undefined;
   let load: LoadGenerator | undefined;
+  const backends: Backends = {};
+  const cleanups: (() => Promise<void>)[] = [];
   try {
     say(`scratch ${scratch}; starting ${scenario.servers.map(describeServer).join(", ")}`);
-    const backends: Backends = {};
     const serverJobs = await startServers(scenario.servers, {
       group,
       scratch,
       services: scenario.services,
       versions: scenario.versions,
       backends,
+      cleanups,
     });
     const monitoring = await startPrometheus(
       group,
@@ -122,8 +124,8 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
     await abortableSleep(timings.baselineSeconds, signal);
 
     const faultStart = now();
-    say(`fault: ${await applyFault(scenario.fault, { shop, load, rps: scenario.rps, backends })}`);
-    const alertTime = await waitForAlert(scenario, load, faultStart, timings, signal);
+    say(`fault: ${await applyFault(scenario.fault, { shop, load, rps: scenario.rps, backends, monitoring, signal })}`);
+    const alertTime = await waitForAlert(scenario, load, monitoring.prometheusUrl, faultStart, timings, signal);
     say(
       `alert at ${iso(alertTime)} (${Math.round(alertTime - faultStart)}s after the fault); running ${timings.afterAlertSeconds}s more`,
     );
@@ -159,6 +161,7 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
     load?.close();
     await shop?.close().catch(() => {});
     await group.stopAll();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
   }
 }
@@ -166,21 +169,41 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
 async function waitForAlert(
   scenario: LabScenario,
   load: LoadGenerator,
+  prometheusUrl: string,
   faultStart: number,
   timings: LabTimings,
   signal: AbortSignal,
 ): Promise<number> {
-  if ("afterSeconds" in scenario.alert) {
-    await abortableSleep(scenario.alert.afterSeconds, signal);
+  const { alert } = scenario;
+  if ("afterSeconds" in alert) {
+    await abortableSleep(alert.afterSeconds, signal);
     return Math.floor(now());
   }
   const deadline = faultStart + timings.maxFaultSeconds;
+  let holdsSince: number | undefined;
   while (now() < deadline) {
     await abortableSleep(1, signal);
+    if ("rule" in alert) {
+      // Pending until it has held `forSeconds`, as a Prometheus rule's `for:` keeps it.
+      holdsSince = (await ruleHolds(prometheusUrl, alert.rule)) ? (holdsSince ?? now()) : undefined;
+      if (holdsSince !== undefined && now() - holdsSince >= (alert.forSeconds ?? 0)) return Math.floor(now());
+      continue;
+    }
     const { share, answers } = load.failureShare(now(), ALERT_WINDOW_S);
     if (answers >= ALERT_MIN_ANSWERS && share >= ALERT_ERROR_SHARE) return Math.floor(now());
   }
-  throw new LabRunError(
-    `${scenario.name}: no error alert within ${timings.maxFaultSeconds}s of the fault (5xx share over ${ALERT_WINDOW_S}s never reached ${ALERT_ERROR_SHARE * 100}%)`,
-  );
+  const what =
+    "rule" in alert
+      ? `the alert rule ${alert.rule} never fired`
+      : `5xx share over ${ALERT_WINDOW_S}s never reached ${ALERT_ERROR_SHARE * 100}%`;
+  throw new LabRunError(`${scenario.name}: no alert within ${timings.maxFaultSeconds}s of the fault (${what})`);
+}
+
+/** Whether a PromQL alert expression returns anything now on the lab's Prometheus (as its rule evaluation would). */
+async function ruleHolds(prometheusUrl: string, rule: string): Promise<boolean> {
+  const url = `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(rule)}`;
+  const answer = (await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json()) as {
+    data?: { result?: unknown[] };
+  };
+  return (answer.data?.result?.length ?? 0) > 0;
 }

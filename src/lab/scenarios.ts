@@ -5,6 +5,7 @@
 
 import { BROKER_SCENARIOS } from "./brokerScenarios.js";
 import type { LabFault } from "./faults.js";
+import { nodeName } from "./netns.js";
 import type { ServerSpec } from "./servers.js";
 import type { PoolSpec } from "./shop/pool.js";
 import type { ServiceDef, ServiceVersion } from "./shop.js";
@@ -26,10 +27,11 @@ export interface LabScenario {
   rps: number;
   fault: LabFault;
   /**
-   * When the on-call is paged: when the front door's 5xx share crosses the error alert, or (for a
+   * When the on-call is paged: when the front door's 5xx share crosses the error alert, when a PromQL
+   * alert expression first returns something (a backlog that grows with no error), or (for a
    * look-alike with no errors) a fixed delay after the change, as a traffic alert would fire.
    */
-  alert: { errors: true } | { afterSeconds: number };
+  alert: { errors: true } | { afterSeconds: number } | { rule: string; forSeconds?: number };
   truth: LabTruth;
 }
 
@@ -89,6 +91,52 @@ const HOARDING_SHIPPING: ServiceVersion = {
 /** How long after a surge starts a traffic alert pages someone (a one-minute `for:` on a rate rule). */
 const SURGE_ALERT_SECONDS = 60;
 
+/**
+ * Sidekiq-style workers (two pods × 5 threads, jobs of 50 ms) whose database is PostgreSQL through
+ * PgBouncer on a lab node; 20 jobs/s keep about one thread of ten busy.
+ */
+const POOLER_SHOP = {
+  servers: [
+    { kind: "pooler", nodes: 2, maxConnections: 50, poolSize: 20, maxClientConn: 100, namespace: "shop" },
+  ] satisfies ServerSpec[],
+  namespace: "shop",
+  services: [{ name: "worker", path: "/jobs", calls: [] }],
+  versions: {
+    worker: {
+      replicas: 2,
+      worker: {
+        concurrency: 5,
+        jobMs: 50,
+        // Shorter than the drain's preStop, so every thread has moved to the new pod before the old one stops.
+        connectionLifetimeSeconds: 20,
+        payloadBytes: 256,
+        jobClass: "OrderSyncJob",
+        queue: "default",
+      },
+    },
+  } satisfies Record<string, ServiceVersion>,
+  rps: 20,
+};
+/**
+ * The same workers reading 16 KiB per job (about 2.6 Mbit/s out of PgBouncer's node at 20 jobs/s), with
+ * a one-second client timeout on each statement: what a rate limit under the pooler turns into errors.
+ */
+const HEAVY_WORKER: ServiceVersion = {
+  replicas: 2,
+  worker: { ...POOLER_SHOP.versions.worker.worker, payloadBytes: 16_384, queryTimeoutMs: 1_000 },
+};
+const ALLOWANCE_SHOP = { ...POOLER_SHOP, versions: { worker: HEAVY_WORKER } };
+/** A queue of 100 ms at the rate: what a cloud shaper buffers before it drops. */
+const SHAPER_QUEUE_MS = 100;
+/** Failed jobs alert: a few a second over the last half minute, for a minute (the rule's `for:`). */
+const FAILED_JOBS_ALERT = { rule: "sum(rate(ruby_sidekiq_failed_jobs_total[30s])) > 0.5", forSeconds: 60 };
+/** A capacity alert's delay after the change in the look-alike (it never fires: nothing fails). */
+const HEADROOM_ALERT_SECONDS = 90;
+
+/** The queue alert of the seed incident (backlog over a threshold), at the lab's scale: half a minute of jobs. */
+const BACKLOG_ALERT = "sum(ruby_sidekiq_queue_backlog) > 600";
+/** How long after a planned drain starts a maintenance notice would page (it never does: nothing breaks). */
+const DRAIN_ALERT_SECONDS = 30;
 /** The host's disks too: a flood's cost is the bytes written as much as the CPU that formats them. */
 const FLOOD_HOST_COLLECTORS = [...HOST_COLLECTORS, "diskstats"];
 /**
@@ -137,6 +185,56 @@ export const LAB_SCENARIOS: LabScenario[] = [
     truth: {
       root_cause: null,
       notes: `Request rate tripled at fault_start and stayed within every limit; alert_time is ${SURGE_ALERT_SECONDS} s later, when a traffic alert would page.`,
+    },
+  },
+  {
+    name: "pooler-node-vanished",
+    description:
+      "the node under PgBouncer is terminated without drain (its packets dropped, its processes killed, no FIN or RST); the workers' connections hang with no timeout or keepalive, jobs stop with no error and the queue backs up",
+    ...POOLER_SHOP,
+    fault: { kind: "node-vanish" },
+    alert: { rule: BACKLOG_ALERT },
+    truth: {
+      root_cause: { entity: `node:${nodeName(0)}`, kind: "node.terminated-without-drain" },
+      notes:
+        "At fault_start the node running PgBouncer was cut off (every packet dropped inside it) and its processes killed; PgBouncer was rescheduled on the other node 40 s later, but the workers' threads stayed hung on their connections to the dead one (contributing: client.no-timeout on service:worker); alert_time is when the queue backlog first passed 600 jobs.",
+    },
+  },
+  {
+    name: "pooler-node-drained",
+    description:
+      "a planned drain of the node under PgBouncer: a new pod on another node takes the Service, the old PgBouncer stops gracefully (SIGINT), the workers reconnect, then the node is terminated and deleted",
+    ...POOLER_SHOP,
+    fault: { kind: "node-drain" },
+    alert: { afterSeconds: DRAIN_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `PgBouncer was moved to another node, stopped gracefully and its node removed, as planned maintenance does it; the workers kept working; alert_time is ${DRAIN_ALERT_SECONDS} s after the drain finished, when someone would look.`,
+    },
+  },
+  {
+    name: "network-allowance",
+    description:
+      "the node under PgBouncer is limited to 1 Mbit/s out (tbf), under 2.6 Mbit/s of results: its queue drops packets, TCP retransmits, statements pass the workers' 1 s timeout and jobs fail",
+    ...ALLOWANCE_SHOP,
+    fault: { kind: "node-rate-limit", rateKbit: 1_000, burstBytes: 16_384, latencyMs: SHAPER_QUEUE_MS },
+    alert: FAILED_JOBS_ALERT,
+    truth: {
+      root_cause: { entity: `node:${nodeName(0)}`, kind: "node.network-allowance" },
+      notes:
+        "At fault_start a token-bucket filter limited what the node running PgBouncer sends to 1 Mbit/s (100 ms of queue), below the workers' 2.6 Mbit/s of results; alert_time is when failed jobs had stayed above 0.5/s (over 30 s) for a minute.",
+    },
+  },
+  {
+    name: "network-allowance-headroom",
+    description:
+      "the same node is limited to 40 Mbit/s out, far above the 2.6 Mbit/s it sends: nothing queues or drops",
+    ...ALLOWANCE_SHOP,
+    fault: { kind: "node-rate-limit", rateKbit: 40_000, burstBytes: 65_536, latencyMs: SHAPER_QUEUE_MS },
+    alert: { afterSeconds: HEADROOM_ALERT_SECONDS },
+    truth: {
+      root_cause: null,
+      notes: `At fault_start a token-bucket filter limited what the node running PgBouncer sends to 40 Mbit/s, fifteen times what it sends; alert_time is ${HEADROOM_ALERT_SECONDS} s later.`,
     },
   },
   {

@@ -7,6 +7,8 @@
 import type { MariaDb } from "./mariadb.js";
 import { startMariaDb } from "./mariadb.js";
 import { type ScrapeJob, startMysqldExporter, startNodeExporter } from "./monitoring.js";
+import { deleteNode } from "./netns.js";
+import { PoolerCluster, type PoolerSpec } from "./pooler.js";
 import type { ProcessGroup } from "./processes.js";
 import { type RabbitMq, startRabbitMq } from "./rabbitmq.js";
 import { BINARIES, type Binary } from "./requirements.js";
@@ -20,6 +22,8 @@ export interface ServerSpecs {
   "node-exporter": { collectors: string[] };
   /** A scratch RabbitMQ node with rabbitmq_prometheus, its memory watermark this far above its settled memory. */
   rabbitmq: { watermarkHeadroomBytes: number };
+  /** PostgreSQL and its exporter on the host, PgBouncer and node_exporter on lab nodes (network namespaces), one Service in front. */
+  pooler: PoolerSpec;
 }
 
 export type ServerKind = keyof ServerSpecs;
@@ -30,6 +34,7 @@ export type ServerSpec = { [K in ServerKind]: SpecOf<K> }[ServerKind];
 export interface Backends {
   mariadb?: MariaDb;
   rabbitmq?: RabbitMq;
+  pooler?: PoolerCluster;
 }
 
 export interface ServerContext {
@@ -38,6 +43,8 @@ export interface ServerContext {
   services: ServiceDef[];
   versions: Record<string, ServiceVersion>;
   backends: Backends;
+  /** Cleanups run after every process is stopped (a server's network namespaces), also when a run fails. */
+  cleanups: (() => Promise<void>)[];
 }
 
 interface Starter<K extends ServerKind> {
@@ -92,6 +99,30 @@ const STARTERS: { [K in ServerKind]: Starter<K> } = {
       ctx.backends.rabbitmq = broker;
       // The aggregated /metrics: per-object metrics label connections by Erlang pid only, which names no client.
       return [{ job: "rabbitmq", targets: [broker.metricsAddress] }];
+    },
+  },
+  pooler: {
+    binaries: [
+      BINARIES.ip,
+      BINARIES.iptables,
+      BINARIES.setpriv,
+      BINARIES.initdb,
+      BINARIES.postgres,
+      BINARIES.postgresExporter,
+      BINARIES.pgbouncer,
+      BINARIES.nodeExporter,
+    ],
+    describe: (spec) =>
+      `PostgreSQL (max_connections ${spec.maxConnections}) and PgBouncer (pool ${spec.poolSize}) on ${spec.nodes} lab nodes`,
+    async start(spec, ctx) {
+      const users = ctx.services.filter((s) => ctx.versions[s.name]?.worker).map((s) => s.name);
+      const cluster = await PoolerCluster.start(ctx.group, ctx.scratch, spec, users);
+      ctx.cleanups.push(async () => {
+        await cluster.close();
+        await Promise.all(cluster.labNodes().map(deleteNode));
+      });
+      ctx.backends.pooler = cluster;
+      return cluster.scrapeJobs();
     },
   },
 };

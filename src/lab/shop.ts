@@ -17,6 +17,7 @@ import type { Level } from "./shop/log.js";
 import type { AmqpRole, PodConfig } from "./shop/podConfig.js";
 import { POD_CONFIG_ENV } from "./shop/podConfig.js";
 import type { ConnectOptions, PoolSpec } from "./shop/pool.js";
+import { WORKER_CONFIG_ENV, type WorkerConfig } from "./shop/workerConfig.js";
 
 /** The characters Kubernetes uses in generated name suffixes (no vowels, no look-alike digits). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -29,16 +30,25 @@ const SERVICE_LOG_LEVEL: Level = "INFO";
 /** DEBUG lines a request writes when a version does not say: the request and its statement. */
 const DEFAULT_DEBUG_LINES = 2;
 const SERVICE_ENTRY = fileURLToPath(new URL("./shop/service.js", import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL("./shop/worker.js", import.meta.url));
 
 export interface ServiceVersion {
   replicas: number;
   /** For a service backed by the database: its pool (null: a connection per request) and the statement's duration. */
   db?: { pool: PoolSpec | null; queryMs: number };
+  /** A job worker instead of an HTTP service: it takes jobs at `<path>/<id>` and runs them through the scenario's pooler. */
+  worker?: WorkerSpec;
   /** DEBUG lines its request path writes per request (its framework's and driver's trace), written only at DEBUG. */
   debugLinesPerRequest?: number;
   /** For a service that uses the broker: its queue and what it does with it. */
   amqp?: AmqpRole;
 }
+
+/** A job worker's settings (see shop/worker.ts). */
+export type WorkerSpec = Pick<
+  WorkerConfig,
+  "concurrency" | "jobMs" | "connectionLifetimeSeconds" | "payloadBytes" | "queryTimeoutMs" | "jobClass" | "queue"
+>;
 
 export interface ServiceDef {
   name: string;
@@ -54,7 +64,7 @@ interface Pod {
   proc: LabProcess;
 }
 
-function randomName(length: number): string {
+export function randomName(length: number): string {
   return Array.from({ length }, () => NAME_ALPHABET[randomInt(NAME_ALPHABET.length)]).join("");
 }
 
@@ -148,9 +158,12 @@ export class Shop {
       upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
     };
     const processLog = join(this.scratch, `${name}.out`);
-    const proc = this.group.start(name, process.execPath, [SERVICE_ENTRY], {
+    const [entry, env] = version.worker
+      ? [WORKER_ENTRY, { [WORKER_CONFIG_ENV]: JSON.stringify(this.workerConfig(config, version.worker)) }]
+      : [SERVICE_ENTRY, { [POD_CONFIG_ENV]: JSON.stringify(config) }];
+    const proc = this.group.start(name, process.execPath, [entry], {
       logFile: processLog,
-      env: { ...process.env, [POD_CONFIG_ENV]: JSON.stringify(config) },
+      env: { ...process.env, ...env },
     });
     const url = `http://${LOOPBACK}:${port}`;
     await waitUntil(`pod ${name}`, () => httpOk(`${url}/metrics`), {
@@ -159,6 +172,15 @@ export class Shop {
       logFile: processLog,
     });
     return { name, url, proc };
+  }
+
+  /** A worker pod's configuration: the pod's identity and log, the pooler's Service, its own role. */
+  private workerConfig(pod: PodConfig, worker: WorkerSpec): WorkerConfig {
+    const pooler = this.backends.pooler;
+    if (!pooler) throw new Error(`service ${pod.service} is a job worker, but its scenario runs no pooler`);
+    const { service, namespace, port, logFile, logLevel } = pod;
+    const db = { host: pooler.service.host, port: pooler.service.port, user: service, database: pooler.db.database };
+    return { service, pod: pod.pod, namespace, port, logFile, logLevel, db, ...worker };
   }
 
   /** The service's own MySQL user on the scenario's MariaDB. */
