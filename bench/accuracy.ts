@@ -20,6 +20,7 @@ import { readCase } from "../src/read/index.js";
 import { BARO_EPSILON, BARO_REFERENCE, type BaroVariant, baroRank } from "./baro.js";
 import { reliabilityBlock } from "./calibration.js";
 import { MINUTE_FILE_KINDS, type PreFaultLikeness, preFaultLikeness } from "./ceiling.js";
+import { type CliOverhead, cliOverheadBlock, measureCliOverhead } from "./cliOverhead.js";
 import {
   ADAPTERS,
   type Adapter,
@@ -269,6 +270,27 @@ function alertTimeOf(diagnosis: Diagnosis | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms / 1000;
 }
 
+/**
+ * The command line's own cost, on the first selected dataset's cases under its first selected
+ * protocol (one with no known-good recording to name, so the command is just files and a time).
+ */
+async function cliOverheadOf(root: string, selection: Selection): Promise<CliOverhead | undefined> {
+  for (const dataset of selection.datasets) {
+    const adapter = ADAPTERS[dataset];
+    const protocol = adapter?.protocols.find((p) => selection.protocols.includes(p));
+    if (!adapter || protocol === undefined) continue;
+    const dir = join(root, dataset);
+    const plans = readLabels(dir)
+      .filter((l) => selection.casePrefix === undefined || l.case.startsWith(selection.casePrefix))
+      .map((label) => planOf(adapter, dir, label, protocol))
+      .filter((p): p is Plan => !(p instanceof Error) && p.baselineFrom === undefined);
+    if (plans.length === 0) continue;
+    progress(`CLI overhead: ${dataset}`);
+    return measureCliOverhead(dataset, plans);
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const wallStart = performance.now();
   const root = datasetsRoot();
@@ -298,6 +320,7 @@ async function main(): Promise<void> {
         : [`== ${dataset}: no case run for this selection`, ...adapter.notes.map((n) => `note: ${n}`)].join("\n"),
     );
   }
+  const cli = await cliOverheadOf(root, selection);
   progress("");
   const timing = timingOf(allResults, baroReadMs, performance.now() - wallStart);
   const failures = failuresBlock(allResults);
@@ -313,6 +336,7 @@ async function main(): Promise<void> {
         .map((r) => ({ confidence: r.ours.top5[0].confidence, right: r.ours.rank === 1 })),
     ).trimEnd(),
     timingBlock(timing),
+    ...(cli ? [cliOverheadBlock(cli)] : []),
   ];
   process.stdout.write(`${report.join("\n\n")}\n`);
 
@@ -330,6 +354,7 @@ async function main(): Promise<void> {
     notes,
     published,
     timing,
+    cli_overhead: cli ?? null,
     cases: allResults,
   };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
