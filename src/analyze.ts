@@ -5,7 +5,7 @@ import { toIso } from "./case/time.js";
 import { assertHasData, assertWindowHasData, dataSpan } from "./detect/dataSpan.js";
 import { EPISODE_FACTOR, episodeStretches } from "./detect/episodes.js";
 import { chooseIncidentStart } from "./detect/incidentStart.js";
-import { detectEvidence, judgedWindow } from "./detect/index.js";
+import { detectEvidence } from "./detect/index.js";
 import {
   BASELINE_OBSERVED_SECONDS,
   DEFAULT_INCIDENT_SECONDS,
@@ -94,7 +94,7 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
     window.baselineEnd = options.baseline.end;
     window.baselineGiven = true;
   }
-  const evidence = detectEvidence(c, window);
+  const { evidence, judged } = detectEvidence(c, window);
   const { ranked, graph, context } = rankHypotheses(c, evidence, window);
   const timing = { read_ms: Math.round(readMs), analyze_ms: 0 };
   const diagnosis = buildDiagnosis({
@@ -109,7 +109,6 @@ export async function analyzeCase(input: string[] | Case, options: AnalyzeOption
     listInputs: options.listInputs,
     timing,
   });
-  const judged = judgedWindow(c, window, evidence);
   const onset = options.baseline ? undefined : judged.baselineEnd;
   const end = onset ?? window.at;
   if (options.baseline)

@@ -36,11 +36,17 @@ function detectAt(c: Case, window: Window, nextId: () => string): Evidence[] {
   ];
 }
 
+/** What the detectors found, and the window they judged it by (its normal's end and left-out episodes). */
+export interface Detected {
+  evidence: Evidence[];
+  judged: Window;
+}
+
 /**
  * Evidence for the window, trying each plausible onset before its alert time: every signal is judged from
  * the onset at which it shows most strongly, so one that began before the alert is not lost in the baseline.
  */
-export function detectEvidence(c: Case, window: Window): Evidence[] {
+export function detectEvidence(c: Case, window: Window): Detected {
   let n = 0;
   const nextId = () => `e${++n}`;
   const resources = detectResources(c, window, nextId);
@@ -54,14 +60,14 @@ export function detectEvidence(c: Case, window: Window): Evidence[] {
       if (!seen || e.strength > seen.strength) strongest.set(key, e);
     }
   }
-  return [...resources, ...[...strongest.values()].map((e) => ({ ...e, id: nextId() }))];
+  return { evidence: [...resources, ...[...strongest.values()].map((e) => ({ ...e, id: nextId() }))], judged };
 }
 
 /**
  * The window the statistical detectors judge by: normal ends at the incident's onset (unless the user
  * named the baseline), and each entity's earlier episodes inside it are left out of its normal.
  */
-export function judgedWindow(c: Case, window: Window, resources: Evidence[]): Window {
+function judgedWindow(c: Case, window: Window, resources: Evidence[]): Window {
   const ended = window.baselineGiven ? window : { ...window, baselineEnd: incidentOnset(resources, window) };
   return { ...ended, episodes: baselineEpisodes(c, ended) };
 }
