@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { classifyMetric } from "../src/detect/metricFamily.js";
 
-test("metric names map to families and bad directions by general words", () => {
+test("metric names map to families and bad directions by general words; memory available falls, page cache is not use", () => {
   assert.deepEqual(
     [
       "container_cpu_usage_seconds_total",
@@ -19,6 +19,9 @@ test("metric names map to families and bad directions by general words", () => {
       "kube_pod_status_ready",
       "kube_deployment_status_replicas_available",
       "node_memory_MemAvailable_bytes",
+      "node_memory_Cached_bytes",
+      "node_memory_Inactive_file_bytes",
+      "node_memory_Committed_AS_bytes",
     ].map((m) => {
       const c = classifyMetric(m);
       return `${c.family}/${c.bad}`;
@@ -37,6 +40,9 @@ test("metric names map to families and bad directions by general words", () => {
       "errors/up",
       "errors/down",
       "errors/down",
+      "memory/down",
+      "other/either",
+      "other/either",
       "memory/up",
     ],
   );

@@ -105,8 +105,8 @@ export class CaseBuilder {
     return primary.id;
   }
 
-  private resolve(labels: Labels): string | undefined {
-    const resolved = resolveEntity(labels);
+  private resolve(labels: Labels, metric?: string): string | undefined {
+    const resolved = resolveEntity(labels, metric);
     return resolved ? this.register(resolved) : undefined;
   }
 
@@ -123,7 +123,7 @@ export class CaseBuilder {
   }
 
   private addSamples(labels: Labels, metric: string, t: ArrayLike<number>, v: ArrayLike<number>, unit?: string) {
-    const entity = this.resolve(labels) ?? "service:unknown";
+    const entity = this.resolve(labels, metric) ?? "service:unknown";
     const identity = Object.entries(labels)
       .filter(([k]) => !ENTITY_ONLY_LABELS.has(k) && k !== "__name__")
       .sort(([a], [b]) => (a < b ? -1 : 1));

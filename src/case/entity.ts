@@ -28,9 +28,16 @@ export const RESOLUTION_ORDER = [
 
 /**
  * Scrape jobs of exporters that report on other things (nodes, pods, databases, brokers): the series
- * describe what their other labels name, never a service called after the exporter.
+ * describe what their other labels name, never a service called after the exporter. `node` alone is
+ * node_exporter's job in Prometheus' own examples and Debian's packaged configuration.
  */
-const EXPORTER_JOB = /(^|[-_])(exporter|kube-state-metrics|kubelet|cadvisor)([-_]|$)/;
+const EXPORTER_JOB = /(^|[-_])(exporter|kube-state-metrics|kubelet|cadvisor)([-_]|$)|^node$/;
+
+/**
+ * node_exporter's own namespace: its series describe the host in `instance`, whatever its scrape job is
+ * called (`node`, as in Prometheus' own examples and Debian's packaged configuration).
+ */
+const HOST_EXPORTER_METRIC = /^node_/;
 
 /** Labels that name a host rather than a workload; used only when no workload label is present. */
 const HOST_LABELS = ["node", "host", "instance", "kubernetes_node"];
@@ -80,8 +87,11 @@ export interface Resolved {
   guessedFromPod?: boolean;
 }
 
-/** The service/workload an item of telemetry belongs to, from its labels; undefined when none names one. */
-export function resolveEntity(labels: Record<string, string>): Resolved | undefined {
+/**
+ * The service/workload an item of telemetry belongs to, from its labels (and, for a metric series, its
+ * name); undefined when none names one.
+ */
+export function resolveEntity(labels: Record<string, string>, metric?: string): Resolved | undefined {
   const namespace = labels.namespace || labels.kubernetes_namespace || undefined;
   const podName = labels.pod || labels.pod_name || undefined;
   const nodeName = HOST_LABELS.map((l) => labels[l]).find((v) => v);
@@ -89,7 +99,13 @@ export function resolveEntity(labels: Record<string, string>): Resolved | undefi
     const value = labels[key];
     if (!value) continue;
     // A scrape job beside a node's name is the exporter that reported on the node (node_exporter).
-    if (key === "job" && (NODE_NAME_LABELS.some((l) => labels[l]) || EXPORTER_JOB.test(value))) break;
+    if (
+      key === "job" &&
+      (NODE_NAME_LABELS.some((l) => labels[l]) ||
+        EXPORTER_JOB.test(value) ||
+        (metric !== undefined && HOST_EXPORTER_METRIC.test(metric)))
+    )
+      break;
     // kube-state-metrics names the owner of a pod it has no other words for: `<none>` for a bare pod.
     if (key === "created_by_name" && (value === "<none>" || !labels.created_by_kind)) continue;
     const name =

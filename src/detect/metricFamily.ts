@@ -26,6 +26,15 @@ const RULES: { pattern: RegExp; family: SignalFamily; bad: BadDirection }[] = [
   { pattern: /error|fail|5xx|exception|timeout|refused|reject/i, family: "errors", bad: "up" },
   { pattern: /drop|retrans|loss|allowance_exceeded/i, family: "packet-loss", bad: "up" },
   { pattern: /cpu|throttl|load1|load5/i, family: "cpu", bad: "up" },
+  // Memory still free or available falling is the pressure, not it rising.
+  { pattern: /mem\w*(avail|free)|(avail|free)\w*mem/i, family: "memory", bad: "down" },
+  // The kernel's page cache and reclaimable memory (node_exporter's meminfo) fill whatever is idle and
+  // are given back on demand: their growth is room in use, not a leak.
+  {
+    pattern: /^node_memory_(Cached|Buffers|Active_file|Inactive(_file)?|SReclaimable|Mapped|Dirty|Writeback)_bytes$/,
+    family: "other",
+    bad: "either",
+  },
   { pattern: /mem|rss|heap|working_set|oom|swap/i, family: "memory", bad: "up" },
   {
     pattern: /lat|duration|response_?time|delay|wait|_seconds(_bucket|_sum)?$|\(s\)$|p9\d|p50/i,
