@@ -24,6 +24,13 @@ test("labels resolve in the documented order; a generic container name does not 
     "node:ip-10-0-1-12",
   );
   assert.equal(resolveEntity({ job: "mysql", instance: "db.example:3306" })?.primary.id, "service:mysql");
+  // With only an address beside it: Prometheus' own name for node_exporter's job, or node_exporter's metric names.
+  assert.equal(resolveEntity({ job: "node", instance: "10.0.1.12:9100" })?.primary.id, "node:10.0.1.12:9100");
+  assert.equal(
+    resolveEntity({ job: "hosts", instance: "10.0.1.12:9100" }, "node_load1")?.primary.id,
+    "node:10.0.1.12:9100",
+  );
+  assert.equal(resolveEntity({ job: "hosts", instance: "10.0.1.12:9100" }, "up")?.primary.id, "service:hosts");
   assert.equal(resolveEntity({ le: "0.5" }), undefined);
 });
 
