@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { renderHtml } from "../src/diagnosis/renderHtml.js";
 import { renderJson } from "../src/diagnosis/renderJson.js";
 import { renderMarkdown } from "../src/diagnosis/renderMarkdown.js";
 import { renderText } from "../src/diagnosis/renderText.js";
@@ -241,6 +242,20 @@ test("without a confident cause both renderers say so and list the candidates wi
   const empty = { ...unsure(), causes: [] };
   assert.match(renderText(empty, { color: false }), /^No confident cause: no candidate explains/);
   assert.match(renderMarkdown(empty), /No confident cause: no candidate explains/);
+});
+
+test("a leading candidate too weak to follow gets no remedies, in the terminal or the HTML report", () => {
+  const weak = unsure();
+  weak.causes[0].confidence = 0.04;
+  const text = renderText(weak, { color: false });
+  assert.doesNotMatch(text, /Do now|Fix for good/);
+  assert.match(text, /Nothing to act on yet: the leading candidate \(4%\) is too weak to follow/);
+  assert.doesNotMatch(renderHtml(weak), /Now \(P0\)/);
+  assert.match(
+    renderText(unsure(), { color: false }),
+    /Do now \(if confirmed\):/,
+    "at 42% the remedies stay, conditional",
+  );
 });
 
 test("json is pretty, round-trips and ends with a newline", () => {

@@ -4,6 +4,22 @@ import type { Cause, Diagnosis } from "./types.js";
 /** DESIGN.md principle 3: a calibrated confidence below 0.5 means "not confident". */
 export const CONFIDENT_AT = 0.5;
 
+/**
+ * Below this a leading candidate is right about one time in five or less (the confidence is calibrated):
+ * its remedies (a rollback, a restart) would more often do harm than good, so none are offered for it.
+ */
+export const ACTIONABLE_AT = 0.2;
+
+/** Whether the lead's remedies are worth printing, as conditional advice at least. */
+export function worthActingOn(lead: Cause): boolean {
+  return lead.confidence >= ACTIONABLE_AT;
+}
+
+/** The line said instead of remedies for a lead too weak to act on. */
+export function nothingToActOnLine(lead: Cause): string {
+  return `Nothing to act on yet: the leading candidate (${percent(lead.confidence)}) is too weak to follow; the candidates and context are listed for a closer look.`;
+}
+
 export function byRank(d: Diagnosis): Cause[] {
   return [...d.causes].sort((a, b) => a.rank - b.rank);
 }

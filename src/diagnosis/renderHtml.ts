@@ -10,7 +10,15 @@ import type { Case, Span } from "../case/model.js";
 import { type Chart, chainCharts } from "./charts.js";
 import { clip, describeEvidence, describeGroup, subjectOf } from "./describe.js";
 import { type EvidenceGroup, groupEvidence } from "./group.js";
-import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
+import {
+  byRank,
+  CONFIDENT_AT,
+  hasConfidentCause,
+  noConfidentCauseLine,
+  nothingToActOnLine,
+  percent,
+  worthActingOn,
+} from "./present.js";
 import { sourceLines } from "./sources.js";
 import { clockTime, linkEffect, roleOf, shortEntity, timeline, usageLine } from "./story.js";
 import type { Cause, Diagnosis, DiagnosisEvidence } from "./types.js";
@@ -142,6 +150,7 @@ function othersSection(d: Diagnosis, causes: Cause[]): string {
 
 function actionsSection(lead: Cause | undefined, confident: boolean): string {
   if (!lead) return "";
+  if (!worthActingOn(lead)) return section("What to do", `<p class="note">${esc(nothingToActOnLine(lead))}</p>`);
   const now = lead.remediation.now.map(prose);
   const fix = lead.remediation.fix.map(prose);
   const caveat = confident

@@ -7,7 +7,15 @@
 import { clip, describeGroup } from "./describe.js";
 import { escapeStrings } from "./escape.js";
 import { groupEvidence } from "./group.js";
-import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
+import {
+  byRank,
+  CONFIDENT_AT,
+  hasConfidentCause,
+  noConfidentCauseLine,
+  nothingToActOnLine,
+  percent,
+  worthActingOn,
+} from "./present.js";
 import { citedGroup, linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
 import type { Cause, ChainLink, Diagnosis } from "./types.js";
 import { plainText } from "./units.js";
@@ -205,7 +213,8 @@ function firstScreen(d: Diagnosis, causes: Cause[], paint: Paint, items: number)
   if ((d.context ?? []).length > 0) block([oneLine(`Context (not a fault): ${(d.context ?? []).join("; ")}`)]);
   block(skippedLines(d));
   block(othersLines(d, causes, items));
-  if (lead) {
+  if (lead && !worthActingOn(lead)) block([oneLine(nothingToActOnLine(lead))]);
+  else if (lead) {
     // A guess is not acted on blindly: below the confidence to name a cause, the actions are conditional.
     const confirmed = hasConfidentCause(d) ? "" : " (if confirmed)";
     block([
