@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { CaseBuilder } from "../src/case/builder.js";
 import { resolveEntity, workloadOfPod } from "../src/case/entity.js";
 import { parseDuration, parseTimestamp } from "../src/case/time.js";
@@ -50,6 +51,47 @@ test("timestamps in s, ms, µs and ns and ISO/Go strings agree; durations parse"
   assert.equal(parseDuration("15m"), 900);
   assert.equal(parseDuration("1h"), 3600);
   assert.ok(Number.isNaN(parseDuration("soon")));
+});
+
+/** What an RFC 3339 stamp means, by Date.parse (whole milliseconds) and the fraction's decimal. */
+function rfc3339Oracle(text: string): number {
+  const fraction = /\.(\d+)/.exec(text);
+  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`;
+  const ms = Date.parse(fraction ? zoned.replace(fraction[0], "") : zoned);
+  return ms / 1e3 + (fraction ? Number(`0.${fraction[1]}`) : 0);
+}
+
+test("RFC 3339 stamps, read by hand for speed, mean what Date.parse and their decimal fraction say", () => {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const stamp = fc
+    .record({
+      year: fc.integer({ min: 1000, max: 9999 }),
+      month: fc.integer({ min: 1, max: 12 }),
+      day: fc.integer({ min: 1, max: 31 }),
+      hour: fc.integer({ min: 0, max: 23 }),
+      minute: fc.integer({ min: 0, max: 59 }),
+      second: fc.integer({ min: 0, max: 59 }),
+      fraction: fc.stringMatching(/^(\.\d{1,18})?$/),
+      zone: fc.constantFrom("Z", "", "+05:30", "-08:00", "+00:00"),
+    })
+    .map(
+      (p) =>
+        `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}${p.fraction}${p.zone}`,
+    );
+  fc.assert(
+    fc.property(stamp, (text) => {
+      const expected = rfc3339Oracle(text);
+      assert.ok(
+        Object.is(parseTimestamp(text), expected) || (Number.isNaN(expected) && Number.isNaN(parseTimestamp(text))),
+        text,
+      );
+    }),
+    { numRuns: 2000 },
+  );
+  // Consecutive lines within one minute, and the minute after: the remembered minute must not leak.
+  assert.equal(parseTimestamp("2023-01-29T08:42:09.25Z"), 1674981729.25);
+  assert.equal(parseTimestamp("2023-01-29T08:43:09Z"), 1674981789);
+  assert.equal(parseTimestamp("2023-01-29T10:43:09+02:00"), 1674981789);
 });
 
 test("series from several files merge in time order; log lines become template counts", () => {

@@ -57,6 +57,18 @@ function preparePath(path: string): DottedPath {
   return { splits, head: parts[0], headDot: `${parts[0]}.` };
 }
 
+/**
+ * Whether an object is flat: no key holds a dot and no value is an object. Most log lines are; then no
+ * path of two or more parts can be in it, and those paths are not looked for at all.
+ */
+function isFlat(object: JsonObject): boolean {
+  for (const key in object) {
+    const value = object[key];
+    if ((typeof value === "object" && value !== null) || key.includes(".")) return false;
+  }
+  return true;
+}
+
 /** Whether an object may hold a path: one of its keys is the path's first part, or starts with it and a dot. */
 function mayHold(object: JsonObject, path: DottedPath): boolean {
   if (path.head in object) return true;
@@ -82,10 +94,23 @@ function valueAtPrepared(object: JsonObject, path: DottedPath): unknown {
   return undefined;
 }
 
-const PREPARED_ENTITY_FIELDS = NESTED_ENTITY_FIELDS.map(([path, label]) => [preparePath(path), label] as const);
-const PREPARED_LEVEL_FIELDS = LEVEL_FIELDS.map(preparePath);
-const PREPARED_TRACE_ID_FIELDS = TRACE_ID_FIELDS.map(preparePath);
-const PREPARED_SPAN_ID_FIELDS = SPAN_ID_FIELDS.map(preparePath);
+/** Paths prepared once; `flat` holds those of one part, the only ones a flat object (isFlat) can hold. */
+interface PreparedPaths<T> {
+  all: T[];
+  flat: T[];
+}
+
+function preparedPaths<T>(items: T[], pathOf: (item: T) => DottedPath): PreparedPaths<T> {
+  return { all: items, flat: items.filter((item) => pathOf(item).splits.length === 1) };
+}
+
+const PREPARED_ENTITY_FIELDS = preparedPaths(
+  NESTED_ENTITY_FIELDS.map(([path, label]) => [preparePath(path), label] as const),
+  ([path]) => path,
+);
+const PREPARED_LEVEL_FIELDS = preparedPaths(LEVEL_FIELDS.map(preparePath), (path) => path);
+const PREPARED_TRACE_ID_FIELDS = preparedPaths(TRACE_ID_FIELDS.map(preparePath), (path) => path);
+const PREPARED_SPAN_ID_FIELDS = preparedPaths(SPAN_ID_FIELDS.map(preparePath), (path) => path);
 
 function timeOf(object: JsonObject): number {
   const key = TIME_FIELDS.find((k) => k in object) ?? Object.keys(object).find(isTimeColumn);
@@ -103,7 +128,7 @@ function messageOf(object: JsonObject): string | undefined {
   return undefined;
 }
 
-function labelsOf(object: JsonObject): Labels {
+function labelsOf(object: JsonObject, flat: boolean): Labels {
   const labels: Labels = {};
   for (const key in object) {
     const label = entityLabelOf(key);
@@ -111,7 +136,7 @@ function labelsOf(object: JsonObject): Labels {
     const text = textOf(object[key]);
     if (text) labels[label] ??= text;
   }
-  for (const [path, label] of PREPARED_ENTITY_FIELDS) {
+  for (const [path, label] of flat ? PREPARED_ENTITY_FIELDS.flat : PREPARED_ENTITY_FIELDS.all) {
     const text = textOf(valueAtPrepared(object, path));
     if (text) labels[label] ??= text;
   }
@@ -121,8 +146,8 @@ function labelsOf(object: JsonObject): Labels {
 }
 
 /** The value at the first of the paths that has one. */
-function firstValue(object: JsonObject, paths: DottedPath[]): unknown {
-  for (const path of paths) {
+function firstValue(object: JsonObject, paths: PreparedPaths<DottedPath>, flat: boolean): unknown {
+  for (const path of flat ? paths.flat : paths.all) {
     const value = valueAtPrepared(object, path);
     if (value !== undefined) return value;
   }
@@ -130,8 +155,8 @@ function firstValue(object: JsonObject, paths: DottedPath[]): unknown {
 }
 
 /** The text at the first of the paths that has a non-empty one. */
-function firstText(object: JsonObject, paths: DottedPath[]): string | undefined {
-  for (const path of paths) {
+function firstText(object: JsonObject, paths: PreparedPaths<DottedPath>, flat: boolean): string | undefined {
+  for (const path of flat ? paths.flat : paths.all) {
     const text = textOf(valueAtPrepared(object, path));
     if (text) return text;
   }
@@ -144,14 +169,15 @@ export function logRecordOf(object: JsonObject, fallbackLabels: Labels): LogReco
   if (Number.isNaN(t)) return `no readable time field (${TIME_FIELDS.join(", ")})`;
   const message = messageOf(object);
   if (message === undefined) return `no message field (${MESSAGE_FIELDS.join(", ")})`;
-  const labels = labelsOf(object);
+  const flat = isFlat(object);
+  const labels = labelsOf(object, flat);
   // The namespace qualifies an entity but names none: a line with only a namespace still needs a source.
   const named = Object.keys(labels).some((k) => k !== "namespace");
   const record: LogRecord = { t, message, labels: named ? labels : { ...labels, ...fallbackLabels } };
-  const level = levelOf(firstValue(object, PREPARED_LEVEL_FIELDS));
+  const level = levelOf(firstValue(object, PREPARED_LEVEL_FIELDS, flat));
   if (level) record.level = level;
-  const traceId = firstText(object, PREPARED_TRACE_ID_FIELDS);
-  const spanId = firstText(object, PREPARED_SPAN_ID_FIELDS);
+  const traceId = firstText(object, PREPARED_TRACE_ID_FIELDS, flat);
+  const spanId = firstText(object, PREPARED_SPAN_ID_FIELDS, flat);
   if (traceId && spanId) {
     record.traceId = traceId;
     record.spanId = spanId;
