@@ -326,13 +326,24 @@ export function tokenise(masked: string, truncated = false): Tokens {
  */
 export interface PreparedLine extends Tokens {
   maskQuoted: boolean;
+  /**
+   * The source location among the tokens (null: none), set by the miner the first time it mines the
+   * line: lines prepared once are often mined many times (a batch's repeated lines share one).
+   */
+  location?: string | null;
+}
+
+/** A line masked as a miner would (its first MAX_MESSAGE_CHARS), and whether it was cut there. */
+export function maskLine(message: string, maskQuoted = false): { masked: string; truncated: boolean } {
+  const truncated = message.length > MAX_MESSAGE_CHARS;
+  const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+  return { masked: maskVariables(line, maskQuoted), truncated };
 }
 
 /** Masks and tokenises a line as a miner with the same `maskQuoted` would. */
 export function prepareLine(message: string, maskQuoted = false): PreparedLine {
-  const truncated = message.length > MAX_MESSAGE_CHARS;
-  const line = truncated ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-  return { ...tokenise(maskVariables(line, maskQuoted), truncated), maskQuoted };
+  const { masked, truncated } = maskLine(message, maskQuoted);
+  return { ...tokenise(masked, truncated), maskQuoted };
 }
 
 interface Cluster {
@@ -488,11 +499,13 @@ export class TemplateMiner {
 
   /** Mine one line: the template it now belongs to, and whether that template was created by it. */
   add(message: string, prepared?: PreparedLine): MinedLine {
-    const { tokens, spaced } = prepared?.maskQuoted === this.maskQuoted ? prepared : this.prepare(message);
+    const line = prepared?.maskQuoted === this.maskQuoted ? prepared : this.prepare(message);
+    const { tokens, spaced } = line;
     // A line that names the statement that wrote it belongs to that statement's template, however its
     // payload varies (a list of ids makes the line longer or shorter, and Drain would split it by length).
-    const location = tokens.find(isCodeLocation);
-    if (location !== undefined) {
+    if (line.location === undefined) line.location = tokens.find(isCodeLocation) ?? null;
+    const location = line.location;
+    if (location !== null) {
       const known = this.byLocation.get(location);
       if (known) return this.absorb(known, tokens);
       if (this.clusters.length - this.overflow.size < this.regularLimit) {

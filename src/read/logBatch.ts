@@ -2,10 +2,12 @@
  * Parsed log lines packed as columns to cross between threads. Copying a list of record objects to
  * another thread costs the receiver about as much as parsing the lines did; typed arrays and lists of
  * strings copy in a fraction of that, and label sets repeat, so each crosses once per batch. Messages
- * also cross masked and tokenised for the template miner, which is most of its work per line.
+ * also cross masked and tokenised for the template miner, which is most of its work per line; lines
+ * that mask alike (the same statement with other numbers) share one tokenised form, made and sent once
+ * per batch and rebuilt once on the other side.
  */
 import type { LogLevel } from "../case/model.js";
-import { type PreparedLine, prepareLine } from "../case/templateMiner.js";
+import { maskLine, type PreparedLine, tokenise } from "../case/templateMiner.js";
 import type { LineResult, ParsedLine } from "./parallelLines.js";
 import type { Labels, LogRecord } from "./types.js";
 
@@ -30,32 +32,46 @@ export interface LogBatch {
   /** Per line that is not blank; "" when it names no span (a record names both or neither). */
   traceId: string[];
   spanId: string[];
-  /** Per record: its message's tokens joined by TOKEN_JOIN, and per token "1" when whitespace preceded it, else "0". */
+  /** Per record: index into the distinct tokenised forms, or NOT_PREPARED (tokenised again where it is mined). */
+  prepared: Int32Array;
+  /** Per distinct tokenised form: its tokens joined by TOKEN_JOIN, and per token "1" when whitespace preceded it, else "0". */
   tokens: string[];
   spacing: string[];
 }
 
-/** Joins tokens for the crossing; a message holding it crosses without tokens (NOT_PREPARED), to be tokenised again. */
+/** Joins tokens for the crossing; a line whose masked text holds it crosses without tokens. */
 const TOKEN_JOIN = "\u0001";
-const NOT_PREPARED = "-";
+const NOT_PREPARED = -1;
 
-function packPrepared(batch: LogBatch, message: string): void {
-  // Masking puts no TOKEN_JOIN in; only the message can hold one.
-  if (message.includes(TOKEN_JOIN)) {
-    batch.tokens.push("");
-    batch.spacing.push(NOT_PREPARED);
-    return;
+/** Tokenises each distinct masked line of a batch once. */
+class PreparedForms {
+  private readonly index = new Map<string, number>();
+
+  constructor(private readonly batch: LogBatch) {}
+
+  /** The index of the message's tokenised form, or NOT_PREPARED. */
+  add(message: string): number {
+    const { masked, truncated } = maskLine(message);
+    // Masking puts no TOKEN_JOIN in; only the message can hold one.
+    if (masked.includes(TOKEN_JOIN)) return NOT_PREPARED;
+    // A line cut at the miner's limit ends in a wildcard: it is another form than the same text uncut.
+    const key = truncated ? `${TOKEN_JOIN}${masked}` : masked;
+    let at = this.index.get(key);
+    if (at === undefined) {
+      const { tokens, spaced } = tokenise(masked, truncated);
+      at = this.batch.tokens.length;
+      this.batch.tokens.push(tokens.join(TOKEN_JOIN));
+      let spacing = "";
+      for (const space of spaced) spacing += space ? "1" : "0";
+      this.batch.spacing.push(spacing);
+      this.index.set(key, at);
+    }
+    return at;
   }
-  const { tokens, spaced } = prepareLine(message);
-  batch.tokens.push(tokens.join(TOKEN_JOIN));
-  let spacing = "";
-  for (const space of spaced) spacing += space ? "1" : "0";
-  batch.spacing.push(spacing);
 }
 
-function unpackPrepared(batch: LogBatch, at: number): PreparedLine | undefined {
+function unpackPrepared(batch: LogBatch, at: number): PreparedLine {
   const spacing = batch.spacing[at];
-  if (spacing === NOT_PREPARED) return undefined;
   const tokens = spacing === "" ? [] : batch.tokens[at].split(TOKEN_JOIN);
   const spaced: boolean[] = new Array(spacing.length);
   for (let i = 0; i < spacing.length; i++) spaced[i] = spacing.charCodeAt(i) === 0x31;
@@ -80,10 +96,12 @@ export function packLines(results: LineResult[]): LogBatch {
     message: [],
     traceId: [],
     spanId: [],
+    prepared: new Int32Array(n).fill(NOT_PREPARED),
     tokens: [],
     spacing: [],
   };
   const setIndex = new Map<string, number>();
+  const forms = new PreparedForms(batch);
   for (let i = 0; i < n; i++) {
     const result = results[i];
     if (result === undefined) continue;
@@ -92,8 +110,6 @@ export function packLines(results: LineResult[]): LogBatch {
       batch.message.push(result);
       batch.traceId.push("");
       batch.spanId.push("");
-      batch.tokens.push("");
-      batch.spacing.push(NOT_PREPARED);
       continue;
     }
     batch.kind[i] = RECORD;
@@ -110,7 +126,7 @@ export function packLines(results: LineResult[]): LogBatch {
     batch.message.push(result.message);
     batch.traceId.push(result.traceId ?? "");
     batch.spanId.push(result.spanId ?? "");
-    packPrepared(batch, result.message);
+    batch.prepared[i] = forms.add(result.message);
   }
   return batch;
 }
@@ -121,6 +137,8 @@ export function unpackLines(
   firstLine: number,
   take: (result: ParsedLine, lineNumber: number) => void,
 ): void {
+  const forms: PreparedLine[] = [];
+  for (let at = 0; at < batch.tokens.length; at++) forms.push(unpackPrepared(batch, at));
   let text = 0;
   for (let i = 0; i < batch.kind.length; i++) {
     const kind = batch.kind[i];
@@ -133,8 +151,8 @@ export function unpackLines(
     const record: LogRecord = { t: batch.t[i], message: batch.message[at], labels: batch.labelSets[batch.labels[i]] };
     const level = LEVELS[batch.level[i]];
     if (level) record.level = level;
-    const prepared = unpackPrepared(batch, at);
-    if (prepared) record.prepared = prepared;
+    const form = batch.prepared[i];
+    if (form !== NOT_PREPARED) record.prepared = forms[form];
     if (batch.spanId[at] !== "") {
       record.traceId = batch.traceId[at];
       record.spanId = batch.spanId[at];
