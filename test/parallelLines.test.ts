@@ -9,7 +9,7 @@ import { CaseBuilder } from "../src/case/builder.js";
 import { prepareLine } from "../src/case/templateMiner.js";
 import { parseLogLine } from "../src/read/jsonLines.js";
 import { forEachParsedLine, type ParsedLine } from "../src/read/parallelLines.js";
-import type { ReaderInput } from "../src/read/types.js";
+import { DEFAULT_READ_LIMITS, type ReaderInput } from "../src/read/types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "beneath-parallel-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,7 +52,7 @@ function inputOf(path: string): ReaderInput {
       }
     },
     async *bytes() {},
-    plainFile: { path, size: statSync(path).size },
+    plainFile: { path, size: statSync(path).size, limits: DEFAULT_READ_LIMITS },
   };
 }
 

@@ -37,6 +37,7 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   baselineFrom?: string[];
   maxFileSize: number;
   maxFileTime: number;
+  maxLineLength: number;
 }
 
 /** The known-good stretch the user named, by times or by files; none when neither flag is given. */
@@ -96,7 +97,11 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
       window: (flags.windowGiven ? flags.window : undefined) ?? exported.window ?? flags.window,
       top: flags.top,
       listInputs: flags.listInputs,
-      limits: { maxFileBytes: flags.maxFileSize, maxFileSeconds: flags.maxFileTime },
+      limits: {
+        maxFileBytes: flags.maxFileSize,
+        maxFileSeconds: flags.maxFileTime,
+        maxLineBytes: flags.maxLineLength,
+      },
       onProgress: progress.onProgress,
       onNote: (note) => process.stderr.write(`beneath: ${note}\n`),
     });
@@ -162,6 +167,14 @@ export function registerAnalyze(program: Command): void {
       new Option("--max-file-time <dur>", "skip (and list) a file still being read after this long: 90s, 10m")
         .argParser(parseWindow)
         .default(DEFAULT_READ_LIMITS.maxFileSeconds, `${DEFAULT_READ_LIMITS.maxFileSeconds / 60}m`),
+    )
+    .addOption(
+      new Option(
+        "--max-line-length <size>",
+        "skip (and list) a file of lines (logs, CSV) with a line longer than this: 1M, 64M",
+      )
+        .argParser(parseSize)
+        .default(DEFAULT_READ_LIMITS.maxLineBytes, `${DEFAULT_READ_LIMITS.maxLineBytes / 2 ** 20}M`),
     )
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
     .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")

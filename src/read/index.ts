@@ -10,6 +10,7 @@ import { constants, createGunzip, gunzipSync } from "node:zlib";
 import { CaseBuilder } from "../case/builder.js";
 import type { Case } from "../case/model.js";
 import { chooseReader, knownFormats } from "./detect.js";
+import { fileSizeError, fileTimeError, lineLengthError, longLineIn } from "./fileCaps.js";
 import { GuardedSink } from "./guardedSink.js";
 import { DEFAULT_READ_LIMITS, NoDataError, ReadError, type ReaderInput, type ReadLimits, STDIN_NAME } from "./types.js";
 
@@ -123,11 +124,6 @@ function counted(stream: Readable, onBytes: OnBytes | undefined): Readable {
   return stream.pipe(counter);
 }
 
-/** One line naming a size in the unit a person would: 8 GiB, 512 MiB. */
-function sizeText(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(2)} GiB` : `${+(bytes / 2 ** 20).toFixed(2)} MiB`;
-}
-
 /** Passes the content on until it exceeds the file's caps, then fails with a ReadError naming the cap and its flag. */
 function limited(stream: Readable, file: string, limits: ReadLimits): Readable {
   const started = performance.now();
@@ -135,22 +131,40 @@ function limited(stream: Readable, file: string, limits: ReadLimits): Readable {
   const limiter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
-      if (bytes > limits.maxFileBytes)
-        return done(
-          new ReadError(
-            file,
-            "content",
-            `at most ${sizeText(limits.maxFileBytes)} of content (--max-file-size); it holds more once un-gzipped`,
-          ),
-        );
-      if (performance.now() - started > limits.maxFileSeconds * 1000)
-        return done(
-          new ReadError(
-            file,
-            "content",
-            `a file read within ${limits.maxFileSeconds} s (--max-file-time); stopped after ${sizeText(bytes)}`,
-          ),
-        );
+      if (bytes > limits.maxFileBytes) return done(fileSizeError(file, limits));
+      if (performance.now() - started > limits.maxFileSeconds * 1000) return done(fileTimeError(file, limits, bytes));
+      done(null, chunk);
+    },
+  });
+  stream.on("error", (e) => limiter.destroy(e));
+  return stream.pipe(limiter);
+}
+
+/**
+ * Fails with a ReadError naming --max-line-length when a line grows beyond it, before readline holds
+ * it whole: a file of one endless line (10 GB without a line break) ends there, in bounded memory.
+ * A line break is LF or CR, as readline takes them.
+ */
+function lineLimited(stream: Readable, file: string, limits: ReadLimits): Readable {
+  const max = limits.maxLineBytes;
+  let offset = 0;
+  let lineStart = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const lf = chunk.indexOf(0x0a);
+      const cr = chunk.indexOf(0x0d);
+      const first = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      const last = Math.max(chunk.lastIndexOf(0x0a), chunk.lastIndexOf(0x0d));
+      const runEnd = offset + (first < 0 ? chunk.length : first);
+      if (runEnd - lineStart > max) return done(lineLengthError(file, limits, lineStart));
+      // Lines that begin and end within the chunk are no longer than it: looked at only when it exceeds the cap.
+      if (first >= 0 && chunk.length > max) {
+        const long = longLineIn(chunk, first + 1, last, max);
+        if (long >= 0) return done(lineLengthError(file, limits, offset + long));
+      }
+      if (last >= 0) lineStart = offset + last + 1;
+      offset += chunk.length;
+      if (offset - lineStart > max) return done(lineLengthError(file, limits, lineStart));
       done(null, chunk);
     },
   });
@@ -195,9 +209,9 @@ function makeInput(input: InputFile, head: string, gzip: boolean, limits: ReadLi
   return {
     file,
     head,
-    plainFile: gzip ? undefined : { path, size, onBytes },
+    plainFile: gzip ? undefined : { path, size, limits, onBytes },
     async *lines() {
-      const stream = contentStream(input, gzip, limits, onBytes);
+      const stream = lineLimited(contentStream(input, gzip, limits, onBytes), file, limits);
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       try {
         let first = true;

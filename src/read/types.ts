@@ -71,7 +71,7 @@ export interface ReaderInput {
    * A file that is not compressed: its path and size, so that readers whose lines parse independently
    * may read its chunks in parallel, and its bytes as they are read, for progress.
    */
-  plainFile?: { path: string; size: number; onBytes?: (bytes: number) => void };
+  plainFile?: { path: string; size: number; limits: ReadLimits; onBytes?: (bytes: number) => void };
   /** The content as bytes, streamed (for JSON documents, read by src/read/jsonStream.ts without holding the text). */
   bytes(): AsyncIterable<Buffer>;
 }
@@ -117,10 +117,17 @@ export interface ReadLimits {
   maxFileBytes: number;
   /** Seconds spent reading one file. */
   maxFileSeconds: number;
+  /** Bytes of one line of a file read by lines (logs, CSV); a JSON document is read by value, not by line. */
+  maxLineBytes: number;
 }
 
 /**
  * 8 GiB of content is a day of a busy service's logs, more than any incident needs, and far less than
- * a gzip bomb expands to; 10 minutes reads several gigabytes on a slow disk.
+ * a gzip bomb expands to; 10 minutes reads several gigabytes on a slow disk. A log line of a few MB is
+ * already a dump: 64 MiB is far beyond any real line, and far below the 512 MiB a string can hold.
  */
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxFileBytes: 8 * 2 ** 30, maxFileSeconds: 600 };
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  maxFileBytes: 8 * 2 ** 30,
+  maxFileSeconds: 600,
+  maxLineBytes: 64 * 2 ** 20,
+};
