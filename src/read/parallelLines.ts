@@ -37,10 +37,12 @@ export type ChunkReply = { batch: LogBatch; bytes: number } | { longLineAt: numb
 /** Below this size, a file is read before workers would have started (tens of ms each): one thread reads it. */
 const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 /**
- * Bytes per chunk: large enough that handing a chunk over costs little beside parsing it, small
- * enough that the chunks in flight stay within tens of MB.
+ * Bytes per chunk: large enough that handing a chunk over costs little beside parsing it (256 KiB
+ * takes the same CPU time as 1 MiB), small enough that a chunk's parsed lines mostly die in the
+ * workers' young generation and the chunks in flight stay within a few MB (measured: 33 MB less
+ * peak memory than 1 MiB chunks on 100 MB of logs).
  */
-const CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 /** Chunks given to a worker at once: one parsing and one waiting, so that no worker idles between chunks. */
 const CHUNKS_PER_WORKER = 2;
 /** Workers beyond four would wait on the main thread, which adds every line to the Case alone. */
@@ -55,7 +57,7 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 export interface ParallelOptions {
   /** Smallest file read in parallel (default 16 MiB). */
   minBytes?: number;
-  /** Bytes per chunk (default 1 MiB). */
+  /** Bytes per chunk (default 256 KiB). */
   chunkBytes?: number;
   /** Worker threads (default: one per core, at most four; none on one core). */
   workers?: number;
