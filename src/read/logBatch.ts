@@ -29,7 +29,8 @@ export interface LogBatch {
   labelSets: Labels[];
   /** Per line that is not blank: a record's message, or why the line is not a record. */
   message: string[];
-  /** Per line that is not blank; "" when it names no span (a record names both or neither). */
+  /** Per line: index into traceId and spanId, or NOT_TRACED (a record names both or neither). Most lines name none. */
+  traced: Int32Array;
   traceId: string[];
   spanId: string[];
   /** Per record: index into the distinct tokenised forms, or NOT_PREPARED (tokenised again where it is mined). */
@@ -42,6 +43,7 @@ export interface LogBatch {
 /** Joins tokens for the crossing; a line whose masked text holds it crosses without tokens. */
 const TOKEN_JOIN = "\u0001";
 const NOT_PREPARED = -1;
+const NOT_TRACED = -1;
 
 /** Tokenises each distinct masked line of a batch once. */
 class PreparedForms {
@@ -78,11 +80,53 @@ function unpackPrepared(batch: LogBatch, at: number): PreparedLine {
   return { tokens, spaced, maskQuoted: false };
 }
 
-/** A key that tells label sets apart: entries in order, joined by a character no label contains. */
-function labelsKey(labels: Labels): string {
-  let key = "";
-  for (const name in labels) key += `${name}\u0000${labels[name]}\u0000`;
-  return key;
+/** A number from a label set's values, without building a string: sets that differ mostly differ in it. */
+function labelsHash(labels: Labels): number {
+  let hash = 0;
+  for (const name in labels) {
+    const value = labels[name];
+    hash =
+      (Math.imul(hash, 31) + value.length * 961 + value.charCodeAt(0) * 31 + value.charCodeAt(value.length - 1)) | 0;
+  }
+  return hash;
+}
+
+/**
+ * A batch's label sets, each sent once. Lines share few sets; a set is found by comparing entries, in
+ * order, with the sets of the same hash, which costs less per line than building a key string.
+ */
+class LabelSets {
+  private readonly byHash = new Map<number, number[]>();
+  private readonly names: string[][] = [];
+
+  constructor(private readonly sets: Labels[]) {}
+
+  indexOf(labels: Labels): number {
+    const hash = labelsHash(labels);
+    let candidates = this.byHash.get(hash);
+    if (candidates === undefined) {
+      candidates = [];
+      this.byHash.set(hash, candidates);
+    }
+    for (const index of candidates) if (this.isSet(index, labels)) return index;
+    const index = this.sets.length;
+    this.sets.push(labels);
+    this.names.push(Object.keys(labels));
+    candidates.push(index);
+    return index;
+  }
+
+  /** Whether the set at `index` has the same entries in the same order. */
+  private isSet(index: number, labels: Labels): boolean {
+    const set = this.sets[index];
+    const names = this.names[index];
+    let at = 0;
+    for (const name in labels) {
+      if (names[at] !== name || set[name] !== labels[name]) return false;
+      at++;
+    }
+    return at === names.length;
+  }
 }
 
 export function packLines(results: LineResult[]): LogBatch {
@@ -94,13 +138,14 @@ export function packLines(results: LineResult[]): LogBatch {
     labels: new Uint32Array(n),
     labelSets: [],
     message: [],
+    traced: new Int32Array(n).fill(NOT_TRACED),
     traceId: [],
     spanId: [],
     prepared: new Int32Array(n).fill(NOT_PREPARED),
     tokens: [],
     spacing: [],
   };
-  const setIndex = new Map<string, number>();
+  const labelSets = new LabelSets(batch.labelSets);
   const forms = new PreparedForms(batch);
   for (let i = 0; i < n; i++) {
     const result = results[i];
@@ -108,24 +153,18 @@ export function packLines(results: LineResult[]): LogBatch {
     if (typeof result === "string") {
       batch.kind[i] = FAILED;
       batch.message.push(result);
-      batch.traceId.push("");
-      batch.spanId.push("");
       continue;
     }
     batch.kind[i] = RECORD;
     batch.t[i] = result.t;
     batch.level[i] = LEVEL_CODES.get(result.level) ?? 0;
-    const key = labelsKey(result.labels);
-    let index = setIndex.get(key);
-    if (index === undefined) {
-      index = batch.labelSets.length;
-      batch.labelSets.push(result.labels);
-      setIndex.set(key, index);
-    }
-    batch.labels[i] = index;
+    batch.labels[i] = labelSets.indexOf(result.labels);
     batch.message.push(result.message);
-    batch.traceId.push(result.traceId ?? "");
-    batch.spanId.push(result.spanId ?? "");
+    if (result.traceId !== undefined && result.spanId !== undefined) {
+      batch.traced[i] = batch.traceId.length;
+      batch.traceId.push(result.traceId);
+      batch.spanId.push(result.spanId);
+    }
     batch.prepared[i] = forms.add(result.message);
   }
   return batch;
@@ -153,9 +192,10 @@ export function unpackLines(
     if (level) record.level = level;
     const form = batch.prepared[i];
     if (form !== NOT_PREPARED) record.prepared = forms[form];
-    if (batch.spanId[at] !== "") {
-      record.traceId = batch.traceId[at];
-      record.spanId = batch.spanId[at];
+    const traced = batch.traced[i];
+    if (traced !== NOT_TRACED) {
+      record.traceId = batch.traceId[traced];
+      record.spanId = batch.spanId[traced];
     }
     take(record, firstLine + i);
   }
