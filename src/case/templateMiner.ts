@@ -136,14 +136,26 @@ function maskMatch(
 ): string {
   if (location !== undefined) return match;
   if (key !== undefined) return LEVEL_KEYS.has(key.toLowerCase()) ? match : `${key}=${WILDCARD}`;
-  if (path !== undefined) {
-    if (!HAS_DIGIT.test(path)) return match;
-    return path
-      .split("/")
-      .map((segment) => (HAS_DIGIT.test(segment) ? WILDCARD : segment))
-      .join("/");
-  }
+  if (path !== undefined) return HAS_DIGIT.test(path) ? maskPathSegments(path) : match;
   return WILDCARD;
+}
+
+function hasDigitIn(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (isDigit(text.charCodeAt(i))) return true;
+  return false;
+}
+
+/** A path with each segment that holds a digit as `<*>` (`/api/items/123` -> `/api/items/<*>`), in one pass. */
+function maskPathSegments(path: string): string {
+  let masked = "";
+  for (let start = 0; ; ) {
+    const slash = path.indexOf("/", start);
+    const end = slash < 0 ? path.length : slash;
+    masked += hasDigitIn(path, start, end) ? WILDCARD : path.slice(start, end);
+    if (slash < 0) return masked;
+    masked += "/";
+    start = slash + 1;
+  }
 }
 
 /** A regular expression that finds every variable part the miner masks, with the given flags. */
