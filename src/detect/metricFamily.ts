@@ -60,7 +60,22 @@ const CALLER_SIDE = /client|outbound|upstream/i;
 /** A `node`-prefixed name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host. */
 const HOST_PREFIX = /^[Nn]ode(_|[A-Z])/;
 
+/**
+ * Classes already worked out, by metric name: a metric is asked about once per series and alert lag
+ * (hundreds of thousands of times at scale), while a system has a few thousand names at most.
+ */
+const classified = new Map<string, MetricClass>();
+
 export function classifyMetric(metric: string): MetricClass {
+  let known = classified.get(metric);
+  if (!known) {
+    known = classify(metric);
+    classified.set(metric, known);
+  }
+  return known;
+}
+
+function classify(metric: string): MetricClass {
   const hostScoped = HOST_PREFIX.test(metric);
   const callerSide = CALLER_SIDE.test(metric);
   for (const rule of RULES) {

@@ -4,6 +4,7 @@
  * flood detectors, which judge resources against limits rather than against a statistical baseline.
  */
 import type { Case, Series } from "../case/model.js";
+import { Scratch, selectInPlace } from "./robust.js";
 import type { Window } from "./types.js";
 import { lowerBound } from "./window.js";
 
@@ -86,13 +87,12 @@ export function peakIn(s: Series, from: number, to: number): { value: number; t:
 
 /** The median of the samples in [from, to); undefined when there are none. */
 export function medianIn(s: Series, from: number, to: number): number | undefined {
-  const values: number[] = [];
-  for (let i = lowerBound(s.t, from); i < s.t.length && s.t[i] < to; i++)
-    if (Number.isFinite(s.v[i])) values.push(s.v[i]);
-  if (values.length === 0) return undefined;
-  values.sort((a, b) => a - b);
-  return values[values.length >> 1];
+  const first = lowerBound(s.t, from);
+  const values = medianScratch.finite(s.v.subarray(first, lowerBound(s.t, to)));
+  return values.length ? selectInPlace(values, values.length >> 1) : undefined;
 }
+
+const medianScratch = new Scratch();
 
 /** The sum over several series of their medians in [from, to): a workload's level across its pods. */
 export function sumOfMedians(list: Series[], from: number, to: number): number {

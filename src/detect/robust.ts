@@ -1,20 +1,139 @@
 /** Robust statistics: medians, quantiles and scales that outliers cannot drag (DESIGN.md principle 2). */
 
-/** Sorted copy without NaN. */
-export function sortedFinite(values: ArrayLike<number>): Float64Array {
-  let n = 0;
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) out[n++] = values[i];
-  return out.subarray(0, n).sort();
+/** Room for a typical series' baseline before the first growth of a scratch buffer. */
+const INITIAL_SCRATCH = 1024;
+
+/**
+ * A buffer reused for working copies. The detectors take medians series after series (at scale 130k
+ * series, three alert lags each): a fresh array per statistic cost more in allocation and garbage
+ * collection than the statistic itself. What it returns is a view, valid until it is used again.
+ */
+export class Scratch {
+  private buffer = new Float64Array(INITIAL_SCRATCH);
+
+  /** At least `n` slots, for a caller that fills them itself. */
+  slots(n: number): Float64Array {
+    if (this.buffer.length < n) this.buffer = new Float64Array(Math.max(n, this.buffer.length * 2));
+    return this.buffer;
+  }
+
+  /** The finite values, in their order. */
+  finite(values: ArrayLike<number>): Float64Array {
+    const out = this.slots(values.length);
+    let n = 0;
+    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) out[n++] = values[i];
+    return out.subarray(0, n);
+  }
 }
 
-/** Linear-interpolated quantile of an ascending array; NaN when empty. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const position = (sorted.length - 1) * q;
+/**
+ * Partitioning rounds a selection may take before it sorts its stretch instead: a few more than an
+ * even split needs, so ordinary data never sorts and data that defeats the pivot costs n log n at worst.
+ */
+function roundBudget(n: number): number {
+  return 2 * Math.ceil(Math.log2(n + 1)) + 8;
+}
+
+/**
+ * The k-th smallest value (from 0) of `a`, by quickselect: `a` is reordered so that a[k] holds it, with
+ * nothing larger before it and nothing smaller after it. Linear time where a full sort would be n log n.
+ */
+export function selectInPlace(a: Float64Array, k: number): number {
+  return selectWithin(a, 0, a.length - 1, k);
+}
+
+/**
+ * selectInPlace within a[lo..hi] (inclusive), for a `k` in it, when nothing before `lo` is larger and
+ * nothing after `hi` is smaller than what the stretch holds: the rest of `a` is left as it is.
+ */
+function selectWithin(a: Float64Array, from: number, to: number, k: number): number {
+  let lo = from;
+  let hi = to;
+  let budget = roundBudget(hi - lo + 1);
+  while (hi > lo) {
+    if (--budget < 0) {
+      a.subarray(lo, hi + 1).sort();
+      return a[k];
+    }
+    // The median of the first, middle and last: sorted or reversed input still splits evenly.
+    const x = a[lo];
+    const y = a[(lo + hi) >>> 1];
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), a[hi]));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const swap = a[i];
+        a[i++] = a[j];
+        a[j--] = swap;
+      }
+    }
+    // Now a[lo..j] <= pivot <= a[i..hi], and whatever lies between equals the pivot.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** The least of a[from..to]. */
+function leastWithin(a: Float64Array, from: number, to: number): number {
+  let least = a[from];
+  for (let i = from + 1; i <= to; i++) if (a[i] < least) least = a[i];
+  return least;
+}
+
+/** The interpolation between two neighbouring order statistics that makes a quantile. */
+function interpolated(low: number, high: number, position: number): number {
+  return low + (high - low) * (position - Math.floor(position));
+}
+
+/**
+ * Linear-interpolated quantile of the values (finite; in any order, and reordered); NaN when empty.
+ * The value sorting and interpolating between the two nearest ranks gives, found by selection.
+ */
+export function quantileInPlace(values: Float64Array, q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const position = (values.length - 1) * q;
   const lo = Math.floor(position);
-  const hi = Math.ceil(position);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
+  const low = selectInPlace(values, lo);
+  // After the selection everything past `lo` is at least a[lo]: the next order statistic is their least.
+  const high = Math.ceil(position) > lo ? leastWithin(values, lo + 1, values.length - 1) : low;
+  return interpolated(low, high, position);
+}
+
+/**
+ * Quantiles of one array around its median: once the median's rank `center` is selected, each other
+ * quantile is selected within the half that holds it, so the three quartiles cost about two selections.
+ */
+class AroundMedian {
+  constructor(
+    private readonly a: Float64Array,
+    private readonly center: number,
+  ) {}
+
+  quantile(q: number): number {
+    const position = (this.a.length - 1) * q;
+    const lo = Math.floor(position);
+    const low = this.rank(lo);
+    return interpolated(low, Math.ceil(position) > lo ? this.next(lo) : low, position);
+  }
+
+  /** The k-th smallest, selected within the side of the center that holds it. */
+  private rank(k: number): number {
+    const { a, center } = this;
+    if (k === center) return a[center];
+    return k < center ? selectWithin(a, 0, center - 1, k) : selectWithin(a, center + 1, a.length - 1, k);
+  }
+
+  /** The (k+1)-th smallest, right after rank(k): the least of what lies past k on its side. */
+  private next(k: number): number {
+    const { a, center } = this;
+    if (k + 1 === center) return a[center];
+    return leastWithin(a, k + 1, k < center ? center - 1 : a.length - 1);
+  }
 }
 
 /** Largest |value| among the finite values of the given arrays; 0 when there are none. */
@@ -26,8 +145,10 @@ export function maxAbsFinite(...arrays: ArrayLike<number>[]): number {
   return max;
 }
 
+const medianScratch = new Scratch();
+
 export function median(values: ArrayLike<number>): number {
-  return quantileSorted(sortedFinite(values), 0.5);
+  return quantileInPlace(medianScratch.finite(values), 0.5);
 }
 
 /** Consistency constants: MAD × 1.4826 and IQR / 1.349 estimate σ for normal data. */
@@ -54,19 +175,34 @@ export interface Baseline {
   count: number;
 }
 
+const baselineScratch = new Scratch();
+const deviationScratch = new Scratch();
+
 /**
  * Median and robust scale of a baseline. `typicalMagnitude` (e.g. the series' largest absolute value
  * over the whole window) sets the floor for baselines sitting at zero, so that a change is judged
  * against the size of the signal itself rather than against nothing.
  */
 export function fitBaseline(values: ArrayLike<number>, typicalMagnitude: number): Baseline {
-  const sorted = sortedFinite(values);
-  const med = quantileSorted(sorted, 0.5);
-  const deviations = new Float64Array(sorted.length);
-  for (let i = 0; i < sorted.length; i++) deviations[i] = Math.abs(sorted[i] - med);
-  deviations.sort();
-  const mad = quantileSorted(deviations, 0.5) * MAD_TO_SIGMA;
-  const iqr = (quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25)) * IQR_TO_SIGMA;
+  return fitFinite(baselineScratch.finite(values), typicalMagnitude);
+}
+
+/** Selects the lower median's rank in place and returns that rank. */
+function selectMedianRank(values: Float64Array): number {
+  const rank = Math.floor((values.length - 1) * 0.5);
+  selectInPlace(values, rank);
+  return rank;
+}
+
+/** fitBaseline of values already finite (a scratch copy: it is reordered). */
+export function fitFinite(values: Float64Array, typicalMagnitude: number): Baseline {
+  if (values.length === 0) return { median: Number.NaN, scale: Number.NaN, count: 0 };
+  const quartiles = new AroundMedian(values, selectMedianRank(values));
+  const med = quartiles.quantile(0.5);
+  const iqr = (quartiles.quantile(0.75) - quartiles.quantile(0.25)) * IQR_TO_SIGMA;
+  const deviations = deviationScratch.slots(values.length);
+  for (let i = 0; i < values.length; i++) deviations[i] = Math.abs(values[i] - med);
+  const mad = quantileInPlace(deviations.subarray(0, values.length), 0.5) * MAD_TO_SIGMA;
   const floor = RELATIVE_SCALE_FLOOR * Math.max(Math.abs(med), ZERO_LEVEL_FLOOR * typicalMagnitude);
-  return { median: med, scale: Math.max(mad, iqr, floor), count: sorted.length };
+  return { median: med, scale: Math.max(mad, iqr, floor), count: values.length };
 }

@@ -1,6 +1,6 @@
 /** Surprise measures shared by detectors: a shift of a sample's level, and a change in an event count. */
 import type { BadDirection } from "./metricFamily.js";
-import { type Baseline, fitBaseline, maxAbsFinite, quantileSorted, sortedFinite } from "./robust.js";
+import { type Baseline, fitFinite, quantileInPlace, Scratch } from "./robust.js";
 import { exceedanceSignificance } from "./significance.js";
 
 /**
@@ -20,14 +20,7 @@ export function directedDeviation(bad: BadDirection, fit: Baseline, value: numbe
  * 2008 ms against a baseline peak of 8 ms is 250. Only for non-negative quantities (times, counts, usage),
  * where "times the extreme" means something; 0 otherwise.
  */
-function marginPastExtreme(baseline: ArrayLike<number>, bad: BadDirection): (value: number) => number {
-  let low = Number.POSITIVE_INFINITY;
-  let high = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < baseline.length; i++) {
-    if (!Number.isFinite(baseline[i])) continue;
-    low = Math.min(low, baseline[i]);
-    high = Math.max(high, baseline[i]);
-  }
+function marginPastExtreme({ low, high }: Extremes, bad: BadDirection): (value: number) => number {
   if (!(low >= 0)) return () => 0;
   return (value) => {
     const above = bad !== "down" && high > 0 && value > high ? value / high - 1 : 0;
@@ -48,6 +41,32 @@ export interface LevelShift {
   beyond: (value: number) => boolean;
 }
 
+/** The least and greatest of finite values; ±Infinity when there are none. */
+interface Extremes {
+  low: number;
+  high: number;
+}
+
+function extremes(values: ArrayLike<number>): Extremes {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < low) low = values[i];
+    if (values[i] > high) high = values[i];
+  }
+  return { low, high };
+}
+
+/** Largest |value| within the extremes; 0 when there are none. */
+function magnitudeOf({ low, high }: Extremes): number {
+  return low <= high ? Math.max(0, Math.abs(low), Math.abs(high)) : 0;
+}
+
+/** Scratch for levelShift's working copies: it runs for every series at every alert lag. */
+const baselineScratch = new Scratch();
+const incidentScratch = new Scratch();
+const zScratch = new Scratch();
+
 /** How far the incident values sit from the baseline, in robust σ, in the bad direction. */
 export function levelShift(
   baseline: ArrayLike<number>,
@@ -55,23 +74,28 @@ export function levelShift(
   bad: BadDirection,
   threshold: number,
 ): LevelShift | undefined {
-  const fit = fitBaseline(baseline, maxAbsFinite(baseline, incident));
+  const normal = baselineScratch.finite(baseline);
+  const levels = incidentScratch.finite(incident);
+  const normalExtremes = extremes(normal);
+  const fit = fitFinite(normal, Math.max(magnitudeOf(normalExtremes), magnitudeOf(extremes(levels))));
   if (!(fit.scale > 0)) return undefined;
-  const z = new Float64Array(incident.length);
   let firstBeyond = -1;
-  for (let i = 0; i < incident.length; i++) {
-    z[i] = directedDeviation(bad, fit, incident[i]);
-    if (firstBeyond < 0 && z[i] >= threshold) firstBeyond = i;
+  for (let i = 0; i < incident.length && firstBeyond < 0; i++)
+    if (directedDeviation(bad, fit, incident[i]) >= threshold) firstBeyond = i;
+  // Deviations of the finite incident values: a non-finite value's is not finite either, and is left out.
+  const z = zScratch.slots(levels.length);
+  let n = 0;
+  for (let i = 0; i < levels.length; i++) {
+    const d = directedDeviation(bad, fit, levels[i]);
+    if (Number.isFinite(d)) z[n++] = d;
   }
-  const sorted = sortedFinite(z);
-  if (sorted.length === 0) return undefined;
-  const levels = sortedFinite(incident);
+  if (n === 0) return undefined;
   const beyond = (v: number) => directedDeviation(bad, fit, v) >= threshold;
   return {
-    surprise: quantileSorted(sorted, INCIDENT_QUANTILE),
-    significance: exceedanceSignificance(baseline, incident, beyond, marginPastExtreme(baseline, bad)),
+    surprise: quantileInPlace(z.subarray(0, n), INCIDENT_QUANTILE),
+    significance: exceedanceSignificance(baseline, incident, beyond, marginPastExtreme(normalExtremes, bad)),
     baselineMedian: fit.median,
-    incidentLevel: quantileSorted(levels, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
+    incidentLevel: quantileInPlace(levels, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
     firstBeyond,
     beyond,
   };

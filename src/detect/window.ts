@@ -1,5 +1,6 @@
 /** The analysis window: which samples are baseline and which are the incident. */
 import type { Series } from "../case/model.js";
+import { Scratch, selectInPlace } from "./robust.js";
 import type { Window } from "./types.js";
 
 /**
@@ -29,12 +30,14 @@ export function lowerBound(t: ArrayLike<number>, time: number): number {
   return lo;
 }
 
+const stepScratch = new Scratch();
+
 /** The median spacing of a series' samples: its resolution. */
 export function typicalStep(t: ArrayLike<number>): number {
-  const steps: number[] = [];
-  for (let i = 1; i < t.length; i++) steps.push(t[i] - t[i - 1]);
-  steps.sort((a, b) => a - b);
-  return steps.length ? steps[steps.length >> 1] : 0;
+  if (t.length < 2) return 0;
+  const steps = stepScratch.slots(t.length - 1).subarray(0, t.length - 1);
+  for (let i = 1; i < t.length; i++) steps[i - 1] = t[i] - t[i - 1];
+  return selectInPlace(steps, steps.length >> 1);
 }
 
 /** A series' resolution, worked out once: every detector and every alert lag asks for it. */
