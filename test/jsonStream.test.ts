@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { readPairs } from "../src/read/jsonPairs.js";
+import { readPairArray, readPairs } from "../src/read/jsonPairs.js";
 import { type JsonPath, JsonStream, JsonSyntaxError, type JsonVisitor, type JsonWalk } from "../src/read/jsonStream.js";
 import { PairColumns } from "../src/read/samples.js";
 
@@ -192,4 +192,62 @@ test('json pairs: plain [number, "number"] pairs read from bytes equal JSON.pars
   ]) {
     assert.equal(readPairs(Buffer.from(other), 0, other.length, new PairColumns()), false, other);
   }
+});
+
+test("json stream: pair arrays read in one pass or scanned, cut anywhere, give every pair in order; other items go to batch", () => {
+  const pair = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ noNaN: true, noDefaultInfinity: true }).map(String)),
+    fc.constant([1, "NaN"] as [number, string]),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(pair, { maxLength: 30 }), { maxLength: 5 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (series, cuts) => {
+        const text = JSON.stringify({ result: series.map((values) => ({ values })) });
+        const read: unknown[][] = [];
+        const visitor: JsonVisitor = {
+          open: (path, kind) => {
+            if (kind === "array" && path[path.length - 1] === "values") {
+              read.push([]);
+              return "pairs";
+            }
+            return "members";
+          },
+          value: () => assert.fail("no value is read whole"),
+          pairs(path, columns) {
+            assert.equal(path[path.length - 1], read[read.length - 1].length, "the path names the first pair's index");
+            for (let i = 0; i < columns.count; i++) read[read.length - 1].push([columns.first[i], columns.second[i]]);
+          },
+          // A batch holds the items as JSON.parse gives them: values still as text.
+          batch: (_path, items) =>
+            read[read.length - 1].push(
+              ...(items as [number, string][]).map(([t, v]) => [t, v === "NaN" ? v : Number(v)]),
+            ),
+        };
+        feed(text, visitor, cuts);
+        const expected = series.map((values) => values.map(([t, v]) => (v === "NaN" ? [t, v] : [t, Number(v)])));
+        assert.deepEqual(read, expected);
+      },
+    ),
+    { seed: 15, numRuns: 300 },
+  );
+});
+
+test("json pairs: a whole array is read up to its bracket, or not at all when it is cut off or holds anything else", () => {
+  const columns = new PairColumns();
+  const text = '[1, "2.5"], [3,"4"] ] tail';
+  assert.equal(readPairArray(Buffer.from(text), 0, columns), text.indexOf("] tail"));
+  assert.deepEqual([...columns.first.subarray(0, columns.count)], [1, 3]);
+  assert.deepEqual([...columns.second.subarray(0, columns.count)], [2.5, 4]);
+  assert.equal(readPairArray(Buffer.from(" ]"), 0, columns), 1);
+  assert.equal(columns.count, 0);
+  for (const other of [
+    '[1, "2"], [3, "45',
+    '[1, "2"], [3, "4"]',
+    '[1, "2"], [3, 4',
+    '[1, "NaN"]]',
+    '[1, "2"] [3, "4"]]',
+  ])
+    assert.equal(readPairArray(Buffer.from(other), 0, columns), -1, other);
 });

@@ -52,6 +52,28 @@ class PairReader {
     }
   }
 
+  /**
+   * A whole array from just after its `[`: every item into `out` up to its closing `]`, whose index it
+   * returns; -1 at the first thing that is not a plain pair, or when the bytes end before the array does
+   * (every number is followed by a delimiter, so one cut off by the end is never read short).
+   */
+  readArray(start: number, out: PairColumns): number {
+    out.count = 0;
+    this.i = start;
+    this.skipWhitespace();
+    if (this.i < this.end && this.bytes[this.i] === CLOSE_BRACKET) return this.i;
+    for (;;) {
+      if (!this.expect(OPEN_BRACKET) || !this.readNumber(false)) return -1;
+      const first = this.number;
+      if (!this.expect(COMMA) || !this.readNumber(true) || !this.expect(CLOSE_BRACKET)) return -1;
+      out.push(first, this.number);
+      this.skipWhitespace();
+      if (this.i >= this.end) return -1;
+      if (this.bytes[this.i] === CLOSE_BRACKET) return this.i;
+      if (!this.expect(COMMA)) return -1;
+    }
+  }
+
   private skipWhitespace(): void {
     while (this.i < this.end && isWhitespace(this.bytes[this.i])) this.i++;
   }
@@ -122,4 +144,12 @@ class PairReader {
 /** Reads the items between `start` and `end` as pairs into `out`; false when they are not all plain pairs. */
 export function readPairs(bytes: Buffer, start: number, end: number, out: PairColumns): boolean {
   return new PairReader(bytes, end).read(start, out);
+}
+
+/**
+ * Reads the array whose items start at `start` (just after its `[`) when it is all plain pairs and
+ * ends within `bytes`: returns the index of its `]`, or -1 (then nothing is known about it).
+ */
+export function readPairArray(bytes: Buffer, start: number, out: PairColumns): number {
+  return new PairReader(bytes, bytes.length).readArray(start, out);
 }

@@ -7,7 +7,7 @@
  * errors name the line and column in the file.
  */
 
-import { readPairs } from "./jsonPairs.js";
+import { readPairArray, readPairs } from "./jsonPairs.js";
 import { PairColumns } from "./samples.js";
 
 export type JsonPath = (string | number)[];
@@ -364,6 +364,10 @@ export class JsonStream {
       // An object cannot be batched: it is read whole.
       if ((walk === "batches" || walk === "pairs") && !object) {
         this.path.push(0);
+        if (walk === "pairs") {
+          const end = this.wholePairArray(chunk, i + 1);
+          if (end >= 0) return end;
+        }
         this.batchIndex = 0;
         this.batchPairs = walk === "pairs";
         return this.startCut(chunk, i + 1, Cut.Batch);
@@ -505,6 +509,22 @@ export class JsonStream {
     if (this.pieces.length === 0) return readPairs(chunk, this.cutStart, end, this.pairColumns);
     const region = Buffer.concat([...this.pieces, chunk.subarray(0, end)]);
     return readPairs(region, 0, region.length, this.pairColumns);
+  }
+
+  /**
+   * The common case of a `pairs` array read in one pass: all plain pairs, closing within this chunk.
+   * Returns the position after it, or -1 when it is not that case (it is then scanned and read as batches).
+   */
+  private wholePairArray(chunk: Buffer, start: number): number {
+    // In a file of one document per line a line break inside the array is an error: the scan finds it.
+    if (!this.visitor.pairs || this.lineMode) return -1;
+    const end = readPairArray(chunk, start, this.pairColumns);
+    if (end < 0) return -1;
+    this.visitor.pairs(this.path, this.pairColumns);
+    this.path.pop();
+    this.visitor.close?.(this.path);
+    this.valueDone(end + 1);
+    return end + 1;
   }
 
   /** A root scalar ended with the input (`42` alone, with no newline after it). */

@@ -43,9 +43,13 @@ class SeriesState {
   value?: unknown;
   histograms = false;
   histogram = false;
-  readonly buffer = new SeriesBuffer();
   malformed = 0;
   firstMalformed = -1;
+
+  /** `buffer` is the reader's one buffer, emptied here: the sink copies a series' samples when it is emitted. */
+  constructor(readonly buffer: SeriesBuffer) {
+    buffer.clear();
+  }
 
   /** Plain pairs read straight into columns: numeric times, values that are numbers. */
   addColumns({ first: times, second: values, count }: PairColumns): void {
@@ -86,6 +90,7 @@ class ResponseVisitor implements DocumentVisitor {
   private responses = 0;
   private response?: ResponseState;
   private series?: SeriesState;
+  private readonly samples = new SeriesBuffer();
 
   constructor(
     private readonly file: string,
@@ -124,7 +129,7 @@ class ResponseVisitor implements DocumentVisitor {
       return "members";
     }
     if (depth === 3 && kind === "object" && this.inResult(path)) {
-      this.series = new SeriesState();
+      this.series = new SeriesState(this.samples);
       return "members";
     }
     if (depth === 4 && path[this.base + 3] === "values" && kind === "array" && this.series) {
@@ -230,7 +235,7 @@ class ResponseVisitor implements DocumentVisitor {
   }
 
   private scalar(pair: unknown, path: string): void {
-    const series = new SeriesState();
+    const series = new SeriesState(this.samples);
     series.addPairs([pair ?? null], 0);
     this.emit(series, {}, path, false);
   }

@@ -42,6 +42,11 @@ export class SeriesBuffer {
     if (!Number.isNaN(t) && !Number.isNaN(v)) this.columns.push(t, v);
   }
 
+  /** Empties the buffer, keeping its room: one buffer serves series after series without growing again. */
+  clear(): void {
+    this.columns.count = 0;
+  }
+
   get size(): number {
     return this.columns.count;
   }

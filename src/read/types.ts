@@ -46,7 +46,10 @@ export interface EventRecord extends Omit<CaseEvent, "entity"> {
 
 /** A labels object, once given to the sink, is not changed: the sink may remember what it resolved to. */
 export interface CaseSink {
-  /** Samples of one series; entity resolved from labels. `t` in unix seconds (any order). */
+  /**
+   * Samples of one series; entity resolved from labels. `t` in unix seconds (any order). A reader may
+   * reuse `t` and `v` for its next series: the sink copies what it keeps.
+   */
   addSamples(labels: Labels, metric: string, t: ArrayLike<number>, v: ArrayLike<number>, unit?: string): void;
   addLog(record: LogRecord): void;
   addSpan(record: SpanRecord): void;
