@@ -5,6 +5,7 @@
 import { epochToSeconds, parseTimestamp } from "../case/time.js";
 import { type DocumentVisitor, isObject, streamDocuments } from "./jsonDocument.js";
 import { type JsonPath, type JsonWalk, pathText } from "./jsonStream.js";
+import { readOnWorker, worthAWorker } from "./parallelDocument.js";
 import { type PairColumns, parseSampleValue, SeriesBuffer } from "./samples.js";
 import { type CaseSink, type Labels, ReadError, type Reader, type ReaderInput } from "./types.js";
 
@@ -285,6 +286,7 @@ class ResponseVisitor implements DocumentVisitor {
 }
 
 async function read(input: ReaderInput, sink: CaseSink): Promise<void> {
+  if (worthAWorker(input)) return readOnWorker(input, sink, "prometheus-json");
   await streamDocuments(input, sink, new ResponseVisitor(input.file, sink), "a Prometheus API response (JSON)");
 }
 
