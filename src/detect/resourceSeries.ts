@@ -4,7 +4,7 @@
  * flood detectors, which judge resources against limits rather than against a statistical baseline.
  */
 import type { Case, Series } from "../case/model.js";
-import { Scratch, selectInPlace } from "./robust.js";
+import { Scratch, selectWithin } from "./robust.js";
 import type { Window } from "./types.js";
 import { lowerBound } from "./window.js";
 
@@ -87,9 +87,8 @@ export function peakIn(s: Series, from: number, to: number): { value: number; t:
 
 /** The median of the samples in [from, to); undefined when there are none. */
 export function medianIn(s: Series, from: number, to: number): number | undefined {
-  const first = lowerBound(s.t, from);
-  const values = medianScratch.finite(s.v.subarray(first, lowerBound(s.t, to)));
-  return values.length ? selectInPlace(values, values.length >> 1) : undefined;
+  const n = medianScratch.copyFinite(s.v, lowerBound(s.t, from), lowerBound(s.t, to));
+  return n > 0 ? selectWithin(medianScratch.slots(n), 0, n - 1, n >> 1) : undefined;
 }
 
 const medianScratch = new Scratch();

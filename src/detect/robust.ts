@@ -5,24 +5,25 @@ const INITIAL_SCRATCH = 1024;
 
 /**
  * A buffer reused for working copies. The detectors take medians series after series (at scale 130k
- * series, three alert lags each): a fresh array per statistic cost more in allocation and garbage
- * collection than the statistic itself. What it returns is a view, valid until it is used again.
+ * series, three alert lags each): a fresh array (or even a view) per statistic cost more in allocation
+ * and garbage collection than the statistic itself. So the statistics below take an array and a count
+ * of its leading values, and reorder those values.
  */
 export class Scratch {
   private buffer = new Float64Array(INITIAL_SCRATCH);
 
-  /** At least `n` slots, for a caller that fills them itself. */
+  /** The buffer with room for at least `n` values; its contents are whatever was left in it. */
   slots(n: number): Float64Array {
     if (this.buffer.length < n) this.buffer = new Float64Array(Math.max(n, this.buffer.length * 2));
     return this.buffer;
   }
 
-  /** The finite values, in their order. */
-  finite(values: ArrayLike<number>): Float64Array {
-    const out = this.slots(values.length);
+  /** Copies the finite values of values[from, to) to the start of the buffer (slots(to - from)); returns how many. */
+  copyFinite(values: ArrayLike<number>, from = 0, to = values.length): number {
+    const out = this.slots(to - from);
     let n = 0;
-    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) out[n++] = values[i];
-    return out.subarray(0, n);
+    for (let i = from; i < to; i++) if (Number.isFinite(values[i])) out[n++] = values[i];
+    return n;
   }
 }
 
@@ -35,18 +36,12 @@ function roundBudget(n: number): number {
 }
 
 /**
- * The k-th smallest value (from 0) of `a`, by quickselect: `a` is reordered so that a[k] holds it, with
- * nothing larger before it and nothing smaller after it. Linear time where a full sort would be n log n.
+ * The k-th smallest (from 0) of a[from..to] (inclusive), by quickselect, in linear time where a sort
+ * would take n log n: the stretch is reordered so that a[k] holds it, with nothing larger before it and
+ * nothing smaller after it. Nothing outside the stretch moves; when nothing before it is larger and
+ * nothing after it smaller than what it holds, a[k] is then the k-th smallest of the whole array.
  */
-export function selectInPlace(a: Float64Array, k: number): number {
-  return selectWithin(a, 0, a.length - 1, k);
-}
-
-/**
- * selectInPlace within a[lo..hi] (inclusive), for a `k` in it, when nothing before `lo` is larger and
- * nothing after `hi` is smaller than what the stretch holds: the rest of `a` is left as it is.
- */
-function selectWithin(a: Float64Array, from: number, to: number, k: number): number {
+export function selectWithin(a: Float64Array, from: number, to: number, k: number): number {
   let lo = from;
   let hi = to;
   let budget = roundBudget(hi - lo + 1);
@@ -91,31 +86,38 @@ function interpolated(low: number, high: number, position: number): number {
 }
 
 /**
- * Linear-interpolated quantile of the values (finite; in any order, and reordered); NaN when empty.
- * The value sorting and interpolating between the two nearest ranks gives, found by selection.
+ * Linear-interpolated quantile of the first `n` values of `a` (finite, in any order; they are
+ * reordered); NaN when n is 0. The value sorting and interpolating between the two nearest ranks
+ * gives, found by selection.
  */
-export function quantileInPlace(values: Float64Array, q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const position = (values.length - 1) * q;
+export function quantileOf(a: Float64Array, n: number, q: number): number {
+  if (n === 0) return Number.NaN;
+  const position = (n - 1) * q;
   const lo = Math.floor(position);
-  const low = selectInPlace(values, lo);
+  const low = selectWithin(a, 0, n - 1, lo);
   // After the selection everything past `lo` is at least a[lo]: the next order statistic is their least.
-  const high = Math.ceil(position) > lo ? leastWithin(values, lo + 1, values.length - 1) : low;
+  const high = Math.ceil(position) > lo ? leastWithin(a, lo + 1, n - 1) : low;
   return interpolated(low, high, position);
 }
 
 /**
- * Quantiles of one array around its median: once the median's rank `center` is selected, each other
- * quantile is selected within the half that holds it, so the three quartiles cost about two selections.
+ * Quantiles of the first `n` values of an array around their median: once the median's rank `center`
+ * is selected, each other quantile is selected within the half that holds it, so the three quartiles
+ * cost about two selections.
  */
 class AroundMedian {
+  readonly center: number;
+
   constructor(
     private readonly a: Float64Array,
-    private readonly center: number,
-  ) {}
+    private readonly n: number,
+  ) {
+    this.center = Math.floor((n - 1) * 0.5);
+    selectWithin(a, 0, n - 1, this.center);
+  }
 
   quantile(q: number): number {
-    const position = (this.a.length - 1) * q;
+    const position = (this.n - 1) * q;
     const lo = Math.floor(position);
     const low = this.rank(lo);
     return interpolated(low, Math.ceil(position) > lo ? this.next(lo) : low, position);
@@ -123,16 +125,16 @@ class AroundMedian {
 
   /** The k-th smallest, selected within the side of the center that holds it. */
   private rank(k: number): number {
-    const { a, center } = this;
+    const { a, n, center } = this;
     if (k === center) return a[center];
-    return k < center ? selectWithin(a, 0, center - 1, k) : selectWithin(a, center + 1, a.length - 1, k);
+    return k < center ? selectWithin(a, 0, center - 1, k) : selectWithin(a, center + 1, n - 1, k);
   }
 
   /** The (k+1)-th smallest, right after rank(k): the least of what lies past k on its side. */
   private next(k: number): number {
-    const { a, center } = this;
+    const { a, n, center } = this;
     if (k + 1 === center) return a[center];
-    return leastWithin(a, k + 1, k < center ? center - 1 : a.length - 1);
+    return leastWithin(a, k + 1, k < center ? center - 1 : n - 1);
   }
 }
 
@@ -148,7 +150,8 @@ export function maxAbsFinite(...arrays: ArrayLike<number>[]): number {
 const medianScratch = new Scratch();
 
 export function median(values: ArrayLike<number>): number {
-  return quantileInPlace(medianScratch.finite(values), 0.5);
+  const n = medianScratch.copyFinite(values);
+  return quantileOf(medianScratch.slots(n), n, 0.5);
 }
 
 /** Consistency constants: MAD × 1.4826 and IQR / 1.349 estimate σ for normal data. */
@@ -184,25 +187,19 @@ const deviationScratch = new Scratch();
  * against the size of the signal itself rather than against nothing.
  */
 export function fitBaseline(values: ArrayLike<number>, typicalMagnitude: number): Baseline {
-  return fitFinite(baselineScratch.finite(values), typicalMagnitude);
+  const n = baselineScratch.copyFinite(values);
+  return fitFinite(baselineScratch.slots(n), n, typicalMagnitude);
 }
 
-/** Selects the lower median's rank in place and returns that rank. */
-function selectMedianRank(values: Float64Array): number {
-  const rank = Math.floor((values.length - 1) * 0.5);
-  selectInPlace(values, rank);
-  return rank;
-}
-
-/** fitBaseline of values already finite (a scratch copy: it is reordered). */
-export function fitFinite(values: Float64Array, typicalMagnitude: number): Baseline {
-  if (values.length === 0) return { median: Number.NaN, scale: Number.NaN, count: 0 };
-  const quartiles = new AroundMedian(values, selectMedianRank(values));
+/** fitBaseline of the first `n` values of `a`, already finite (a scratch copy: they are reordered). */
+export function fitFinite(a: Float64Array, n: number, typicalMagnitude: number): Baseline {
+  if (n === 0) return { median: Number.NaN, scale: Number.NaN, count: 0 };
+  const quartiles = new AroundMedian(a, n);
   const med = quartiles.quantile(0.5);
   const iqr = (quartiles.quantile(0.75) - quartiles.quantile(0.25)) * IQR_TO_SIGMA;
-  const deviations = deviationScratch.slots(values.length);
-  for (let i = 0; i < values.length; i++) deviations[i] = Math.abs(values[i] - med);
-  const mad = quantileInPlace(deviations.subarray(0, values.length), 0.5) * MAD_TO_SIGMA;
+  const deviations = deviationScratch.slots(n);
+  for (let i = 0; i < n; i++) deviations[i] = Math.abs(a[i] - med);
+  const mad = quantileOf(deviations, n, 0.5) * MAD_TO_SIGMA;
   const floor = RELATIVE_SCALE_FLOOR * Math.max(Math.abs(med), ZERO_LEVEL_FLOOR * typicalMagnitude);
-  return { median: med, scale: Math.max(mad, iqr, floor), count: values.length };
+  return { median: med, scale: Math.max(mad, iqr, floor), count: n };
 }

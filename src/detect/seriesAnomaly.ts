@@ -7,7 +7,7 @@ import { classifyMetric, HOST_SCOPED_WEIGHT } from "./metricFamily.js";
 import { median } from "./robust.js";
 import { MIN_SIGNIFICANCE, significanceStrength } from "./significance.js";
 import { MIN_SURPRISE, strengthOf } from "./strength.js";
-import { type LevelShift, levelShift } from "./surprise.js";
+import { type LevelShift, levelShiftWithin } from "./surprise.js";
 import type { Evidence, Window } from "./types.js";
 import { baselineRange, incidentRange, MIN_BASELINE_SAMPLES } from "./window.js";
 
@@ -24,14 +24,9 @@ export function scoreSeries(series: Series, window: Window): SeriesScore | undef
   const [b0, b1] = baselineRange(series, window);
   const [i0, i1] = incidentRange(series, window);
   if (b1 - b0 < MIN_BASELINE_SAMPLES || i1 <= i0) return undefined;
-  const shift = levelShift(
-    series.v.subarray(b0, b1),
-    series.v.subarray(i0, i1),
-    classifyMetric(series.metric).bad,
-    MIN_SURPRISE,
-  );
+  const shift = levelShiftWithin(series.v, b0, b1, series.v, i0, i1, classifyMetric(series.metric).bad, MIN_SURPRISE);
   if (!shift) return undefined;
-  return { ...shift, onset: shift.firstBeyond >= 0 ? series.t[i0 + shift.firstBeyond] : window.at };
+  return Object.assign(shift, { onset: shift.firstBeyond >= 0 ? series.t[i0 + shift.firstBeyond] : window.at });
 }
 
 function seriesName(series: Series): string {

@@ -73,32 +73,30 @@ export function normalUpperTail(z: number): number {
  * usual assumption) a sample r times past the extreme is 1 + r times rarer again, so the typical margin of
  * the exceeding samples lowers the per-sample chance: a delay from 3 ms to 2 s counts for more than a
  * blip just past the fence, even with few samples.
+ *
+ * The samples are the first `baselineCount` and `incidentCount` values of the arrays, all finite, in
+ * any order (the callers' working copies, so that none is made here).
  */
 export function exceedanceSignificance(
   baseline: ArrayLike<number>,
   incident: ArrayLike<number>,
   beyond: (value: number) => boolean,
   margin: (value: number) => number = () => 0,
+  baselineCount = baseline.length,
+  incidentCount = incident.length,
 ): number {
-  const count = (values: ArrayLike<number>) => {
-    let n = 0;
-    let k = 0;
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) continue;
-      n++;
-      if (beyond(values[i])) k++;
-    }
-    return { n, k };
-  };
-  const b = count(baseline);
-  const i = count(incident);
-  if (b.n === 0 || i.n === 0) return 0;
+  if (baselineCount === 0 || incidentCount === 0) return 0;
+  let baselineBeyond = 0;
+  for (let j = 0; j < baselineCount; j++) if (beyond(baseline[j])) baselineBeyond++;
   const margins: number[] = [];
-  for (let j = 0; j < incident.length; j++)
-    if (Number.isFinite(incident[j]) && beyond(incident[j])) margins.push(margin(incident[j]));
+  for (let j = 0; j < incidentCount; j++) if (beyond(incident[j])) margins.push(margin(incident[j]));
   margins.sort((x, y) => x - y);
   const typicalMargin = margins.length ? margins[margins.length >> 1] : 0;
-  return binomialUpperTail(i.k, i.n, (b.k + 1) / (b.n + 2) / (1 + typicalMargin));
+  return binomialUpperTail(
+    margins.length,
+    incidentCount,
+    (baselineBeyond + 1) / (baselineCount + 2) / (1 + typicalMargin),
+  );
 }
 
 /** −log10 p at which evidence is taken as certain: beyond it, more significance adds nothing. */

@@ -1,6 +1,6 @@
 /** Surprise measures shared by detectors: a shift of a sample's level, and a change in an event count. */
 import type { BadDirection } from "./metricFamily.js";
-import { type Baseline, fitFinite, quantileInPlace, Scratch } from "./robust.js";
+import { type Baseline, fitFinite, quantileOf, Scratch } from "./robust.js";
 import { exceedanceSignificance } from "./significance.js";
 
 /**
@@ -41,16 +41,16 @@ export interface LevelShift {
   beyond: (value: number) => boolean;
 }
 
-/** The least and greatest of finite values; ±Infinity when there are none. */
+/** The least and greatest of the first `n` values; ±Infinity when there are none. */
 interface Extremes {
   low: number;
   high: number;
 }
 
-function extremes(values: ArrayLike<number>): Extremes {
+function extremes(values: Float64Array, n: number): Extremes {
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (values[i] < low) low = values[i];
     if (values[i] > high) high = values[i];
   }
@@ -74,28 +74,47 @@ export function levelShift(
   bad: BadDirection,
   threshold: number,
 ): LevelShift | undefined {
-  const normal = baselineScratch.finite(baseline);
-  const levels = incidentScratch.finite(incident);
-  const normalExtremes = extremes(normal);
-  const fit = fitFinite(normal, Math.max(magnitudeOf(normalExtremes), magnitudeOf(extremes(levels))));
+  return levelShiftWithin(baseline, 0, baseline.length, incident, 0, incident.length, bad, threshold);
+}
+
+/**
+ * levelShift of baseline[b0, b1) against incident[i0, i1) (one series' values, most often), read in
+ * place; `firstBeyond` counts from i0.
+ */
+export function levelShiftWithin(
+  baseline: ArrayLike<number>,
+  b0: number,
+  b1: number,
+  incident: ArrayLike<number>,
+  i0: number,
+  i1: number,
+  bad: BadDirection,
+  threshold: number,
+): LevelShift | undefined {
+  const nb = baselineScratch.copyFinite(baseline, b0, b1);
+  const normal = baselineScratch.slots(nb);
+  const ni = incidentScratch.copyFinite(incident, i0, i1);
+  const levels = incidentScratch.slots(ni);
+  const normalExtremes = extremes(normal, nb);
+  const fit = fitFinite(normal, nb, Math.max(magnitudeOf(normalExtremes), magnitudeOf(extremes(levels, ni))));
   if (!(fit.scale > 0)) return undefined;
   let firstBeyond = -1;
-  for (let i = 0; i < incident.length && firstBeyond < 0; i++)
-    if (directedDeviation(bad, fit, incident[i]) >= threshold) firstBeyond = i;
+  for (let i = i0; i < i1 && firstBeyond < 0; i++)
+    if (directedDeviation(bad, fit, incident[i]) >= threshold) firstBeyond = i - i0;
   // Deviations of the finite incident values: a non-finite value's is not finite either, and is left out.
-  const z = zScratch.slots(levels.length);
+  const z = zScratch.slots(ni);
   let n = 0;
-  for (let i = 0; i < levels.length; i++) {
+  for (let i = 0; i < ni; i++) {
     const d = directedDeviation(bad, fit, levels[i]);
     if (Number.isFinite(d)) z[n++] = d;
   }
   if (n === 0) return undefined;
   const beyond = (v: number) => directedDeviation(bad, fit, v) >= threshold;
   return {
-    surprise: quantileInPlace(z.subarray(0, n), INCIDENT_QUANTILE),
-    significance: exceedanceSignificance(baseline, incident, beyond, marginPastExtreme(normalExtremes, bad)),
+    surprise: quantileOf(z, n, INCIDENT_QUANTILE),
+    significance: exceedanceSignificance(normal, levels, beyond, marginPastExtreme(normalExtremes, bad), nb, ni),
     baselineMedian: fit.median,
-    incidentLevel: quantileInPlace(levels, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
+    incidentLevel: quantileOf(levels, ni, bad === "down" ? 1 - INCIDENT_QUANTILE : INCIDENT_QUANTILE),
     firstBeyond,
     beyond,
   };

@@ -1,6 +1,6 @@
 /** The analysis window: which samples are baseline and which are the incident. */
 import type { Series } from "../case/model.js";
-import { Scratch, selectInPlace } from "./robust.js";
+import { Scratch, selectWithin } from "./robust.js";
 import type { Window } from "./types.js";
 
 /**
@@ -35,9 +35,10 @@ const stepScratch = new Scratch();
 /** The median spacing of a series' samples: its resolution. */
 export function typicalStep(t: ArrayLike<number>): number {
   if (t.length < 2) return 0;
-  const steps = stepScratch.slots(t.length - 1).subarray(0, t.length - 1);
+  const n = t.length - 1;
+  const steps = stepScratch.slots(n);
   for (let i = 1; i < t.length; i++) steps[i - 1] = t[i] - t[i - 1];
-  return selectInPlace(steps, steps.length >> 1);
+  return selectWithin(steps, 0, n - 1, n >> 1);
 }
 
 /** A series' resolution, worked out once: every detector and every alert lag asks for it. */
