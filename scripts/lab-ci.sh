@@ -9,14 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { echo "usage: scripts/lab-ci.sh <scenario>..." >&2; exit 2; }
 read -r -a flags <<<"${LAB_CI_FLAGS:---after-alert 45s}"
-tmp=${TMPDIR:-/tmp}
+. scripts/lab-host-state.sh
 out=$(mktemp -d "$tmp/beneath-lab-ci-XXXXXX")
-host_state() {
-  echo "## network namespaces"; ip netns list 2>/dev/null | sort || true
-  echo "## iptables"; iptables -S 2>/dev/null || true
-  # Scratch directories are named by SCRATCH_PREFIX in src/lab/run.ts.
-  echo "## scratch directories"; find "$tmp" -maxdepth 1 -name 'beneath-lab-scratch-*' | sort
-}
 host_state >"$out/before"
 
 pids=()
@@ -39,14 +33,10 @@ if ! diff -u "$out/before" "$out/after"; then
   echo "lab runs left the above behind" >&2
   failed=1
 fi
-# Every process a run started names its scratch directory in its command line or environment. The
-# pattern is read from a file so that grep's own command line does not match it.
-grep -ho 'scratch [^ ;]*' "$out"/*.log | cut -d' ' -f2 >"$out/scratch-paths" || true
-if [ -s "$out/scratch-paths" ]; then
-  if survivors=$(grep -lsFf "$out/scratch-paths" /proc/[0-9]*/cmdline /proc/[0-9]*/environ); then
-    echo "processes the lab started are still running: $survivors" >&2
-    failed=1
-  fi
+left=$(survivors "$out"/*.log)
+if [ -n "$left" ]; then
+  echo "processes the lab started are still running: $left" >&2
+  failed=1
 fi
 rm -rf "$out"
 exit "$failed"

@@ -6,13 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
+import type { Diagnosis } from "../src/diagnosis/types.js";
 import { ProcessGroup } from "../src/lab/processes.js";
 import { which } from "../src/lab/requirements.js";
-import { binariesFor, type LabTimings, runLab, SCRATCH_PREFIX } from "../src/lab/run.js";
+import { binariesFor, type LabTimings, LIVE_DIAGNOSIS_FILE, runLab, SCRATCH_PREFIX } from "../src/lab/run.js";
 import { LAB_SCENARIOS, type LabScenario, labScenario } from "../src/lab/scenarios.js";
 import { hostState, leftovers } from "./helpers/leftovers.js";
 
@@ -107,7 +109,7 @@ async function runShort(scenario: LabScenario, abortAt?: RegExp) {
   const startedPids = group.startedPids();
   const scratchDirs = said.flatMap((line) => line.match(/^scratch (\S+);/)?.[1] ?? []);
   const { found, unchecked } = leftovers(before, hostState(scratchRoot), { startedPids, scratchDirs });
-  return { said, error, startedPids, scratchDirs, found, unchecked };
+  return { said, error, startedPids, scratchDirs, found, unchecked, out };
 }
 
 /** The run got going (its servers and every pod were started), and nothing of it is left. */
@@ -132,6 +134,16 @@ describe("a lab run leaves nothing behind", () => {
     const run = await runShort(collapse);
     assert.equal(run.error, undefined, `the run finished: ${run.said.join("; ")}`);
     assertNothingLeft(t, collapse, run);
+    // Diagnosed live at the alert too, from the lab's Prometheus and the pods' logs, before they stopped.
+    const truth = JSON.parse(readFileSync(join(run.out, "truth.json"), "utf8")) as { alert_time: string };
+    const live = JSON.parse(readFileSync(join(run.out, LIVE_DIAGNOSIS_FILE), "utf8")) as Diagnosis;
+    assert.equal(live.input.alert_time, truth.alert_time);
+    const formats = new Set(live.input.sources.map((s) => s.format));
+    assert.ok(formats.size > 1, `metrics and logs read: ${[...formats].join(", ")}`);
+    assert.ok(
+      live.input.sources.some((s) => s.file.startsWith("http://127.0.0.1:")),
+      "pulled from the lab's Prometheus",
+    );
   });
 
   // One scenario per set of servers and kind of fault: what a run starts and changes, and so what it must undo.

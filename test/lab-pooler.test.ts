@@ -4,7 +4,7 @@
  * which must leave no namespace, link or firewall rule behind.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Socket } from "node:net";
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import pg from "pg";
-import { createNode, cutOff, deleteNode, inNodeSh, labNamespaces } from "../src/lab/netns.js";
+import { createNode, cutOff, deleteNode, inNodeSh, labNamespaces, nodeNamespace } from "../src/lab/netns.js";
 import { exposition } from "../src/lab/pgbouncerExporter.js";
 import { PoolerCluster } from "../src/lab/pooler.js";
 import { ProcessGroup } from "../src/lab/processes.js";
@@ -134,7 +134,53 @@ const nodeSkip = !isRoot
 const hostRules = () => execFileSync("iptables", ["-w", "-S"], { encoding: "utf8" });
 const hostLinks = () => execFileSync("ip", ["-o", "link"], { encoding: "utf8" });
 
+test("a node's namespace is named after the run's process and its slot, so two runs' names never meet", () => {
+  assert.equal(nodeNamespace(0, 4242), "beneath-lab-4242-node-0");
+  assert.notEqual(nodeNamespace(0, 4242), nodeNamespace(0, 4243));
+  assert.notEqual(nodeNamespace(0, 4242), nodeNamespace(1, 4242));
+  assert.equal(nodeNamespace(3), nodeNamespace(3, process.pid));
+});
+
+/** A node made by another process, as a second lab run makes one; it is deleted when `release` is called. */
+async function nodeOfAnotherRun(): Promise<{ netns: string; hostDevice: string; release: () => Promise<void> }> {
+  const netnsModule = new URL("../src/lab/netns.js", import.meta.url).href;
+  const script = `const { createNode, deleteNode } = await import(${JSON.stringify(netnsModule)});
+const node = await createNode("other-run");
+process.stdout.write(JSON.stringify(node) + "\\n");
+process.stdin.resume();
+process.stdin.on("end", async () => { await deleteNode(node); process.exit(0); });`;
+  const child = execFile(process.execPath, ["--input-type=module", "-e", script]);
+  const [line] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
+  const node = JSON.parse(String(line)) as { netns: string; hostDevice: string };
+  return {
+    ...node,
+    release: async () => {
+      child.stdin?.end();
+      await once(child, "exit");
+    },
+  };
+}
+
 describe("lab nodes", { skip: nodeSkip }, () => {
+  test("nodes made at once, by one run or by two, take different slots and namespaces named after their run", async () => {
+    const other = await nodeOfAnotherRun();
+    const ours = await Promise.all([createNode("a"), createNode("b")]);
+    try {
+      const devices = new Set([other.hostDevice, ...ours.map((n) => n.hostDevice)]);
+      assert.equal(devices.size, 3, "one slot each");
+      assert.equal(new Set(ours.map((n) => n.address)).size, 2);
+      for (const node of ours) assert.match(node.netns, new RegExp(`^beneath-lab-${process.pid}-node-\\d+$`));
+      assert.doesNotMatch(other.netns, new RegExp(`-${process.pid}-`));
+      const existing = await labNamespaces();
+      for (const netns of [other.netns, ...ours.map((n) => n.netns)]) assert.ok(existing.includes(netns), netns);
+    } finally {
+      for (const node of ours) await deleteNode(node);
+      await other.release();
+    }
+    const left = await labNamespaces();
+    assert.ok(![other.netns, ...ours.map((n) => n.netns)].some((n) => left.includes(n)), left.join(", "));
+  });
+
   test("a node is reachable at its address, unreachable once cut off, and leaves no namespace, link or rule once deleted", async () => {
     const rulesBefore = hostRules();
     const node = await createNode("test-node");

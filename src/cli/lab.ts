@@ -86,13 +86,17 @@ export function registerLab(program: Command): void {
           say: (line) => process.stderr.write(`lab: ${line}\n`),
         });
         const diagnosis = await analyze([run.caseDir], { at: run.alertTime });
-        const verdict = judge(run.truth, diagnosis);
+        const verdicts = [
+          { source: "live source", verdict: judge(run.truth, run.liveDiagnosis) },
+          { source: "exported files", verdict: judge(run.truth, diagnosis) },
+        ];
         process.stdout.write(renderText(diagnosis, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
-        process.stdout.write(`\n${verdict.line}\n`);
+        process.stdout.write("\n");
+        for (const { source, verdict } of verdicts) process.stdout.write(`${source}: ${verdict.line}\n`);
         process.stdout.write(
           `recording: ${out} (alert ${run.truth.alert_time}; run took ${Math.round((Date.now() - started) / 1000)}s)\n`,
         );
-        if (flags.check && !verdict.matches) process.exitCode = EXIT_MISMATCH;
+        if (flags.check && verdicts.some(({ verdict }) => !verdict.matches)) process.exitCode = EXIT_MISMATCH;
       } catch (err) {
         if (abort.signal.aborted) return;
         if (err instanceof LabSetupError) throw new UsageError(err.message);

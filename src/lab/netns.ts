@@ -39,6 +39,14 @@ export function nodeName(index: number): string {
   return `lab-node-${index + 1}`;
 }
 
+/** Whether a command that fails when what it creates already exists succeeded. */
+function succeeds(command: string, args: string[]): Promise<boolean> {
+  return run(command, args).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Runs `ip`, `iptables` or `tc`; a failure names the command and what it said. */
 async function sh(command: string, args: string[]): Promise<void> {
   await run(command, args).catch((err: Error & { stderr?: string }) => {
@@ -47,29 +55,36 @@ async function sh(command: string, args: string[]): Promise<void> {
 }
 
 /**
- * Creates a node: the first free slot is claimed by creating its namespace (`ip netns add` fails when
- * the name exists, so two runs at once never share a slot).
+ * The namespace of a run's node in a slot: named after the run's process as well as the slot, so a
+ * run never mistakes another run's namespace (or one a crashed run left) for its own.
+ */
+export function nodeNamespace(slot: number, pid: number = process.pid): string {
+  return `${NETNS_PREFIX}${pid}-node-${slot}`;
+}
+
+/**
+ * Creates a node in the first free slot. The slot (its addresses) is claimed by creating its host link
+ * (`ip link add` fails when the name exists, so two runs at once never share a slot; a slot whose link a
+ * crashed run left is skipped), the namespace is the run's own.
  */
 export async function createNode(name: string): Promise<LabNode> {
   for (let slot = 0; slot < SLOTS; slot++) {
-    const netns = `${NETNS_PREFIX}node-${slot}`;
-    const claimed = await run("ip", ["netns", "add", netns]).then(
-      () => true,
-      () => false,
-    );
-    if (!claimed) continue;
     const node: LabNode = {
       name,
-      netns,
+      netns: nodeNamespace(slot),
       address: `${slotNet(slot)}.2`,
       hostAddress: `${slotNet(slot)}.1`,
       device: "eth0",
       hostDevice: `${HOST_DEVICE_PREFIX}${slot}`,
     };
+    // Taken: this run's other node, or one a dead run with the same PID left.
+    if (!(await succeeds("ip", ["netns", "add", node.netns]))) continue;
+    const link = ["link", "add", node.hostDevice, "type", "veth", "peer", "name", node.device, "netns", node.netns];
+    if (!(await succeeds("ip", link))) {
+      await run("ip", ["netns", "delete", node.netns]).catch(() => {});
+      continue;
+    }
     try {
-      // The slot is ours now; a link a crashed run left under its name goes first.
-      await run("ip", ["link", "delete", node.hostDevice]).catch(() => {});
-      await sh("ip", ["link", "add", node.hostDevice, "type", "veth", "peer", "name", node.device, "netns", netns]);
       await sh("ip", ["addr", "add", `${node.hostAddress}/30`, "dev", node.hostDevice]);
       await sh("ip", ["link", "set", node.hostDevice, "up"]);
       await inNodeSh(node, "ip", ["addr", "add", `${node.address}/30`, "dev", node.device]);
@@ -81,7 +96,7 @@ export async function createNode(name: string): Promise<LabNode> {
       throw err;
     }
   }
-  throw new Error(`no free lab network slot: ${SLOTS} namespaces named ${NETNS_PREFIX}node-* exist`);
+  throw new Error(`no free lab network slot: ${SLOTS} links named ${HOST_DEVICE_PREFIX}* exist`);
 }
 
 /** The command line that runs `command` on the node (ip netns exec replaces itself with it: same PID). */

@@ -7,7 +7,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { pullIncident, writeExport } from "../live/index.js";
+import { type LiveSourceOptions, pullIncident, writeExport } from "../live/index.js";
 import type { ExportIndex } from "../read/exportIndex.js";
 
 /** Series pulled at most: far above the few thousand a lab run has, so nothing is left out. */
@@ -39,9 +39,11 @@ export interface RecordOptions {
   caseDir: string;
 }
 
-export async function recordRun(options: RecordOptions): Promise<ExportIndex> {
-  const logs = await gzipLogs(options.logDir, join(options.scratch, "logs-gz"));
-  const pull = await pullIncident({
+/** The lab's Prometheus as the live source, from the hour before the alert to the run's end: what is recorded and what is diagnosed live. */
+export function labSource(
+  options: Pick<RecordOptions, "prometheusUrl" | "alertTime" | "end" | "stepSeconds">,
+): LiveSourceOptions {
+  return {
     url: new URL(options.prometheusUrl),
     http: HTTP,
     at: options.alertTime,
@@ -49,6 +51,11 @@ export async function recordRun(options: RecordOptions): Promise<ExportIndex> {
     match: [],
     maxSeries: LAB_MAX_SERIES,
     step: options.stepSeconds,
-  });
+  };
+}
+
+export async function recordRun(options: RecordOptions): Promise<ExportIndex> {
+  const logs = await gzipLogs(options.logDir, join(options.scratch, "logs-gz"));
+  const pull = await pullIncident(labSource(options));
   return writeExport(pull, options.caseDir, { logs });
 }

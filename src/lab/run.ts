@@ -10,12 +10,15 @@ export { DEFAULT_TIMINGS, type LabTimings };
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderJson } from "../diagnosis/renderJson.js";
+import type { Diagnosis } from "../diagnosis/types.js";
+import { analyzeLive } from "../live/index.js";
 import type { ExportIndex } from "../read/exportIndex.js";
 import { applyFault } from "./faults.js";
 import { LoadGenerator } from "./load.js";
 import { startPrometheus } from "./monitoring.js";
 import { ProcessGroup } from "./processes.js";
-import { recordRun } from "./record.js";
+import { labSource, recordRun } from "./record.js";
 import { BINARIES, type Binary, requireBinaries } from "./requirements.js";
 import type { LabScenario } from "./scenarios.js";
 import { type Backends, describeServer, serverBinaries, startServers } from "./servers.js";
@@ -23,6 +26,8 @@ import { Shop } from "./shop.js";
 
 /** Scratch directories are made under the system's temp dir with this prefix (tests look for leftovers by it). */
 export const SCRATCH_PREFIX = "beneath-lab-scratch-";
+/** Beside truth.json: the live diagnosis as `analyze --format json` writes it, to compare with the exported files' one. */
+export const LIVE_DIAGNOSIS_FILE = "live-diagnosis.json";
 /** The front door's error alert: 5xx share over the last ALERT_WINDOW_S seconds, with enough answers to mean it. */
 const ALERT_ERROR_SHARE = 0.05;
 const ALERT_WINDOW_S = 10;
@@ -42,6 +47,8 @@ export interface LabRunResult {
   alertTime: number;
   /** The export's index (what was pulled). */
   recording: ExportIndex;
+  /** The diagnosis made through the live source (the lab's Prometheus and the pods' log files) before anything stopped. */
+  liveDiagnosis: Diagnosis;
   /** PIDs the run started; all stopped when it returns. */
   startedPids: number[];
   scratch: string;
@@ -138,15 +145,10 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
     const caseDir = join(options.out, "case");
     await rm(options.out, { recursive: true, force: true });
     await shop.close();
-    const recording = await recordRun({
-      prometheusUrl: monitoring.prometheusUrl,
-      alertTime,
-      end,
-      stepSeconds: timings.scrapeSeconds,
-      logDir: shop.logDir,
-      scratch,
-      caseDir,
-    });
+    const pulled = { prometheusUrl: monitoring.prometheusUrl, alertTime, end, stepSeconds: timings.scrapeSeconds };
+    const recording = await recordRun({ ...pulled, logDir: shop.logDir, scratch, caseDir });
+    // As `beneath analyze --prometheus <url> --at <alert> --logs <dir>` would, while Prometheus still runs.
+    const { diagnosis: liveDiagnosis } = await analyzeLive(labSource(pulled), [shop.logDir]);
     const truth: LabTruthFile = {
       scenario: scenario.name,
       root_cause: scenario.truth.root_cause,
@@ -155,8 +157,9 @@ export async function runLab(scenario: LabScenario, options: LabRunOptions): Pro
       notes: scenario.truth.notes,
     };
     await writeFile(join(options.out, "truth.json"), `${JSON.stringify(truth, null, 2)}\n`);
+    await writeFile(join(options.out, LIVE_DIAGNOSIS_FILE), renderJson(liveDiagnosis));
     say(`recorded ${recording.metrics.length} metrics (${recording.series_pulled} series) and the logs to ${caseDir}`);
-    return { caseDir, truth, alertTime, recording, startedPids: group.startedPids(), scratch };
+    return { caseDir, truth, alertTime, recording, liveDiagnosis, startedPids: group.startedPids(), scratch };
   } finally {
     load?.close();
     await shop?.close().catch(() => {});
