@@ -3,8 +3,8 @@
 # <scenario>...; round by round, so a short session still covers every scenario), and appends one
 # Markdown table row per run to $LAB_RUNS_OUT/runs.md: the diagnosis through the live source (as the
 # lab made it while its Prometheus ran), the one `beneath analyze` makes from the exported files,
-# whether each matches the run's truth, the wall time, and whether the run left a network namespace,
-# an iptables rule, a scratch directory or a process behind. A run that misses keeps its recording in
+# whether each matches the run's truth, the wall time, and whether the run left a network namespace
+# (with its links and firewall rules), its scratch directory or a process behind. A run that misses keeps its recording in
 # $LAB_RUNS_OUT/<scenario>-<n>/ as evidence; a right one's is deleted. Exits 1 when any run missed,
 # failed or left something behind.
 # LAB_RUNS_FLAGS sets the lab's timings (default: --after-alert 45s, the CI timing); LAB_ENGINE the
@@ -30,13 +30,18 @@ for ((round = 1; round <= rounds; round++)); do
   for scenario in "$@"; do
     n=$(($(grep -c "^| $scenario | " "$table" || true) + 1))
     out=$results/$scenario-$n
-    host_state >"$results/before"
     started=$(date +%s)
     rc=0
-    node "$engine/dist/src/cli/main.js" lab "$scenario" "${flags[@]}" --out "$out" >"$out.log" 2>&1 || rc=$?
+    node "$engine/dist/src/cli/main.js" lab "$scenario" "${flags[@]}" --out "$out" >"$out.log" 2>&1 &
+    pid=$!
+    wait "$pid" || rc=$?
     took=$(($(date +%s) - started))
-    host_state >"$results/after"
-    left=$(diff "$results/before" "$results/after" | grep -c '^[<>]' || true)
+    # What is this run's own, so that other runs and tests on the host are not counted: its network
+    # namespaces are named after its PID (src/lab/netns.ts; their links and firewall rules live and go
+    # with them), its scratch directory is in its log, and so is every process it started.
+    left=$(ip netns list 2>/dev/null | grep -c "^beneath-lab-$pid-" || true)
+    scratch=$(grep -ho 'scratch [^ ;]*' "$out.log" | cut -d' ' -f2 || true)
+    [ -n "$scratch" ] && [ -e "$scratch" ] && left=$((left + 1))
     left=$((left + $(survivors "$out.log" | wc -l)))
     if [ "$rc" -ne 0 ] || [ ! -s "$out/live-diagnosis.json" ]; then
       live="lab exit $rc: $(grep -m1 '^beneath' "$out.log" || tail -n1 "$out.log")"
@@ -60,5 +65,4 @@ for ((round = 1; round <= rounds; round++)); do
     fi
   done
 done
-rm -f "$results/before" "$results/after"
 exit "$failed"

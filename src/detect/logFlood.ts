@@ -26,8 +26,13 @@ const FLOOD_RATIO = 20;
 const FLOOD_MIN_LINES_PER_SECOND = 200;
 /** Memory that grew to this multiple of its start while flooding is the flood's cost, not noise. */
 const MEMORY_GROWTH = 3;
-/** Requests that take this many times longer while the service floods pay for the lines: users feel it. */
-const LATENCY_GROWTH = 2;
+/**
+ * Requests that take this many times longer while the service floods pay for the lines: users feel it.
+ * Half again, not twice: a flood within capacity leaves a request's time within about a tenth of what
+ * it was, and a host busy with other work slows every request, so the flood's own share of a request
+ * (the ratio it shows) shrinks as the host gets busier, though its cost in time does not.
+ */
+const LATENCY_GROWTH = 1.5;
 /** Series that count log lines per source, by level (a logging library counts its "events"). */
 const LOG_LINE_COUNTER = /log.*(lines|messages|records|events)/i;
 /** A histogram's or summary's count of requests served (as rates); its `_sum` beside it is their total time. */
@@ -52,9 +57,11 @@ function floodRates(list: Series[], span: ResourceSpan) {
   const since = Math.min(...peaks.map((p) => p?.t ?? Number.POSITIVE_INFINITY));
   const flood = total(span.from, span.to);
   const verbose = total(span.from, span.to, (s) => VERBOSE_LEVELS.test(s.labels.level ?? ""));
-  // When the lines first reached a flood's rate: the cost is measured from there.
+  // When the lines first reached a flood's rate: the cost is measured from there, against the time before.
+  // Searched from the recording's start: in a recording shorter than the reference stretch, a flood that
+  // began before the alert began inside it.
   const floodRate = FLOOD_RATIO * Math.max(reference, 1);
-  const onset = unionTimes(list, span.from, span.to).find((t) => sumAt(list, t) >= floodRate) ?? since;
+  const onset = unionTimes(list, span.referenceStart, span.to).find((t) => sumAt(list, t) >= floodRate) ?? since;
   return { reference, peak, since, onset, verboseShare: flood > 0 ? verbose / flood : 0 };
 }
 
@@ -86,10 +93,11 @@ function floodCost(c: Case, entity: string, span: ResourceSpan) {
 }
 
 /**
- * How many times longer the entity's requests took while it flooded than in the reference: the time its
- * request histograms add up (`_sum`) over the requests they count (`_count`); undefined when it counts none.
+ * How many times longer the entity's requests took while it flooded than in the reference before the
+ * flood began: the time its request histograms add up (`_sum`) over the requests they count (`_count`);
+ * undefined when it counts none.
  */
-function latencyGrowth(c: Case, entity: string, span: ResourceSpan, since: number): number | undefined {
+function latencyGrowth(c: Case, entity: string, span: ResourceSpan, onset: number): number | undefined {
   const counts = c.series.filter((s) => s.entity === entity && REQUEST_COUNT.test(s.metric) && s.unit === "per second");
   if (counts.length === 0) return undefined;
   const sums = c.series.filter(
@@ -99,8 +107,8 @@ function latencyGrowth(c: Case, entity: string, span: ResourceSpan, since: numbe
     const served = sumOfMedians(counts, from, to);
     return served > 0 ? sumOfMedians(sums, from, to) / served : undefined;
   };
-  const before = mean(span.referenceStart, span.referenceEnd);
-  const during = mean(Math.max(since, span.from), span.to);
+  const before = mean(span.referenceStart, Math.min(span.referenceEnd, onset));
+  const during = mean(onset, span.to);
   return before && during ? during / before : undefined;
 }
 
