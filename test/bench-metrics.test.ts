@@ -15,6 +15,7 @@ import {
 } from "../bench/metrics.js";
 import { type CaseResult, rowsOf } from "../bench/report.js";
 import type { Case, Series } from "../src/case/model.js";
+import { SpanTable } from "../src/case/spanTable.js";
 
 test("serviceOf strips the kind prefix and namespace, and folds pod names to their workload", () => {
   assert.equal(serviceOf("service:carts"), "carts");
@@ -91,7 +92,7 @@ function caseOf(...s: Series[]): Case {
     relations: [],
     series: s,
     logs: { bucketSeconds: 60, templates: [] },
-    spans: [],
+    spans: SpanTable.of([]),
     events: [],
     objects: [],
     sources: [],

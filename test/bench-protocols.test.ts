@@ -7,6 +7,7 @@ import { preFaultLikeness, templateMix, totalVariation } from "../bench/ceiling.
 import { ADAPTERS, type Label } from "../bench/datasets.js";
 import { type CaseResult, ceilingBlock, rowsOf } from "../bench/report.js";
 import type { Case, LogTemplate } from "../src/case/model.js";
+import { SpanTable } from "../src/case/spanTable.js";
 
 const trainTicket = ADAPTERS["train-ticket"];
 
@@ -109,7 +110,7 @@ function logCase(...templates: LogTemplate[]): Case {
     relations: [],
     series: [],
     logs: { bucketSeconds: 60, templates },
-    spans: [],
+    spans: SpanTable.of([]),
     events: [],
     objects: [],
     sources: [],

@@ -166,9 +166,9 @@ function assertSaneCase(c: Case, file: string): void {
     assert.ok(isAscending(s.t), `${file}: ${s.metric} is in time order`);
     for (const t of s.t) assert.ok(isRepresentableTime(t), `${file}: ${s.metric} time ${t}`);
   }
-  for (const span of c.spans) {
-    assert.ok(isRepresentableTime(span.start), `${file}: span start ${span.start}`);
-    assert.ok(Number.isFinite(span.duration), `${file}: span duration ${span.duration}`);
+  for (let row = 0; row < c.spans.length; row++) {
+    assert.ok(isRepresentableTime(c.spans.start[row]), `${file}: span start ${c.spans.start[row]}`);
+    assert.ok(Number.isFinite(c.spans.duration[row]), `${file}: span duration ${c.spans.duration[row]}`);
   }
   for (const template of c.logs.templates)
     for (const [bucket, n] of template.counts) assert.ok(isRepresentableTime(bucket) && n > 0, `${file}: log bucket`);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Case, Series } from "../src/case/model.js";
+import { SpanTable } from "../src/case/spanTable.js";
 import { detectIncidentStart } from "../src/detect/incidentStart.js";
 
 /** Deterministic noise so the test never flakes. */
@@ -14,7 +15,7 @@ function caseOf(series: Series[]): Case {
     relations: [],
     series,
     logs: { bucketSeconds: 10, templates: [] },
-    spans: [],
+    spans: SpanTable.of([]),
     events: [],
     objects: [],
     sources: [],

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Case, LogLevel, LogTemplate, Span } from "../src/case/model.js";
+import { SpanTable } from "../src/case/spanTable.js";
 import { detectTraceChanges } from "../src/detect/traces.js";
 import type { Evidence, Window } from "../src/detect/types.js";
 
@@ -16,7 +17,7 @@ function caseOf(spans: Span[], templates: LogTemplate[] = []): Case {
     relations: [],
     series: [],
     logs: { bucketSeconds: 10, templates },
-    spans,
+    spans: SpanTable.of(spans),
     events: [],
     objects: [],
     sources: [],

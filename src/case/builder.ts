@@ -7,21 +7,10 @@ import type { CaseSink, EventRecord, Labels, LogRecord, SpanRecord } from "../re
 import { rateIfCounter } from "./counters.js";
 import { entityId, type Resolved, resolveEntity } from "./entity.js";
 import { detectLevel } from "./logLevel.js";
-import type {
-  Case,
-  CaseEvent,
-  Entity,
-  KubeObject,
-  LogLevel,
-  LogTemplate,
-  Relation,
-  Series,
-  Skipped,
-  Span,
-} from "./model.js";
+import type { Case, CaseEvent, Entity, KubeObject, LogLevel, LogTemplate, Relation, Series, Skipped } from "./model.js";
 import { entityRenames, type PodOwners, podOwnersFromObjects, podOwnersFromSeries, renameEntities } from "./owners.js";
 import { SpanLogTies } from "./spanLogs.js";
-import { StringPool } from "./strings.js";
+import { SpanColumns } from "./spanTable.js";
 import { TemplateMiner } from "./templateMiner.js";
 
 /** Log counts are kept per 10 s: fine enough to order causes before effects, coarse enough to stay small. */
@@ -64,11 +53,9 @@ export class CaseBuilder {
    * order, so a count is kept in a field while the bucket lasts rather than in a map per line.
    */
   private readonly pending: ({ bucket: number; count: number; traced: number } | undefined)[] = [];
-  /** The texts of spans: a trace's id, an operation and a parent's span id repeat on many spans. */
-  private readonly spanStrings = new StringPool();
   /** The templates of the lines written within a span. */
   private readonly spanLogs = new SpanLogTies();
-  private readonly spans: Span[] = [];
+  private readonly spans = new SpanColumns();
   private readonly events: Case["events"] = [];
   private readonly objects: KubeObject[] = [];
   private readonly skipped: Skipped[] = [];
@@ -198,18 +185,16 @@ export class CaseBuilder {
 
   private addSpan(file: string, record: SpanRecord): void {
     const service = this.resolve(record.labels) ?? this.resolve({ service: baseName(file) }) ?? "service:unknown";
-    const strings = this.spanStrings;
-    const span: Span = {
-      traceId: strings.intern(record.traceId),
-      spanId: strings.intern(record.spanId),
+    this.spans.add(
+      record.traceId,
+      record.spanId,
+      record.parent,
       service,
-      operation: strings.intern(record.operation),
-      start: record.start,
-      duration: record.duration,
-      error: record.error,
-    };
-    if (record.parent) span.parent = strings.intern(record.parent);
-    this.spans.push(span);
+      record.operation,
+      record.start,
+      record.duration,
+      record.error,
+    );
   }
 
   private addEvent(record: EventRecord): void {
@@ -249,14 +234,14 @@ export class CaseBuilder {
     for (const [template, origin] of this.templateOrigins) {
       template.template = finalText.get(origin.entity)?.get(origin.id) ?? template.template;
     }
-    this.spanLogs.tieTo(this.spans);
-    this.spanStrings.clear();
+    const spans = this.spans.finish();
+    this.spanLogs.tieTo(spans);
     const built: Case = {
       entities: this.entities,
       relations: [...this.relations.values()],
       series,
       logs: { bucketSeconds: LOG_BUCKET_SECONDS, templates },
-      spans: this.spans,
+      spans,
       events: this.events.sort((a, b) => a.t - b.t),
       objects: this.objects,
       sources: this.sources,

@@ -2,6 +2,7 @@
  * The Case: the one in-memory model every step after reading works on (DESIGN.md, step 2).
  * Plain data only; builders and resolution live beside it.
  */
+import type { SpanTable } from "./spanTable.js";
 
 export type EntityKind =
   | "service"
@@ -77,6 +78,7 @@ export interface Logs {
   templates: LogTemplate[];
 }
 
+/** One span as an object: what SpanTable.get gives, and what SpanTable.of takes. */
 export interface Span {
   traceId: string;
   spanId: string;
@@ -124,7 +126,8 @@ export interface Case {
   relations: Relation[];
   series: Series[];
   logs: Logs;
-  spans: Span[];
+  /** Kept as columns (spanTable.ts). */
+  spans: SpanTable;
   events: CaseEvent[];
   objects: KubeObject[];
   sources: string[];

@@ -69,7 +69,7 @@ export function renameEntities(c: Case, renames: Map<string, string>): void {
   const to = (id: string) => renames.get(id) ?? id;
   for (const s of c.series) s.entity = to(s.entity);
   for (const t of c.logs.templates) t.entity = to(t.entity);
-  for (const s of c.spans) s.service = to(s.service);
+  c.spans.renameServices(to);
   for (const e of c.events) e.entity = to(e.entity);
   for (const o of c.objects) o.entity = to(o.entity);
   const seen = new Set<string>();

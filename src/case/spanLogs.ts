@@ -7,7 +7,7 @@
  * chance of about (lines × spans) / 2^53: below one in a thousand for a million spans and four
  * million traced lines.
  */
-import type { Span } from "./model.js";
+import type { SpanTable } from "./spanTable.js";
 
 /** Rows allocated at first; the columns double as lines arrive. */
 const INITIAL_ROWS = 1024;
@@ -49,23 +49,25 @@ export class SpanLogTies {
     this.rows++;
   }
 
-  /** Sets each span's `logTemplates`: the templates of the lines written in it, in the order of the lines. */
-  tieTo(spans: Span[]): void {
+  /** Ties to each span the templates of the lines written in it, in the order of the lines. */
+  tieTo(spans: SpanTable): void {
     if (this.rows === 0 || spans.length === 0) return;
-    const byHash = new Map<number, Span[]>();
-    for (const span of spans) {
-      const hash = spanHash(span.traceId, span.spanId);
+    const byHash = new Map<number, number[]>();
+    for (let row = 0; row < spans.length; row++) {
+      const hash = spanHash(spans.traceOf(row), spans.spanIdOf(row));
       const same = byHash.get(hash);
-      if (same) same.push(span);
-      else byHash.set(hash, [span]);
+      if (same) same.push(row);
+      else byHash.set(hash, [row]);
     }
-    for (let row = 0; row < this.rows; row++) {
-      const tied = byHash.get(this.hashes[row]);
-      if (!tied) continue;
-      for (const span of tied) {
-        span.logTemplates ??= [];
-        span.logTemplates.push(this.templates[row]);
-      }
-    }
+    // Two passes over the lines: how many templates each span gets, then the templates in place.
+    const start = new Int32Array(spans.length + 1);
+    for (let line = 0; line < this.rows; line++)
+      for (const row of byHash.get(this.hashes[line]) ?? []) start[row + 1]++;
+    for (let row = 0; row < spans.length; row++) start[row + 1] += start[row];
+    const list = new Int32Array(start[spans.length]);
+    const filled = start.slice(0, spans.length);
+    for (let line = 0; line < this.rows; line++)
+      for (const row of byHash.get(this.hashes[line]) ?? []) list[filled[row]++] = this.templates[line];
+    spans.tieLogTemplates({ start, list });
   }
 }

@@ -64,7 +64,7 @@ function timedSources(c: Case): TimedSource[] {
     const buckets = [...template.counts.entries()].sort((a, b) => a[0] - b[0]);
     sources.push({ t: buckets.map(([b]) => b), weight: buckets.map(([, n]) => n) });
   }
-  if (c.spans.length > 0) sources.push({ t: Float64Array.from(c.spans, (s) => s.start).sort() });
+  if (c.spans.length > 0) sources.push({ t: c.spans.start.slice().sort() });
   if (c.events.length > 0) sources.push({ t: c.events.map((e) => e.t).sort((a, b) => a - b) });
   return sources;
 }
@@ -124,7 +124,7 @@ function holdsDataBetween(c: Case, from: number, to: number): boolean {
       return i < s.t.length && s.t[i] <= to;
     }) ||
     c.logs.templates.some((template) => [...template.counts.keys()].some(within)) ||
-    c.spans.some((span) => within(span.start)) ||
+    c.spans.start.some(within) ||
     c.events.some((event) => within(event.t))
   );
 }

@@ -4,7 +4,8 @@
  * They are left out of that entity's normal, so a fault that came and went before the alert neither
  * hides a new one (its errors already "expected") nor excuses it (its latency already "normal").
  */
-import type { Case, Span } from "../case/model.js";
+import type { Case } from "../case/model.js";
+import { NO_ROW, spanTree } from "../case/spanTree.js";
 import { median } from "./robust.js";
 import type { Window } from "./types.js";
 import { inBaseline } from "./window.js";
@@ -59,17 +60,16 @@ function minuteOf(perEntity: Map<string, Map<number, Minute>>, entity: string, t
 /** The minutes in which each entity's errors or call durations stood far above its ordinary minute. */
 export function baselineEpisodes(c: Case, window: Window): BaselineEpisodes {
   const perEntity = new Map<string, Map<number, Minute>>();
-  const byId = new Map<string, Span>();
-  for (const span of c.spans) byId.set(`${span.traceId}/${span.spanId}`, span);
-  for (const span of c.spans) {
-    if (!inBaseline(span.start, window)) continue;
-    const minute = minuteOf(perEntity, span.service, span.start);
-    if (span.error) minute.errors++;
+  const { spans } = c;
+  const { parent } = spanTree(spans);
+  for (let row = 0; row < spans.length; row++) {
+    if (!inBaseline(spans.start[row], window)) continue;
+    const minute = minuteOf(perEntity, spans.serviceOf(row), spans.start[row]);
+    if (spans.error[row] === 1) minute.errors++;
     // Calls into the entity as their callers timed them: the network's delay and the entity's queue show
     // there, not in its own spans; its internal spans would drown the few calls in.
-    const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
-    if (!parent) minute.durations.push(span.duration);
-    else if (parent.service !== span.service) minute.durations.push(parent.duration);
+    if (parent[row] === NO_ROW) minute.durations.push(spans.duration[row]);
+    else if (spans.service[parent[row]] !== spans.service[row]) minute.durations.push(spans.duration[parent[row]]);
   }
   for (const template of c.logs.templates) {
     const failing = FAILING_LEVELS.has(template.level);

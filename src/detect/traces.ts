@@ -5,7 +5,9 @@
  * the evidence free of shifts in the traffic mix (a load generator switching workflows changes which
  * operations run, not how each one behaves).
  */
-import type { Case, Span } from "../case/model.js";
+import type { Case } from "../case/model.js";
+import { NO_PARENT, type SpanTable } from "../case/spanTable.js";
+import { childrenOf, NO_ROW, type SpanTree, spanTree } from "../case/spanTree.js";
 import { inEntityBaseline } from "./episodes.js";
 import { formatValue } from "./format.js";
 import { LEVEL_WEIGHT } from "./levelWeight.js";
@@ -49,9 +51,10 @@ type Phase = "baseline" | "incident";
  */
 const DATABASE_STATEMENT = /^(?:SELECT|INSERT|UPDATE|DELETE|UPSERT|MERGE|REPLACE|CALL|BEGIN|COMMIT|ROLLBACK)(?:\s|$)/;
 
+/** A span as one invocation of its operation: what it did and who asked, whatever the window. */
 interface Invocation {
-  span: Span;
-  phase: Phase;
+  /** The span's row in the Case's span table. */
+  row: number;
   traceId: string;
   /**
    * Who asked: the nearest calling span in another service, and the parent span (within the service, the
@@ -61,11 +64,10 @@ interface Invocation {
   /** Seconds in its own code; NaN for a client span, whose uncovered time is the call's, not its own. */
   selfTime: number;
   /** What the invocation did: `log:<template index>`, `call:<service> <operation>`, `error`. */
-  features: Set<string>;
+  features: ReadonlySet<string>;
 }
 
 interface OverheadSample {
-  phase: Phase;
   traceId: string;
   seconds: number;
   /** The callee's invocation the caller waited for. */
@@ -75,22 +77,31 @@ interface OverheadSample {
 interface ServiceSamples {
   /** Caller-side time not spent inside this service's span: network, queueing, connection set-up. */
   callOverhead: OverheadSample[];
+  /** The phase of each callOverhead sample. */
+  overheadPhase: Phase[];
   errors: Record<Phase, number>;
   /** Baseline spans left out as the service's own episodes: counted as traffic, not as its normal. */
   episodeSpans: number;
   baselineSpans: number;
-  operations: Map<string, Invocation[]>;
+  operations: Map<string, Invocations>;
   /** Example trace id per phase, for excerpts. */
   exampleTrace: Partial<Record<Phase, string>>;
+}
+
+/** One operation's invocations in the window: all of them in the order read, and those of each phase. */
+interface Invocations {
+  all: Invocation[];
+  baseline: Invocation[];
+  incident: Invocation[];
 }
 
 /** A span in the baseline but inside one of its service's episodes (detect/episodes.ts): traffic, not normal. */
 type Placed = Phase | "episode";
 
-function phaseOf(span: Span, window: Window): Placed | undefined {
-  if (inEntityBaseline(span.start, window, span.service)) return "baseline";
-  if (inBaseline(span.start, window)) return "episode";
-  if (span.start >= window.at && span.start <= window.end) return "incident";
+function phaseOf(start: number, service: string, window: Window): Placed | undefined {
+  if (inEntityBaseline(start, window, service)) return "baseline";
+  if (inBaseline(start, window)) return "episode";
+  if (start >= window.at && start <= window.end) return "incident";
   return undefined;
 }
 
@@ -99,6 +110,7 @@ function samplesFor(map: Map<string, ServiceSamples>, service: string): ServiceS
   if (!s) {
     s = {
       callOverhead: [],
+      overheadPhase: [],
       errors: { baseline: 0, incident: 0 },
       episodeSpans: 0,
       baselineSpans: 0,
@@ -110,67 +122,198 @@ function samplesFor(map: Map<string, ServiceSamples>, service: string): ServiceS
   return s;
 }
 
-function collect(c: Case, window: Window) {
-  const byId = new Map<string, Span>();
-  for (const span of c.spans) byId.set(`${span.traceId}/${span.spanId}`, span);
-  const children = new Map<Span, Span[]>();
-  for (const span of c.spans) {
-    const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
-    if (!parent) continue;
-    const list = children.get(parent) ?? [];
-    list.push(span);
-    children.set(parent, list);
+/** The shared features of invocations that did nothing of note (never added to). */
+const NO_FEATURES: ReadonlySet<string> = new Set();
+
+/**
+ * Texts that many invocations share, made once: a feature's name for a log template or a call, an
+ * invocation's context, whether an operation is a database statement.
+ */
+class SharedTexts {
+  private readonly logs = new Map<number, string>();
+  private readonly calls = new Map<string, Map<number, string>>();
+  private readonly contexts = new Map<string, Map<number, Map<number, string>>>();
+  private readonly statements = new Map<number, boolean>();
+
+  constructor(private readonly spans: SpanTable) {}
+
+  log(template: number): string {
+    let text = this.logs.get(template);
+    if (text === undefined) {
+      text = `log:${template}`;
+      this.logs.set(template, text);
+    }
+    return text;
   }
+
+  /** `call:<service> <operation>` of a called span. */
+  call(row: number): string {
+    const service = this.spans.serviceOf(row);
+    const operation = this.spans.operation[row];
+    let byOperation = this.calls.get(service);
+    if (!byOperation) {
+      byOperation = new Map();
+      this.calls.set(service, byOperation);
+    }
+    let text = byOperation.get(operation);
+    if (text === undefined) {
+      text = `call:${service} ${this.spans.operationOf(row)}`;
+      byOperation.set(operation, text);
+    }
+    return text;
+  }
+
+  /** `<caller's service> <caller's operation> / <parent's operation>`. */
+  context(caller: number, parent: number): string {
+    const service = this.spans.serviceOf(caller);
+    let byCaller = this.contexts.get(service);
+    if (!byCaller) {
+      byCaller = new Map();
+      this.contexts.set(service, byCaller);
+    }
+    let byParent = byCaller.get(this.spans.operation[caller]);
+    if (!byParent) {
+      byParent = new Map();
+      byCaller.set(this.spans.operation[caller], byParent);
+    }
+    let text = byParent.get(this.spans.operation[parent]);
+    if (text === undefined) {
+      text = `${service} ${this.spans.operationOf(caller)} / ${this.spans.operationOf(parent)}`;
+      byParent.set(this.spans.operation[parent], text);
+    }
+    return text;
+  }
+
+  isStatement(row: number): boolean {
+    const operation = this.spans.operation[row];
+    let statement = this.statements.get(operation);
+    if (statement === undefined) {
+      statement = DATABASE_STATEMENT.test(this.spans.operationOf(row));
+      this.statements.set(operation, statement);
+    }
+    return statement;
+  }
+}
+
+/** What an invocation did (see Invocation.features). */
+function featuresOf(spans: SpanTable, tree: SpanTree, row: number, texts: SharedTexts): ReadonlySet<string> {
+  const templates = spans.logTemplatesOf(row);
+  const kids = childrenOf(tree, row);
+  const error = spans.error[row] === 1;
+  if (templates.length === 0 && kids.length === 0 && !error) return NO_FEATURES;
+  const features = new Set<string>();
+  for (let i = 0; i < templates.length; i++) features.add(texts.log(templates[i]));
+  for (const kid of kids) features.add(texts.call(kid));
+  if (error) features.add("error");
+  return features;
+}
+
+/**
+ * The nearest span up the parent chain in another service than `row`'s (or the topmost of its own
+ * service's spans when the chain ends); NO_ROW when a parent is named but not in the Case.
+ */
+function callerOf(spans: SpanTable, tree: SpanTree, row: number): number {
+  let caller = tree.parent[row];
+  // Corrupt ids can make a parent chain loop: each span is climbed through once.
+  let climbed: Set<number> | undefined;
+  while (caller !== NO_ROW && spans.parentId[caller] !== NO_PARENT && spans.service[caller] === spans.service[row]) {
+    climbed ??= new Set();
+    if (climbed.has(caller)) break;
+    climbed.add(caller);
+    caller = tree.parent[caller];
+  }
+  return caller;
+}
+
+/** Every span as an invocation, and the call overhead its caller saw (where the caller is another service). */
+interface SpanInvocations {
+  invocations: Invocation[];
+  overheads: (OverheadSample | undefined)[];
+}
+
+const invocationsBuilt = new WeakMap<SpanTable, SpanInvocations>();
+
+/**
+ * The spans as invocations, built once per span table: they do not depend on the window, and the
+ * detector runs once per alert lag.
+ */
+function spanInvocations(spans: SpanTable): SpanInvocations {
+  const known = invocationsBuilt.get(spans);
+  if (known) return known;
+  const tree = spanTree(spans);
+  const texts = new SharedTexts(spans);
+  const invocations: Invocation[] = [];
+  const overheads: (OverheadSample | undefined)[] = [];
+  for (let row = 0; row < spans.length; row++) {
+    const duration = spans.duration[row];
+    const traceId = spans.traceOf(row);
+    const kids = childrenOf(tree, row);
+    let childTime = 0;
+    let callsOut = false;
+    for (const kid of kids) {
+      childTime += spans.duration[kid];
+      if (spans.service[kid] !== spans.service[row]) callsOut = true;
+    }
+    // A span that calls another service is the client side of that call: the time it does not spend in
+    // the remote span is the network's and the callee's queue's (counted as calls into the callee). A
+    // database statement's span is the client side of a call into the database.
+    callsOut ||= texts.isStatement(row);
+    const selfTime = callsOut ? Number.NaN : Math.max(0, duration - childTime);
+    const parent = tree.parent[row];
+    const caller = parent === NO_ROW ? NO_ROW : callerOf(spans, tree, row);
+    const context = caller !== NO_ROW ? texts.context(caller, parent) : "";
+    const features = featuresOf(spans, tree, row, texts);
+    const invocation: Invocation = { row, traceId, context, selfTime, features };
+    invocations.push(invocation);
+    overheads.push(
+      parent !== NO_ROW && spans.service[parent] !== spans.service[row]
+        ? { traceId, seconds: Math.max(0, spans.duration[parent] - duration), invocation }
+        : undefined,
+    );
+  }
+  const built = { invocations, overheads };
+  invocationsBuilt.set(spans, built);
+  return built;
+}
+
+function collect(c: Case, window: Window) {
+  const spans = c.spans;
+  const { invocations, overheads } = spanInvocations(spans);
   const perService = new Map<string, ServiceSamples>();
   const spanCount = { baseline: 0, incident: 0 };
   const rootDurations: number[] = [];
-  for (const span of c.spans) {
-    const placed = phaseOf(span, window);
+  for (let row = 0; row < spans.length; row++) {
+    const service = spans.serviceOf(row);
+    const placed = phaseOf(spans.start[row], service, window);
     if (!placed) continue;
     if (placed === "episode") {
       spanCount.baseline++;
-      samplesFor(perService, span.service).episodeSpans++;
+      samplesFor(perService, service).episodeSpans++;
       continue;
     }
     const phase = placed;
     spanCount[phase]++;
-    const s = samplesFor(perService, span.service);
+    const s = samplesFor(perService, service);
+    const invocation = invocations[row];
     if (phase === "baseline") s.baselineSpans++;
-    if (phase === "baseline" && !span.parent) rootDurations.push(span.duration);
-    s.exampleTrace[phase] ??= span.traceId;
-    if (span.error) s.errors[phase]++;
-    const kids = children.get(span) ?? [];
-    const features = new Set<string>();
-    for (const index of span.logTemplates ?? []) features.add(`log:${index}`);
-    for (const kid of kids) features.add(`call:${kid.service} ${kid.operation}`);
-    if (span.error) features.add("error");
-    const childTime = kids.reduce((sum, kid) => sum + kid.duration, 0);
-    // A span that calls another service is the client side of that call: the time it does not spend in
-    // the remote span is the network's and the callee's queue's (counted as calls into the callee). A
-    // database statement's span is the client side of a call into the database.
-    const callsOut = kids.some((kid) => kid.service !== span.service) || DATABASE_STATEMENT.test(span.operation);
-    const selfTime = callsOut ? Number.NaN : Math.max(0, span.duration - childTime);
-    const invocations = s.operations.get(span.operation) ?? [];
-    const parent = span.parent ? byId.get(`${span.traceId}/${span.parent}`) : undefined;
-    let caller = parent;
-    // Corrupt ids can make a parent chain loop: each span is climbed through once.
-    let climbed: Set<Span> | undefined;
-    while (caller?.parent && caller.service === span.service) {
-      climbed ??= new Set();
-      if (climbed.has(caller)) break;
-      climbed.add(caller);
-      caller = byId.get(`${span.traceId}/${caller.parent}`);
+    if (phase === "baseline" && spans.parentId[row] === NO_PARENT) rootDurations.push(spans.duration[row]);
+    s.exampleTrace[phase] ??= invocation.traceId;
+    if (spans.error[row] === 1) s.errors[phase]++;
+    const operation = spans.operationOf(row);
+    let ofOperation = s.operations.get(operation);
+    if (!ofOperation) {
+      ofOperation = { all: [], baseline: [], incident: [] };
+      s.operations.set(operation, ofOperation);
     }
-    const context = parent && caller ? `${caller.service} ${caller.operation} / ${parent.operation}` : "";
-    const invocation: Invocation = { span, phase, traceId: span.traceId, context, selfTime, features };
-    invocations.push(invocation);
-    s.operations.set(span.operation, invocations);
-    if (parent && parent.service !== span.service) {
-      const seconds = Math.max(0, parent.duration - span.duration);
-      s.callOverhead.push({ phase, traceId: span.traceId, seconds, invocation });
+    ofOperation.all.push(invocation);
+    ofOperation[phase].push(invocation);
+    const overhead = overheads[row];
+    if (overhead) {
+      s.callOverhead.push(overhead);
+      s.overheadPhase.push(phase);
     }
   }
-  return { perService, children, spanCount, typicalRequest: median(rootDurations) };
+  return { perService, spanCount, typicalRequest: median(rootDurations) };
 }
 
 /**
@@ -293,9 +436,7 @@ function requestPart(service: string, traceId: string): string {
 function recoveringParts(c: Case, perService: Map<string, ServiceSamples>): Set<string> {
   const parts = new Set<string>();
   for (const [service, s] of perService) {
-    for (const invocations of s.operations.values()) {
-      const baseline = invocations.filter((i) => i.phase === "baseline");
-      const incident = invocations.filter((i) => i.phase === "incident");
+    for (const { baseline, incident } of s.operations.values()) {
       if (baseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) continue;
       const failures = new Set<string>();
       for (const i of baseline) for (const f of i.features) if (isFailure(f, c)) failures.add(f);
@@ -338,13 +479,12 @@ function operationFindings(
   c: Case,
   service: string,
   operation: string,
-  invocations: Invocation[],
+  invocations: Invocations,
   typicalRequest: number,
   recovering: Set<string>,
 ): OperationFinding[] {
-  const everyBaseline = invocations.filter((i) => i.phase === "baseline");
+  const { baseline: everyBaseline, incident } = invocations;
   const healthyBaseline = everyBaseline.filter((i) => !recovering.has(requestPart(service, i.traceId)));
-  const incident = invocations.filter((i) => i.phase === "incident");
   if (everyBaseline.length < MIN_SAMPLES || incident.length < MIN_SAMPLES) return [];
   const findings: OperationFinding[] = [];
   if (healthyBaseline.length >= MIN_SAMPLES) {
@@ -371,7 +511,7 @@ function operationFindings(
     }
   }
   const features = new Set<string>();
-  for (const i of invocations) for (const f of i.features) features.add(f);
+  for (const i of invocations.all) for (const f of i.features) features.add(f);
   for (const feature of features) {
     const failure = isFailure(feature, c);
     const change = shareChange(feature, failure ? everyBaseline : healthyBaseline, incident);
@@ -408,40 +548,44 @@ type Changed = Map<Invocation, number>;
 
 /** The requests' span trees and which invocations in them changed, with the part strengths found so far. */
 interface RequestChanges {
-  children: Map<Span, Span[]>;
+  spans: SpanTable;
+  tree: SpanTree;
   changed: Changed;
-  bySpan: Map<Span, Invocation>;
-  memo: Map<Span, number>;
+  /** Each row's invocation (see spanInvocations); only those in the window can have changed. */
+  invocations: Invocation[];
+  /** Each row's part strength once found; NaN before. */
+  memo: Float64Array;
 }
 
-/** How strongly a service's part of a request, from `span` down to where it calls other services, changed (0: not). */
-function partChange(span: Span, r: RequestChanges): number {
-  const known = r.memo.get(span);
-  if (known !== undefined) return known;
-  const invocation = r.bySpan.get(span);
-  let strongest = invocation ? (r.changed.get(invocation) ?? 0) : 0;
-  for (const kid of r.children.get(span) ?? [])
-    if (kid.service === span.service) strongest = Math.max(strongest, partChange(kid, r));
-  r.memo.set(span, strongest);
+/** How strongly a service's part of a request, from `row` down to where it calls other services, changed (0: not). */
+function partChange(row: number, r: RequestChanges): number {
+  const known = r.memo[row];
+  if (!Number.isNaN(known)) return known;
+  let strongest = r.changed.get(r.invocations[row]) ?? 0;
+  for (const kid of childrenOf(r.tree, row))
+    if (r.spans.service[kid] === r.spans.service[row]) strongest = Math.max(strongest, partChange(kid, r));
+  r.memo[row] = strongest;
   return strongest;
 }
 
 /**
- * How strongly each direct callee's part of the request below `span` changed. Direct callees only, as in
+ * How strongly each direct callee's part of the request below `row` changed. Direct callees only, as in
  * the reasoner: a deep request reaches many services, and one of them has almost always changed somewhere.
  */
-function calleeChanges(span: Span, r: RequestChanges): Map<string, number> {
+function calleeChanges(row: number, r: RequestChanges): Map<string, number> {
   const found = new Map<string, number>();
-  const walk = (s: Span) => {
-    for (const kid of r.children.get(s) ?? []) {
-      if (kid.service === span.service) walk(kid);
+  const service = r.spans.service[row];
+  const walk = (s: number) => {
+    for (const kid of childrenOf(r.tree, s)) {
+      if (r.spans.service[kid] === service) walk(kid);
       else {
         const strength = partChange(kid, r);
-        if (strength > 0) found.set(kid.service, Math.max(found.get(kid.service) ?? 0, strength));
+        const callee = r.spans.serviceOf(kid);
+        if (strength > 0) found.set(callee, Math.max(found.get(callee) ?? 0, strength));
       }
     }
   };
-  walk(span);
+  walk(row);
   return found;
 }
 
@@ -457,7 +601,7 @@ function explainInRequests(finding: OperationFinding, r: RequestChanges): void {
   let explained = 0;
   for (const i of showing) {
     let best = 0;
-    for (const [service, strength] of calleeChanges(i.span, r)) {
+    for (const [service, strength] of calleeChanges(i.row, r)) {
       const share = Math.min(1, strength / finding.strength) ** 2;
       best = Math.max(best, share);
       by.set(service, (by.get(service) ?? 0) + share);
@@ -492,10 +636,10 @@ function overheadFindings(
 ): OperationFinding[] {
   const s = perService.get(service);
   if (!s) return [];
-  const incident = s.callOverhead.filter((o) => o.phase === "incident");
+  const incident = s.callOverhead.filter((_, k) => s.overheadPhase[k] === "incident");
   if (incident.length < MIN_SAMPLES) return [];
   const baseline = s.callOverhead
-    .filter((o) => o.phase === "baseline" && !recovering.has(requestPart(service, o.traceId)))
+    .filter((o, k) => s.overheadPhase[k] === "baseline" && !recovering.has(requestPart(service, o.traceId)))
     .map((o) => o.seconds);
   const references = [
     {
@@ -546,7 +690,7 @@ function overheadFindings(
 
 export function detectTraceChanges(c: Case, window: Window, nextId: () => string): Evidence[] {
   if (c.spans.length === 0) return [];
-  const { perService, children, spanCount, typicalRequest } = collect(c, window);
+  const { perService, spanCount, typicalRequest } = collect(c, window);
   if (spanCount.baseline === 0 || spanCount.incident === 0) return [];
   const ratio = spanCount.incident / spanCount.baseline;
   const recovering = recoveringParts(c, perService);
@@ -567,10 +711,13 @@ export function detectTraceChanges(c: Case, window: Window, nextId: () => string
   const changed: Changed = new Map();
   for (const found of [...overheadOf.values(), ...findingsOf.values()])
     for (const f of found) for (const i of f.showing ?? []) changed.set(i, Math.max(changed.get(i) ?? 0, f.strength));
-  const bySpan = new Map<Span, Invocation>();
-  for (const s of perService.values())
-    for (const list of s.operations.values()) for (const i of list) bySpan.set(i.span, i);
-  const requests: RequestChanges = { children, changed, bySpan, memo: new Map() };
+  const requests: RequestChanges = {
+    spans: c.spans,
+    tree: spanTree(c.spans),
+    changed,
+    invocations: spanInvocations(c.spans).invocations,
+    memo: new Float64Array(c.spans.length).fill(Number.NaN),
+  };
   const evidence: Evidence[] = [];
   const add = (service: string, f: Omit<OperationFinding, "showing">, excerpt: string) => {
     if (f.strength <= 0) return;

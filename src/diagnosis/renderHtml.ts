@@ -226,7 +226,7 @@ function tracesSection(causes: Cause[], c: Case | undefined): string {
     const id = TRACE_ID.exec(e.excerpt)?.[1];
     if (!id || shown.has(id) || blocks.length >= MAX_TRACES) continue;
     shown.add(id);
-    const spans = c.spans.filter((s) => s.traceId === id);
+    const spans = c.spans.trace(id);
     if (spans.length === 0) continue;
     blocks.push(
       `<h3>${esc(shortEntity(e.entity))}: ${esc(describeEvidence(e))}</h3><p class="muted">trace <code>${esc(id)}</code>, ${spans.length} spans</p>${table(["service", "operation", "start", "duration", ""], traceRows(spans))}`,

