@@ -1,8 +1,6 @@
 /**
  * A number for each distinct text that many records repeat (trace ids, operations, a parent's span
- * id), and one copy of each text, its own rather than a piece of the line it was read from: V8 keeps a
- * substring as a view of its whole source line, so a span holding a 32-character trace id sliced from
- * a 150-byte CSV row would keep the row.
+ * id), and one copy of each text.
  *
  * The numbers live in an open-addressing table of typed arrays rather than a Map: for millions of
  * distinct texts (a trace id per request) a Map costs several times the time and memory, most of it
@@ -22,7 +20,10 @@ export class TextNumbers {
   /** Text numbers by hash, probed linearly; kept at most half full so that a probe ends soon. */
   private slots = new Int32Array(INITIAL_SLOTS).fill(EMPTY);
 
-  /** The number of `text`, given (and the text copied) the first time it is seen. */
+  /**
+   * The number of `text`, given the first time it is seen. The table keeps the text itself: hand it one
+   * that holds only its own characters (JSON.parse's strings do; a piece of a line needs ownCopy).
+   */
   numberOf(text: string): number {
     const hash = fnv1a(text);
     const mask = this.slots.length - 1;
@@ -32,7 +33,7 @@ export class TextNumbers {
       slot = (slot + 1) & mask;
     }
     const n = this.texts.length;
-    this.texts.push(ownCopy(text));
+    this.texts.push(text);
     if (n === this.hashes.length) {
       const hashes = new Int32Array(n * 2);
       hashes.set(this.hashes);
@@ -64,9 +65,11 @@ function fnv1a(text: string): number {
 }
 
 /**
- * A copy of `text` that holds only its own characters. Joining with a character and cutting it off
- * again makes V8 flatten the text into a new string (the cut keeps at most that new string).
+ * A copy of `text` that holds only its own characters: V8 keeps a substring as a view of its whole
+ * source, so a 32-character trace id sliced from a 150-byte CSV row would keep the row. Joining with a
+ * character and cutting it off again makes V8 flatten the text into a new string (the cut keeps at most
+ * that new string).
  */
-function ownCopy(text: string): string {
+export function ownCopy(text: string): string {
   return ` ${text}`.slice(1);
 }

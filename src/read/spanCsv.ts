@@ -3,6 +3,7 @@
  * Durations come from end − start when both are there; a duration column alone needs its unit from
  * its name (`duration_ms`, `Duration(us)`) or, failing that, from rows that also have both times.
  */
+import { ownCopy } from "../case/strings.js";
 import { parseTimestamp } from "../case/time.js";
 import { entityLabelOf, normaliseName } from "./columns.js";
 import { firstLine, parseCsvHeader } from "./csvHeader.js";
@@ -184,8 +185,9 @@ export const spanCsvReader: Reader = {
       },
     });
     for await (const { line, fields, columns } of rows) {
-      const traceId = fields[columns.trace];
-      const spanId = fields[columns.span];
+      // The texts a span keeps are copied out of the row (see ownCopy), or they would keep the row.
+      const traceId = ownCopy(fields[columns.trace]);
+      const spanId = ownCopy(fields[columns.span]);
       const startText = columns.start === undefined ? "" : fields[columns.start];
       const endText = columns.end === undefined ? "" : fields[columns.end];
       const durationValue = columns.duration === undefined ? Number.NaN : Number(fields[columns.duration]);
@@ -212,13 +214,13 @@ export const spanCsvReader: Reader = {
         traceId,
         spanId,
         labels: named ? labels : { ...labels, ...fallbackLabels },
-        operation: columns.operation === undefined ? "" : fields[columns.operation],
+        operation: columns.operation === undefined ? "" : ownCopy(fields[columns.operation]),
         start,
         duration,
         error: isError(columns, fields),
       };
       const parent = columns.parent === undefined ? "" : fields[columns.parent];
-      if (!NO_PARENT.test(parent)) record.parent = parent;
+      if (!NO_PARENT.test(parent)) record.parent = ownCopy(parent);
       sink.addSpan(record);
       failures.read();
     }

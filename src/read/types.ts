@@ -25,6 +25,10 @@ export interface LogRecord {
   prepared?: PreparedLine;
 }
 
+/**
+ * One span. The Case keeps its texts (ids, operation) as they are: each must hold only its own
+ * characters, not be a piece of a longer string such as the line it was read from (see ownCopy).
+ */
 export interface SpanRecord {
   traceId: string;
   spanId: string;
