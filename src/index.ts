@@ -1,6 +1,7 @@
 /** The library: `import { analyze } from "beneath"`. */
 export { type AnalyzeOptions, analyze } from "./analyze.js";
-export type { Case } from "./case/model.js";
+export type { Case, Span } from "./case/model.js";
+export { SpanTable } from "./case/spanTable.js";
 export type { Diagnosis } from "./diagnosis/types.js";
 export {
   analyzeLive,
