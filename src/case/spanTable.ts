@@ -158,10 +158,6 @@ export class SpanColumns {
   private readonly texts = new TextNumbers();
   private readonly services = new Map<string, number>();
 
-  get length(): number {
-    return this.rows;
-  }
-
   add(
     traceId: string,
     spanId: string,
