@@ -83,6 +83,9 @@ function recentIncident(scratch: string): Incident {
   return { series, at, truth: sim.scenario.truth, filesDir };
 }
 
+/** Two attempts of 0.5 s and their backoff end well within this; a hang would not. */
+const PAUSED_BOUND_MS = 15_000;
+
 function top(d: Diagnosis) {
   return d.causes.map((c) => ({ entity: c.entity, kind: c.kind, confidence: c.confidence }));
 }
@@ -132,6 +135,10 @@ for (const { name, binary, start } of SERVERS) {
       await server?.stop();
       assert.throws(() => process.kill(server.pid, 0), "the server process is gone");
       assert.equal(existsSync(server.scratch), false, "its scratch folder is gone");
+      // The same address with the real server stopped: unreachable, one error naming it.
+      const gone = await beneathAsync("analyze", "--prometheus", server.url, "--at", at(), "--retries", "0");
+      assertUsageError(gone, "no answer from");
+      assert.match(gone.stderr, /ECONNREFUSED/);
     });
 
     /** `analyze --prometheus` at the incident, as JSON. */
@@ -212,6 +219,30 @@ for (const { name, binary, start } of SERVERS) {
       );
       assert.equal(new Set(labelSets).size, labelSets.length, "no series twice");
       assert.ok(labelSets.every((l) => l.includes(`"__name__":"${name}"`)));
+    });
+
+    test("the real server paused is abandoned at --timeout with one error, and answers again once resumed", async () => {
+      // SIGSTOP keeps the server's socket open but answers nothing: a server too slow to answer, not a refusal.
+      process.kill(server.pid, "SIGSTOP");
+      try {
+        const began = Date.now();
+        const slow = await beneathAsync(
+          "analyze",
+          "--prometheus",
+          server.url,
+          "--at",
+          at(),
+          "--timeout",
+          "500ms",
+          "--retries",
+          "1",
+        );
+        assertUsageError(slow, "no complete answer within 0.5 s (2 attempts)");
+        assert.ok(Date.now() - began < PAUSED_BOUND_MS, "gave up at the deadline, not when the server came back");
+      } finally {
+        process.kill(server.pid, "SIGCONT");
+      }
+      assert.equal((await liveDiagnosis()).causes[0]?.entity, incident?.truth.entity);
     });
 
     test("--histogram-quantiles pulls a histogram as its p50 and p99, computed by the server", async () => {
