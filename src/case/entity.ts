@@ -34,10 +34,10 @@ export const RESOLUTION_ORDER = [
 const EXPORTER_JOB = /(^|[-_])(exporter|kube-state-metrics|kubelet|cadvisor)([-_]|$)|^node$/;
 
 /**
- * node_exporter's own namespace: its series describe the host in `instance`, whatever its scrape job is
- * called (`node`, as in Prometheus' own examples and Debian's packaged configuration).
+ * A `node`-prefixed metric name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host:
+ * beside only a scrape job, the host in `instance`, whatever the job is called.
  */
-const HOST_EXPORTER_METRIC = /^node_/;
+export const HOST_METRIC = /^[Nn]ode(_|[A-Z])/;
 
 /** Labels that name a host rather than a workload; used only when no workload label is present. */
 const HOST_LABELS = ["node", "host", "instance", "kubernetes_node"];
@@ -103,7 +103,7 @@ export function resolveEntity(labels: Record<string, string>, metric?: string): 
       key === "job" &&
       (NODE_NAME_LABELS.some((l) => labels[l]) ||
         EXPORTER_JOB.test(value) ||
-        (metric !== undefined && HOST_EXPORTER_METRIC.test(metric)))
+        (metric !== undefined && HOST_METRIC.test(metric)))
     )
       break;
     // kube-state-metrics names the owner of a pod it has no other words for: `<none>` for a bare pod.

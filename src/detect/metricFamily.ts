@@ -2,6 +2,7 @@
  * Which signal family a metric belongs to, and which direction of change is bad, from its name alone.
  * General rules over the words real exporters use (cAdvisor, node_exporter, Istio, Micrometer, ...).
  */
+import { HOST_METRIC } from "../case/entity.js";
 import type { SignalFamily } from "./types.js";
 
 export type BadDirection = "up" | "down" | "either";
@@ -57,9 +58,6 @@ export const HOST_SCOPED_WEIGHT = 0.5;
 
 const CALLER_SIDE = /client|outbound|upstream/i;
 
-/** A `node`-prefixed name (node_exporter's namespace, or `NodeCpuUsageRate`) describes the host. */
-const HOST_PREFIX = /^[Nn]ode(_|[A-Z])/;
-
 /**
  * Classes already worked out, by metric name: a metric is asked about once per series and alert lag
  * (hundreds of thousands of times at scale), while a system has a few thousand names at most.
@@ -76,7 +74,7 @@ export function classifyMetric(metric: string): MetricClass {
 }
 
 function classify(metric: string): MetricClass {
-  const hostScoped = HOST_PREFIX.test(metric);
+  const hostScoped = HOST_METRIC.test(metric);
   const callerSide = CALLER_SIDE.test(metric);
   for (const rule of RULES) {
     if (rule.pattern.test(metric)) return { family: rule.family, bad: rule.bad, hostScoped, callerSide };
