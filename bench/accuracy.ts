@@ -148,6 +148,11 @@ function runBaro(read: Case | Error, label: Label, at: number | undefined): Case
   return { at, reference, epsilon, score_ms: performance.now() - start };
 }
 
+/** The dataset's labelled cases that --case selects (all without it). */
+function selectedLabels(dir: string, selection: Selection): Label[] {
+  return readLabels(dir).filter((l) => selection.casePrefix === undefined || l.case.startsWith(selection.casePrefix));
+}
+
 interface DatasetRun {
   results: CaseResult[];
   baroReadMs: number[];
@@ -162,9 +167,7 @@ async function runDataset(
   counter: { done: number },
 ): Promise<DatasetRun> {
   const dir = join(root, dataset);
-  const labels = readLabels(dir).filter(
-    (l) => selection.casePrefix === undefined || l.case.startsWith(selection.casePrefix),
-  );
+  const labels = selectedLabels(dir, selection);
   const protocols = adapter.protocols.filter((p) => selection.protocols.includes(p));
   const results: CaseResult[] = [];
   const baroReadMs: number[] = [];
@@ -280,8 +283,7 @@ async function cliOverheadOf(root: string, selection: Selection): Promise<CliOve
     const protocol = adapter?.protocols.find((p) => selection.protocols.includes(p));
     if (!adapter || protocol === undefined) continue;
     const dir = join(root, dataset);
-    const plans = readLabels(dir)
-      .filter((l) => selection.casePrefix === undefined || l.case.startsWith(selection.casePrefix))
+    const plans = selectedLabels(dir, selection)
       .map((label) => planOf(adapter, dir, label, protocol))
       .filter((p): p is Plan => !(p instanceof Error) && p.baselineFrom === undefined);
     if (plans.length === 0) continue;
