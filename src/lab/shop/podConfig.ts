@@ -1,4 +1,5 @@
 /** What the lab tells a shop pod when it starts it: one JSON document in an environment variable. */
+import { readEnvConfig } from "./envConfig.js";
 import type { Level } from "./log.js";
 import type { ConnectOptions, PoolSpec } from "./pool.js";
 
@@ -50,7 +51,5 @@ export interface BatchSpec {
 }
 
 export function readPodConfig(env: NodeJS.ProcessEnv): PodConfig {
-  const text = env[POD_CONFIG_ENV];
-  if (!text) throw new Error(`${POD_CONFIG_ENV} is not set: shop pods are started by \`beneath lab\``);
-  return JSON.parse(text) as PodConfig;
+  return readEnvConfig<PodConfig>(env, POD_CONFIG_ENV, "shop pods");
 }

@@ -1,4 +1,5 @@
 /** What the lab tells a job-worker pod when it starts it: one JSON document in an environment variable. */
+import { readEnvConfig } from "./envConfig.js";
 import type { Level } from "./log.js";
 
 /** The environment variable holding a worker pod's configuration. */
@@ -34,7 +35,5 @@ export interface WorkerConfig {
 }
 
 export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const text = env[WORKER_CONFIG_ENV];
-  if (!text) throw new Error(`${WORKER_CONFIG_ENV} is not set: worker pods are started by \`beneath lab\``);
-  return JSON.parse(text) as WorkerConfig;
+  return readEnvConfig<WorkerConfig>(env, WORKER_CONFIG_ENV, "worker pods");
 }
