@@ -85,6 +85,33 @@ test("draws give each run its own values within the scenario's ranges, the same 
   }
 });
 
+test("a draw of a fault's size changes the timeline's change, so the fault still begins at its truth's start", () => {
+  const scenario = loadScenario("rs-memory-leak-cart");
+  const set = drawOverrides(scenario, 1);
+  const leak = set.find((text) => text.startsWith("components.cart.memoryLeak@38m="));
+  assert.ok(leak, `the leak's draw targets the timeline: ${set.join(" ")}`);
+  const sim = simulate("rs-memory-leak-cart", { seed: 1, set });
+  const written = sim.scenario.timeline.find((e) => "components.cart.memoryLeak" in e.set);
+  assert.equal(written?.set["components.cart.memoryLeak"], Number(leak.split("=")[1]));
+  const fault = sim.scenario.start + (sim.scenario.truth.start ?? 0);
+  const restarts = series(sim, "kube_pod_container_status_restarts_total", { container: "cart" });
+  assert.ok(restarts.length > 0);
+  for (const s of restarts) {
+    assert.ok(
+      s.v.every((v, i) => s.t[i] >= fault || v === 0),
+      "no restart before the leak begins",
+    );
+  }
+  assert.ok(
+    restarts.some((s) => s.v[s.v.length - 1] > 0),
+    "the leak OOM-kills cart after it begins",
+  );
+  assert.throws(
+    () => loadScenario("rs-memory-leak-cart", ["components.cart.memoryLeak@10m=5"]),
+    /the timeline sets no components\.cart\.memoryLeak at 10m/,
+  );
+});
+
 test("connection collapse: MySQL fills only after the leak starts; shipping fails after it is full, ratings later still", () => {
   const sim = simulate("connection-collapse");
   const start = sim.scenario.start;

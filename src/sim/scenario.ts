@@ -147,6 +147,26 @@ export function setAtPath(doc: JsonObject, path: string, value: Json, where: str
   node[parts[parts.length - 1]] = value;
 }
 
+/**
+ * Sets the value a timeline entry writes (`path@at`): a fault's size lives on the timeline, so a draw of
+ * it must change the change, not the starting document (which would run the fault from the first sample).
+ */
+function setInTimeline(doc: JsonObject, path: string, atText: string, value: Json, where: string): void {
+  const at = parseDuration(atText);
+  const entries = Array.isArray(doc.timeline) ? doc.timeline : [];
+  const entry = entries.find(
+    (e): e is JsonObject =>
+      isJsonObject(e) &&
+      isJsonObject(e.set) &&
+      path in e.set &&
+      (typeof e.at === "number" ? e.at : parseDuration(String(e.at))) === at,
+  );
+  if (!entry || !isJsonObject(entry.set)) {
+    throw new ScenarioError(`${where}: the timeline sets no ${path} at ${atText}`);
+  }
+  entry.set[path] = value;
+}
+
 /** `key=value` from `--set`: the value is read as YAML, so numbers, booleans and lists keep their type. */
 export function parseOverride(text: string): [string, Json] {
   const eq = text.indexOf("=");
@@ -232,8 +252,10 @@ export function loadScenario(nameOrPath: string, overrides: string[] = []): Scen
   }
   const doc = loadMerged(file);
   for (const text of overrides) {
-    const [path, value] = parseOverride(text);
-    setAtPath(doc, path, value, `--set ${text}`);
+    const [target, value] = parseOverride(text);
+    const at = target.indexOf("@");
+    if (at < 0) setAtPath(doc, target, value, `--set ${text}`);
+    else setInTimeline(doc, target.slice(0, at), target.slice(at + 1), value, `--set ${text}`);
   }
   const start = parseTimestamp(requireString(doc, "start", file));
   if (Number.isNaN(start)) throw new ScenarioError(`${file}: start: expected an ISO 8601 time`);
