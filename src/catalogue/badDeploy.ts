@@ -6,6 +6,8 @@ export const badDeploy: FaultKind = {
   root: ["service"],
   // A code error that arrived with a rollout: the same symptoms, plus the rollout recorded before them.
   signature: { errors: 1, log: 1, change: 1 },
+  // Like a code error, a bad version fails requests but drops no packets (see code.error).
+  forbids: { "packet-loss": 1 },
   resource: "the latest rollout",
   effectOnCallers: "errors returned to its callers since the new version went out",
   lookAlikes: [

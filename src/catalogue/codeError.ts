@@ -5,6 +5,9 @@ export const codeError: FaultKind = {
   title: "Code error",
   root: ["service"],
   signature: { errors: 1, log: 1, processing: 0.3 },
+  // A bug fails requests; it does not drop packets or force retransmissions. Drops that rose with the
+  // errors say the errors are timeouts on a lossy path.
+  forbids: { "packet-loss": 1 },
   resource: "application code",
   effectOnCallers: "errors or wrong results returned to its callers",
   lookAlikes: [

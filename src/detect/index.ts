@@ -8,6 +8,7 @@ import { dependencyEvidence } from "./dependencyLogs.js";
 import { baselineEpisodes } from "./episodes.js";
 import { detectLogFloods } from "./logFlood.js";
 import { detectLogChanges } from "./logs.js";
+import { detectMemoryLimits } from "./memoryLimit.js";
 import { detectNetworkAllowance } from "./networkAllowance.js";
 import { detectNewWorkloads } from "./newWorkloads.js";
 import { detectNodeCapacity } from "./nodeCapacity.js";
@@ -105,5 +106,6 @@ export function detectResources(c: Case, window: Window, nextId: () => string): 
     ...detectNodeLifecycle(c, topology, span, nextId),
     ...detectSilence(c, span, nextId),
     ...detectLogFloods(c, span, nextId),
+    ...detectMemoryLimits(c, span, nextId),
   ];
 }
