@@ -47,7 +47,7 @@ export function registerSimulate(program: Command): void {
     )
     .option(
       "--set <path=value>",
-      "override a scenario value, e.g. components.shipping.replicas=6 (repeatable)",
+      "override a scenario value, e.g. components.shipping.replicas=6, or what the timeline sets at a time, e.g. components.cart.memoryLeak@38m=1000000 (repeatable)",
       collect,
       [],
     )
