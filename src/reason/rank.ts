@@ -84,10 +84,29 @@ function combine(strengths: number[]): number {
   return 1 - strengths.reduce((p, s) => p * (1 - s), 1);
 }
 
-function familyStrengths(evidence: Evidence[]): Partial<Record<SignalFamily, number>> {
+function familyStrengths(
+  evidence: Evidence[],
+  strengthOf: (e: Evidence) => number = (e) => e.strength,
+): Partial<Record<SignalFamily, number>> {
   const best: Partial<Record<SignalFamily, number>> = {};
-  for (const e of evidence) best[e.family] = Math.max(best[e.family] ?? 0, e.strength * FAMILY_WEIGHT[e.family]);
+  for (const e of evidence) best[e.family] = Math.max(best[e.family] ?? 0, strengthOf(e) * FAMILY_WEIGHT[e.family]);
   return best;
+}
+
+/**
+ * Memory that doubled is a leak's own signature; a rise of a fifth or so beside saturated CPU is buffers
+ * and in-flight work growing with the load, a side effect however many deviations it is. Below this
+ * growth, memory evidence counts toward the kind in proportion to how far it grew.
+ */
+const LEAK_GROWTH = 2;
+
+/** How much an evidence item speaks for the kind whose signature holds its family: its growth, not only its surprise. */
+function signatureStrength(e: Evidence): number {
+  const { value, baseline } = e;
+  if (e.family !== "memory" || e.type !== "anomaly" || !(value !== undefined && value > 0)) return e.strength;
+  if (!(baseline !== undefined && baseline > 0)) return e.strength;
+  const growth = Math.max(value / baseline, baseline / value);
+  return e.strength * Math.min(1, (growth - 1) / (LEAK_GROWTH - 1));
 }
 
 /** The kind whose signature best matches the families that moved; ties go to the catalogue's order. */
@@ -270,7 +289,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
     own.set(entity, {
       fault,
       entity,
-      kind: bestKind(strengths),
+      kind: bestKind(familyStrengths(list, signatureStrength)),
       score: combine([ownScore, ...propagated]) * faultFactor,
       ownScore,
       propagated,
