@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../src/analyze.js";
+import { bestKind } from "../src/reason/rank.js";
 import { buildCase, counter, minute } from "./helpers/caseBuilder.js";
 
 const POD = { namespace: "shop", pod: "cart-5c7d9f8b6-x2k4q", container: "cart" };
@@ -41,4 +42,11 @@ test("CPU pinned at a core with memory from 30% to 37% of its limit is CPU satur
 test("memory that tripled beside busy CPU is a memory leak", async () => {
   const d = await analyze(cpuAndMemory(0.9), { at: minute(FAULT_FROM + 1) });
   assert.equal(d.causes[0]?.kind, "memory.leak");
+});
+
+test("a code error is not named beside memory killed at its limit, nor a bad deploy without a change", () => {
+  assert.equal(bestKind({ errors: 1, log: 1, memory: 0.9 }).id, "memory.leak");
+  assert.equal(bestKind({ errors: 1, log: 1 }).id, "code.error");
+  assert.equal(bestKind({ errors: 1, log: 1, change: 0.45 }).id, "deploy.bad-change");
+  assert.equal(bestKind({ errors: 1, log: 1, "packet-loss": 0.99, latency: 1 }).id, "network.packet-loss");
 });

@@ -9,14 +9,14 @@ import { analyze } from "../src/analyze.js";
 import { detectMemoryLimits } from "../src/detect/memoryLimit.js";
 import { resourceSpan } from "../src/detect/resourceSeries.js";
 import { DEFAULT_INCIDENT_SECONDS, makeWindow } from "../src/detect/window.js";
-import { buildCase, minute, type SeriesSpec } from "./helpers/caseBuilder.js";
+import { buildCase, type LogSpec, minute, type SeriesSpec } from "./helpers/caseBuilder.js";
 
 const LIMIT = 512 * 2 ** 20;
 const MINUTES = 40;
 const ALERT = 36;
 
 /** Cart's one container: its working set climbs from `leakFrom` and is killed each time it reaches LIMIT. */
-function leakCase(leakFrom: number, reason = "OOMKilled") {
+function leakCase(leakFrom: number, reason = "OOMKilled", logs: LogSpec[] = []) {
   const pod = { namespace: "shop", pod: "cart-5c7d9f8b6-x2k4q", container: "cart" };
   const perMinute = LIMIT / 4;
   const killsBy = (m: number) => (m < leakFrom ? 0 : Math.floor((m - leakFrom) / 4));
@@ -32,7 +32,7 @@ function leakCase(leakFrom: number, reason = "OOMKilled") {
     },
     { metric: "http_server_requests_seconds_count", labels: pod, at: (m) => m * 600 },
   ];
-  return buildCase({ minutes: MINUTES, series });
+  return buildCase({ minutes: MINUTES, series, logs });
 }
 
 function evidenceOf(leakFrom: number, reason?: string) {
@@ -71,4 +71,19 @@ test("the leaking service is the cause, as a memory leak", async () => {
   const d = await analyze(leakCase(22), { at: minute(ALERT) });
   assert.equal(d.causes[0]?.kind, "memory.leak");
   assert.match(d.causes[0]?.entity ?? "", /cart/);
+});
+
+test("the chain leads with the kills that define the leak, before the errors they caused", async () => {
+  const c = leakCase(22, "OOMKilled", [
+    {
+      labels: { namespace: "shop", pod: "cart-5c7d9f8b6-x2k4q", container: "cart" },
+      message: "upstream request to pricing failed: connection reset by peer",
+      level: "error",
+      perMinute: (m) => (m >= 26 ? 40 : 0),
+    },
+  ]);
+  const d = await analyze(c, { at: minute(ALERT) });
+  const [root] = d.causes[0]?.chain ?? [];
+  assert.equal(d.causes[0]?.kind, "memory.leak");
+  assert.match(root?.effect ?? "", /OOMKilled/);
 });

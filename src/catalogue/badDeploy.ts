@@ -8,6 +8,7 @@ export const badDeploy: FaultKind = {
   signature: { errors: 1, log: 1, change: 1 },
   // Like a code error, a bad version fails requests but drops no packets (see code.error).
   forbids: { "packet-loss": 1 },
+  requires: ["change"],
   resource: "the latest rollout",
   effectOnCallers: "errors returned to its callers since the new version went out",
   lookAlikes: [

@@ -6,8 +6,9 @@ export const codeError: FaultKind = {
   root: ["service"],
   signature: { errors: 1, log: 1, processing: 0.3 },
   // A bug fails requests; it does not drop packets or force retransmissions. Drops that rose with the
-  // errors say the errors are timeouts on a lossy path.
-  forbids: { "packet-loss": 1 },
+  // errors say the errors are timeouts on a lossy path. Errors beside memory that doubled or was
+  // OOM-killed are what the restarts do to requests: the leak is the cause to name.
+  forbids: { "packet-loss": 1, memory: 1 },
   resource: "application code",
   effectOnCallers: "errors or wrong results returned to its callers",
   lookAlikes: [

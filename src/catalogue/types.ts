@@ -20,6 +20,11 @@ export interface FaultKind {
    * with how much: the kind's match loses that weight times the family's strength.
    */
   forbids?: Partial<Record<SignalFamily, number>>;
+  /**
+   * Families without which the kind cannot be named, however well the rest matches: a bad deploy needs
+   * a rollout or config change in the data.
+   */
+  requires?: SignalFamily[];
   /** The resource it exhausts or breaks, as a person names it. */
   resource: string;
   /** What the root does to its callers, used in the chain. */

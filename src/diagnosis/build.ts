@@ -55,13 +55,23 @@ function toDiagnosisEvidence(e: Evidence): DiagnosisEvidence {
   return out;
 }
 
+/**
+ * The root's evidence with what defines its kind first (a leak's OOM kills before the refused calls they
+ * caused), by the weight the kind's signature gives each family times the item's strength.
+ */
+function definingFirst(h: Hypothesis): Evidence[] {
+  const weight = (e: Evidence) => (h.kind.signature[e.family] ?? 0) * e.strength;
+  return [...h.evidence].sort((a, b) => weight(b) - weight(a) || b.strength - a.strength);
+}
+
 /** From the root up through callers that show evidence, strongest first: how the fault reached users. */
 function chainOf(h: Hypothesis, byEntity: Map<string, Hypothesis>, graph: CallGraph): Cause["chain"] {
+  const rootEvidence = definingFirst(h);
   const links: Cause["chain"] = [
     {
       entity: h.entity,
-      effect: `${h.kind.title}: ${h.evidence[0]?.detail ?? "its signals moved"}`,
-      evidence: h.evidence.slice(0, 3).map((e) => e.id),
+      effect: `${h.kind.title}: ${rootEvidence[0]?.detail ?? "its signals moved"}`,
+      evidence: rootEvidence.slice(0, 3).map((e) => e.id),
     },
   ];
   const seen = new Set([h.entity]);

@@ -116,6 +116,7 @@ export function bestKind(strengths: Partial<Record<SignalFamily, number>>): Faul
   const weighted = (weights: Partial<Record<SignalFamily, number>> = {}) =>
     Object.entries(weights).reduce((sum, [family, w]) => sum + (w ?? 0) * (strengths[family as SignalFamily] ?? 0), 0);
   for (const kind of CATALOGUE) {
+    if (kind.requires?.some((family) => !(strengths[family] ?? 0))) continue;
     const match = weighted(kind.signature) - weighted(kind.forbids);
     if (match > bestMatch) {
       best = kind;
