@@ -30,6 +30,8 @@ export interface AnalyzeOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** Caps on each file read (content size, reading time); DEFAULT_READ_LIMITS for those not given. */
   limits?: Partial<ReadLimits>;
+  /** Distinct entities of a kind kept before the rest are folded into one (DEFAULT_MAX_ENTITIES when absent). */
+  maxEntities?: number;
   /** One line for the person running it, beside the Diagnosis (the CLI prints it on stderr). */
   onNote?: (note: string) => void;
   /**
@@ -74,7 +76,11 @@ export async function analyze(input: string[] | Case, options: AnalyzeOptions = 
 export async function analyzeCase(input: string[] | Case, options: AnalyzeOptions = {}): Promise<AnalyzedCase> {
   const readStart = performance.now();
   const { case: c, formats } = Array.isArray(input)
-    ? await readCaseWithFormats(input, { onProgress: options.onProgress, limits: options.limits })
+    ? await readCaseWithFormats(input, {
+        onProgress: options.onProgress,
+        limits: options.limits,
+        maxEntities: options.maxEntities,
+      })
     : { case: input, formats: options.read?.formats ?? input.sources.map((file) => ({ file, format: "case" })) };
   const readMs = (options.read?.ms ?? 0) + performance.now() - readStart;
   const analyzeStart = performance.now();

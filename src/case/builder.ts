@@ -6,6 +6,7 @@
 import type { CaseSink, EventRecord, Labels, LogRecord, SpanRecord } from "../read/types.js";
 import { rateIfCounter } from "./counters.js";
 import { entityId, type Resolved, resolveEntity } from "./entity.js";
+import { EntityCap, isFoldedEntity } from "./entityCap.js";
 import { detectLevel } from "./logLevel.js";
 import type { Case, CaseEvent, Entity, KubeObject, LogLevel, LogTemplate, Relation, Series, Skipped } from "./model.js";
 import { entityRenames, type PodOwners, podOwnersFromObjects, podOwnersFromSeries, renameEntities } from "./owners.js";
@@ -37,6 +38,11 @@ interface EntityLogs {
 /** Labels that resolve the entity; the rest (plus `pod`) make a series' identity within its entity. */
 const ENTITY_ONLY_LABELS = new Set(["service", "app", "app.kubernetes.io/name", "job", "deployment", "container"]);
 
+export interface CaseBuilderOptions {
+  /** Distinct entities kept per kind before the rest are folded (DEFAULT_MAX_ENTITIES when absent). */
+  maxEntities?: number;
+}
+
 export class CaseBuilder {
   private readonly entities = new Map<string, Entity>();
   private readonly relations = new Map<string, Relation>();
@@ -62,6 +68,11 @@ export class CaseBuilder {
   private readonly sources: string[] = [];
   /** Pods whose entity was guessed from their name (`namespace/pod` -> entity id), for owner correction. */
   private readonly guessedPods: PodOwners = new Map();
+  private readonly cap: EntityCap;
+
+  constructor(options: CaseBuilderOptions = {}) {
+    this.cap = new EntityCap(options.maxEntities);
+  }
 
   /** A sink that attributes skips to one file. */
   sinkFor(file: string): CaseSink {
@@ -82,13 +93,14 @@ export class CaseBuilder {
   }
 
   private register(resolved: Resolved): string {
-    const { primary, pod, node } = resolved;
-    for (const entity of [primary, pod, node]) {
-      if (entity && !this.entities.has(entity.id)) this.entities.set(entity.id, entity);
-    }
+    const primary = this.cap.admit(resolved.primary, this.entities);
+    const pod = resolved.pod && this.cap.admit(resolved.pod, this.entities);
+    const node = resolved.node && this.cap.admit(resolved.node, this.entities);
     if (pod && pod.id !== primary.id) this.relate(primary.id, pod.id, "owns");
     if (pod && node) this.relate(pod.id, node.id, "runs-on");
-    if (resolved.guessedFromPod && pod) this.guessedPods.set(pod.id, primary.id);
+    // A fold stands for many pods and workloads: no one owner can correct it.
+    if (resolved.guessedFromPod && pod && !isFoldedEntity(pod.id) && !isFoldedEntity(primary.id))
+      this.guessedPods.set(pod.id, primary.id);
     return primary.id;
   }
 
@@ -247,6 +259,8 @@ export class CaseBuilder {
       sources: this.sources,
       skipped: this.skipped,
     };
+    const folded = this.cap.summary();
+    if (folded.length > 0) built.folded = folded;
     // A pod's name only suggests its workload (a Job pod's suffix can read like a word); where the
     // cluster recorded the owner, the owner decides.
     const owners = new Map([...podOwnersFromSeries(series), ...podOwnersFromObjects(this.objects)]);

@@ -121,6 +121,18 @@ export interface Skipped {
   reason: string;
 }
 
+/** Entities of one kind beyond the cap on distinct entities, folded into one (entityCap.ts). */
+export interface FoldedEntities {
+  kind: EntityKind;
+  /** The entity their data went to: `service:(folded)`. */
+  into: string;
+  /** Distinct names folded: exact when `estimated` is false, else an estimate within about 1%. */
+  names: number;
+  estimated: boolean;
+  /** Distinct entities of the kind kept before folding began. */
+  cap: number;
+}
+
 export interface Case {
   entities: Map<string, Entity>;
   relations: Relation[];
@@ -132,4 +144,6 @@ export interface Case {
   objects: KubeObject[];
   sources: string[];
   skipped: Skipped[];
+  /** Kinds whose distinct entities went beyond the cap, when any did. */
+  folded?: FoldedEntities[];
 }

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import type { AnalyzedCase, NamedBaseline } from "../analyze.js";
 import { DEFAULT_TOP } from "../analyzeDefaults.js";
+import { DEFAULT_MAX_ENTITIES } from "../case/entityCap.js";
 import { DEFAULT_INCIDENT_SECONDS } from "../detect/window.js";
 import { DEFAULT_READ_LIMITS, STDIN_NAME } from "../read/types.js";
 import { EXIT_CAUSE_FOUND, UsageError } from "./exitCodes.js";
@@ -38,6 +39,7 @@ interface AnalyzeFlags extends LiveFlags, AddedFileFlags {
   maxFileSize: number;
   maxFileTime: number;
   maxLineLength: number;
+  maxEntities: number;
 }
 
 /** The known-good stretch the user named, by times or by files; none when neither flag is given. */
@@ -102,6 +104,7 @@ async function diagnose(paths: string[], flags: AnalyzeFlags): Promise<AnalyzedC
         maxFileSeconds: flags.maxFileTime,
         maxLineBytes: flags.maxLineLength,
       },
+      maxEntities: flags.maxEntities,
       onProgress: progress.onProgress,
       onNote: (note) => process.stderr.write(`beneath: ${note}\n`),
     });
@@ -175,6 +178,14 @@ export function registerAnalyze(program: Command): void {
       )
         .argParser(parseSize)
         .default(DEFAULT_READ_LIMITS.maxLineBytes, `${DEFAULT_READ_LIMITS.maxLineBytes / 2 ** 20}M`),
+    )
+    .addOption(
+      new Option(
+        "--max-entities <N>",
+        "keep at most N distinct services (and as many pods, nodes); names beyond are folded into one, and the report says so",
+      )
+        .argParser(parseTop)
+        .default(DEFAULT_MAX_ENTITIES, DEFAULT_MAX_ENTITIES.toLocaleString("en")),
     )
     .option("--list-inputs", "list every input file in the report (by default: totals per format, files when few)")
     .option("--verbose", "text format: every cause with all its evidence, grouped, and the inputs")

@@ -217,6 +217,7 @@ export async function runLiveAnalysis(
     top: flags.top,
     listInputs: flags.listInputs,
     baseline: flags.baseline,
+    maxEntities: flags.maxEntities,
   });
   warnSkipped(pull);
   return analyzed;

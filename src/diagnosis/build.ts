@@ -286,6 +286,7 @@ export function buildDiagnosis(input: BuildInput): Diagnosis {
     timing: input.timing,
   };
   if (input.alertTime !== undefined) diagnosis.input.alert_time = toIso(input.alertTime);
+  if (c.folded) diagnosis.input.folded = c.folded;
   if (input.context && input.context.length > 0) diagnosis.context = input.context;
   return diagnosis;
 }

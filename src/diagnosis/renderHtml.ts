@@ -19,7 +19,7 @@ import {
   percent,
   worthActingOn,
 } from "./present.js";
-import { sourceLines } from "./sources.js";
+import { foldedLines, sourceLines } from "./sources.js";
 import { clockTime, linkEffect, roleOf, shortEntity, timeline, usageLine } from "./story.js";
 import type { Cause, Diagnosis, DiagnosisEvidence } from "./types.js";
 import { axisScale, formatNumber, formatPair, formatQuantity, plainText } from "./units.js";
@@ -267,6 +267,7 @@ function inputsSection(d: Diagnosis): string {
     ...(d.input.alert_time ? [`alert ${esc(d.input.alert_time)}`] : []),
     ...(d.baseline ? [`baseline ${esc(d.baseline.start)} → ${esc(d.baseline.end)}: ${prose(d.baseline.why)}`] : []),
     ...sourceLines(d.input).map(esc),
+    ...foldedLines(d.input).map(esc),
     ...(d.input.skipped.length > 0 ? [`${d.input.skipped.length} inputs skipped (listed in the JSON)`] : []),
     `read ${Math.round(d.timing.read_ms)} ms, analysed ${Math.round(d.timing.analyze_ms)} ms`,
   ];

@@ -7,7 +7,7 @@ import { clip, describeGroup } from "./describe.js";
 import { escapeStrings } from "./escape.js";
 import { groupEvidence } from "./group.js";
 import { byRank, CONFIDENT_AT, hasConfidentCause, noConfidentCauseLine, percent } from "./present.js";
-import { sourceLines } from "./sources.js";
+import { foldedLines, sourceLines } from "./sources.js";
 import { citedGroup, clockTime, linkEffect, roleOf, shortEntity, timeline, usageLine } from "./story.js";
 import type { Cause, Diagnosis } from "./types.js";
 import { plainText, strengthWords } from "./units.js";
@@ -192,6 +192,7 @@ function inputsSection(d: Diagnosis): string[] {
   if (d.input.alert_time) lines.push(`- **Alert time**: ${d.input.alert_time}`);
   if (d.baseline) lines.push(`- **Baseline**: ${d.baseline.start} → ${d.baseline.end} (${plainText(d.baseline.why)})`);
   lines.push(...sourceLines(d.input).map((line) => `- **Read**: ${line}`));
+  lines.push(...foldedLines(d.input).map((line) => `- **Folded**: ${line}`));
   lines.push(
     `- **Timing**: read ${Math.round(d.timing.read_ms)} ms, analysed ${Math.round(d.timing.analyze_ms)} ms`,
     "",

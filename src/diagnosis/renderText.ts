@@ -16,6 +16,7 @@ import {
   percent,
   worthActingOn,
 } from "./present.js";
+import { foldedLines } from "./sources.js";
 import { citedGroup, linkEffect, roleOf, shortEntity, usageLine } from "./story.js";
 import type { Cause, ChainLink, Diagnosis } from "./types.js";
 import { plainText } from "./units.js";
@@ -212,6 +213,7 @@ function firstScreen(d: Diagnosis, causes: Cause[], paint: Paint, items: number)
   if (lead) block(chainLines(lead, paint, items));
   if ((d.context ?? []).length > 0) block([oneLine(`Context (not a fault): ${(d.context ?? []).join("; ")}`)]);
   block(skippedLines(d));
+  block(foldedLines(d.input).map(oneLine));
   block(othersLines(d, causes, items));
   if (lead && !worthActingOn(lead)) block([oneLine(nothingToActOnLine(lead))]);
   else if (lead) {

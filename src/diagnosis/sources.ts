@@ -47,3 +47,20 @@ export function sourceLines(input: Diagnosis["input"]): string[] {
       `${s.format}: ${formatNumber(s.files)} file${s.files === 1 ? "" : "s"}${s.bytes > 0 ? `, ${formatQuantity(s.bytes, "bytes")}` : ""}`,
   );
 }
+
+/** An estimate's significant figures as said in a report: the count is within about 1%. */
+const ESTIMATE_FIGURES = 3;
+
+/**
+ * One line per folded kind: "about 608,000 service names beyond the cap of 20,000 (--max-entities)
+ * were folded into service:(folded), which is not named as a cause". Empty when nothing was folded.
+ */
+export function foldedLines(input: Diagnosis["input"]): string[] {
+  return (input.folded ?? []).map((f) => {
+    const names = f.estimated
+      ? `about ${formatNumber(Number(f.names.toPrecision(ESTIMATE_FIGURES)))}`
+      : formatNumber(f.names);
+    const one = f.names === 1 && !f.estimated;
+    return `${names} ${f.kind} name${one ? " was" : "s were"} beyond the cap of ${formatNumber(f.cap)} (--max-entities): folded into ${f.into}, which is not named as a cause`;
+  });
+}

@@ -1,5 +1,5 @@
 /** The Diagnosis document, schema `beneath.diagnosis/v1` (DESIGN.md, step 5; schema/diagnosis.v1.json). */
-import type { Skipped } from "../case/model.js";
+import type { FoldedEntities, Skipped } from "../case/model.js";
 
 export const DIAGNOSIS_SCHEMA = "beneath.diagnosis/v1";
 
@@ -86,6 +86,8 @@ export interface Diagnosis {
     sources: { file: string; format: string }[];
     source_summary?: SourceSummary[];
     skipped: Skipped[];
+    /** Kinds with more distinct names than the cap (--max-entities): the rest were folded into one entity each. */
+    folded?: FoldedEntities[];
     /** ISO 8601. */
     window: { start: string; end: string };
     alert_time?: string;

@@ -12,7 +12,7 @@ export interface LiveAnalysis extends AnalyzedCase {
 }
 
 /** Output choices for a live analysis: as for files (how many causes, whether to list every input). */
-export type LiveAnalyzeOptions = Pick<AnalyzeOptions, "top" | "listInputs" | "baseline">;
+export type LiveAnalyzeOptions = Pick<AnalyzeOptions, "top" | "listInputs" | "baseline" | "maxEntities">;
 
 /** Pulls the incident, adds the files in `paths` (logs, Kubernetes objects), and diagnoses it. */
 export async function analyzeLive(
@@ -22,7 +22,7 @@ export async function analyzeLive(
 ): Promise<LiveAnalysis> {
   const pull = await pullIncident(source);
   const began = performance.now();
-  const live = await buildLiveCase(pull, paths);
+  const live = await buildLiveCase(pull, paths, options.maxEntities);
   const analyzed = await analyzeCase(live.case, {
     ...options,
     at: source.at,

@@ -32,8 +32,8 @@ export interface LiveCase {
 }
 
 /** The pulled metrics plus any files given beside them (logs, Kubernetes objects). */
-export async function buildLiveCase(pull: Pull, paths: string[] = []): Promise<LiveCase> {
-  const builder = new CaseBuilder();
+export async function buildLiveCase(pull: Pull, paths: string[] = [], maxEntities?: number): Promise<LiveCase> {
+  const builder = new CaseBuilder({ maxEntities });
   const formats: LiveCase["formats"] = [];
   for (const metric of pull.metrics) {
     const file = `${pull.source} ${metric.name}`;

@@ -29,6 +29,8 @@ export interface ReadProgress {
 export interface ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
   limits?: Partial<ReadLimits>;
+  /** Distinct entities of a kind the Case keeps before folding the rest (DEFAULT_MAX_ENTITIES when absent). */
+  maxEntities?: number;
 }
 
 export interface ReadResult {
@@ -347,7 +349,7 @@ export async function readInto(
 
 /** Reads every path into one Case (see readInto). */
 export async function readCaseWithFormats(paths: string[], options: ReadOptions = {}): Promise<ReadResult> {
-  const builder = new CaseBuilder();
+  const builder = new CaseBuilder({ maxEntities: options.maxEntities });
   const formats = await readInto(builder, paths, options);
   return { case: builder.build(), formats };
 }

@@ -3,6 +3,7 @@
  * and in how many independent families its own signals moved, discounted where a direct callee's
  * fault explains its symptoms (faults propagate from callee to caller).
  */
+import { isFoldedEntity } from "../case/entityCap.js";
 import type { Case } from "../case/model.js";
 import { CATALOGUE } from "../catalogue/index.js";
 import type { FaultKind, Finding } from "../catalogue/types.js";
@@ -266,6 +267,14 @@ export interface Ranking {
   context: string[];
 }
 
+/**
+ * Whether an entity may be named as a cause: not data of no known source (`service:unknown`), nor a
+ * fold of names beyond the entity cap (many unrelated things, none of which could be acted on by name).
+ */
+function canBeCause(entity: string): boolean {
+  return !entity.endsWith(":unknown") && !isFoldedEntity(entity);
+}
+
 export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): Ranking {
   const byEntity = new Map<string, Evidence[]>();
   for (const e of evidence) {
@@ -277,7 +286,7 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
   const traffic = trafficChange(c, window);
   const young = youngEntities(c, window);
   for (const [entity, list] of byEntity) {
-    if (entity.endsWith(":unknown")) continue;
+    if (!canBeCause(entity)) continue;
     const strengths = familyStrengths(list);
     const ownScore = combine(Object.values(familyStrengths(list.filter((e) => !isPropagated(e)))) as number[]);
     const propagated = PROPAGATION.map(({ symptoms }) =>
@@ -331,7 +340,8 @@ export function rankHypotheses(c: Case, evidence: Evidence[], window: Window): R
   }
   ranked.sort((a, b) => b.score - a.score || a.start - b.start);
   const notes = contextNotes(c, evidence, graph);
-  const withFindings = mergeFindings(ranked, findCauses(c, evidence), graph);
+  const findings = findCauses(c, evidence).filter((f) => !isFoldedEntity(f.entity));
+  const withFindings = mergeFindings(ranked, findings, graph);
   const context = notes.map((n) => n.line);
   if (traffic)
     context.unshift(
