@@ -1,7 +1,8 @@
 /**
  * `npm run bench:scale`: how beneath scales with its input (issue 15). Generates JSON-lines logs and
- * one Prometheus query_range document at 100 MB, 316 MB and 1 GB, and OTLP/JSON traces of 100k, 316k
- * and 1M spans, in a temporary folder (each file deleted after its run); runs `beneath analyze` on
+ * one Prometheus query_range document at 100 MB, 316 MB and 1 GB, OTLP/JSON traces of 100k, 316k
+ * and 1M spans, and 100 MB of JSON-lines logs naming about 600k distinct services (an ID read as a
+ * service name, folded beyond --max-entities), in a temporary folder (each file deleted after its run); runs `beneath analyze` on
  * each in its own process and measures wall time, CPU seconds and peak RSS (the process' own getrusage,
  * through bench/scaleProbe.ts); fits the growth exponent of CPU time over the sizes; prints a table
  * against the issue's targets and writes bench/results/scale.json.
@@ -18,7 +19,14 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { ALERT, type Written, writeJsonLinesLogs, writeOtlpSpans, writeQueryRange } from "./scaleInputs.js";
+import {
+  ALERT,
+  type Written,
+  writeDistinctNameLogs,
+  writeJsonLinesLogs,
+  writeOtlpSpans,
+  writeQueryRange,
+} from "./scaleInputs.js";
 import { allMet, renderTable, type ScaleRun, verdicts, type Workload } from "./scaleReport.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -34,12 +42,16 @@ interface Input {
   /** The smallest size of a full run: bytes, or spans. */
   base: number;
   write(file: string, size: number): Promise<Written>;
+  /** Multiples of `base` to run (STEPS when absent). */
+  steps?: number[];
 }
 
 const INPUTS: Input[] = [
   { name: "json-lines", base: 100e6, write: writeJsonLinesLogs },
   { name: "query-range", base: 100e6, write: writeQueryRange },
   { name: "spans", base: 100e3, write: writeOtlpSpans },
+  // Bounded cardinality is judged by memory at one size: the names beyond the cap cost nothing more as they grow.
+  { name: "distinct-names", base: 100e6, write: writeDistinctNameLogs, steps: [1] },
 ];
 
 function usage(message: string): never {
@@ -146,7 +158,8 @@ async function main(): Promise<void> {
   const runs: ScaleRun[] = [];
   try {
     for (const input of INPUTS.filter((i) => only.includes(i.name))) {
-      for (const step of STEPS) runs.push(await measure(input, Math.round(input.base * step * scale), dir));
+      for (const step of input.steps ?? STEPS)
+        runs.push(await measure(input, Math.round(input.base * step * scale), dir));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -79,11 +79,32 @@ export async function writeJsonLinesLogs(file: string, bytes: number): Promise<W
   return { bytes: await writeChunks(file, logLines(lines)), items: lines };
 }
 
-function* logLines(lines: number): Generator<string> {
+/** One line in this many names one of the real services; the others name an ID as their service. */
+const REAL_SERVICE_EVERY = 10;
+
+/**
+ * About `bytes` of the same logs, but with a label that is really an ID: nine lines in ten name a
+ * service never seen before (`job-<line>`), so 100 MB hold about 600k distinct service names, while
+ * every tenth line comes from the real services (the faulty one among them). Items: the distinct names.
+ */
+export async function writeDistinctNameLogs(file: string, bytes: number): Promise<Written> {
+  const lines = Math.max(1, Math.round(bytes / LOG_LINE_BYTES));
+  const names = new Set<string>();
+  const idName = (line: number, service: string) => {
+    const name = line % REAL_SERVICE_EVERY === 0 ? service : `job-${line}`;
+    // Only the real services repeat; the ids are counted, not held.
+    if (name === service) names.add(name);
+    return name;
+  };
+  const written = await writeChunks(file, logLines(lines, idName));
+  return { bytes: written, items: names.size + lines - Math.ceil(lines / REAL_SERVICE_EVERY) };
+}
+
+function* logLines(lines: number, nameOf = (_line: number, service: string) => service): Generator<string> {
   const random = seeded(1);
   for (let i = 0; i < lines; i++) {
     const t = START + (i / lines) * HOUR;
-    const service = SERVICES[Math.floor(random() * SERVICES.length)];
+    const service = nameOf(i, SERVICES[Math.floor(random() * SERVICES.length)]);
     const pod = podName(service, Math.floor(random() * PODS_PER_SERVICE));
     const failing = service === FAULTY && t >= ONSET && random() < 0.3;
     const level = failing ? "error" : "info";

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { writeJsonLinesLogs, writeOtlpSpans, writeQueryRange } from "../bench/scaleInputs.js";
+import { writeDistinctNameLogs, writeJsonLinesLogs, writeOtlpSpans, writeQueryRange } from "../bench/scaleInputs.js";
 import { allMet, growthExponent, renderTable, type ScaleRun, verdicts } from "../bench/scaleReport.js";
-import { readCase } from "../src/read/index.js";
+import { readCase, readCaseWithFormats } from "../src/read/index.js";
 
 function run(input: ScaleRun["input"], bytes: number, cpuSeconds: number, extra: Partial<ScaleRun> = {}): ScaleRun {
   return {
@@ -65,6 +65,27 @@ test("bench:scale: the generated inputs are about the size asked for and read as
       read.logs.templates.reduce((sum, t) => sum + t.total, 0),
       logs.items,
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bench:scale: the distinct-names logs name as many services as they say, folded beyond the cap", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "beneath-scale-test-"));
+  try {
+    const file = join(dir, "names.jsonl");
+    const written = await writeDistinctNameLogs(file, 40_000);
+    const maxEntities = 50;
+    const { case: c } = await readCaseWithFormats([file], { maxEntities });
+    const services = c.folded?.find((f) => f.kind === "service");
+    assert.ok(written.items > 200, `${written.items} names`);
+    assert.deepEqual(services, {
+      kind: "service",
+      into: "service:(folded)",
+      names: written.items - maxEntities,
+      estimated: false,
+      cap: maxEntities,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

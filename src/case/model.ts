@@ -126,7 +126,7 @@ export interface FoldedEntities {
   kind: EntityKind;
   /** The entity their data went to: `service:(folded)`. */
   into: string;
-  /** Distinct names folded: exact when `estimated` is false, else an estimate within about 1%. */
+  /** Distinct names folded: exact when `estimated` is false, else an estimate (standard error 0.8%). */
   names: number;
   estimated: boolean;
   /** Distinct entities of the kind kept before folding began. */

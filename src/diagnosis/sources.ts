@@ -48,12 +48,12 @@ export function sourceLines(input: Diagnosis["input"]): string[] {
   );
 }
 
-/** An estimate's significant figures as said in a report: the count is within about 1%. */
+/** An estimate's significant figures as said in a report: the count is within about 2% (distinctCount.ts). */
 const ESTIMATE_FIGURES = 3;
 
 /**
- * One line per folded kind: "about 608,000 service names beyond the cap of 20,000 (--max-entities)
- * were folded into service:(folded), which is not named as a cause". Empty when nothing was folded.
+ * One line per folded kind: "about 598,000 service names were beyond the cap of 10,000 (--max-entities):
+ * folded into service:(folded), which is not named as a cause". Empty when nothing was folded.
  */
 export function foldedLines(input: Diagnosis["input"]): string[] {
   return (input.folded ?? []).map((f) => {
