@@ -35,8 +35,8 @@ export const TARGETS: Target[] = [
   { input: "query-range", at: { bytes: 1e9 }, wallSeconds: 40, peakRssBytes: 1.5 * GIB },
   { input: "spans", at: { items: 1e6 }, wallSeconds: 15, peakRssBytes: 800 * MB },
   // Bounded cardinality: 600k distinct service names in 100 MB took 3.45 GB (issue 15), and ran out of
-  // memory at 4 GB before the entity cap; folded beyond it they must stay well under 1 GB. Time: twice
-  // what they take folded (17 s on the shared machine), so that a return of per-name costs shows.
+  // memory at 4 GB before the entity cap; folded beyond it they must stay well under 1 GB. Time: about
+  // twice what they take folded (18 s wall on the shared machine), so that a return of per-name costs shows.
   { input: "distinct-names", at: { bytes: 100e6 }, wallSeconds: 35, peakRssBytes: 1 * GIB },
 ];
 /** Time may grow at most linearly with the input, with a little room for noise. */
