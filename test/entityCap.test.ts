@@ -8,10 +8,11 @@ import { analyze } from "../src/analyze.js";
 import { CaseBuilder } from "../src/case/builder.js";
 import { DistinctCount } from "../src/case/distinctCount.js";
 import { makeEntity } from "../src/case/entity.js";
-import { EntityCap, FOLDED_NAME, isFoldedEntity } from "../src/case/entityCap.js";
+import { EntityCap, FOLD_SERIES_PER_METRIC, FOLDED_NAME, isFoldedEntity } from "../src/case/entityCap.js";
 import type { Case } from "../src/case/model.js";
 import { renderMarkdown } from "../src/diagnosis/renderMarkdown.js";
 import { renderText } from "../src/diagnosis/renderText.js";
+import { foldedLines } from "../src/diagnosis/sources.js";
 import type { Diagnosis } from "../src/diagnosis/types.js";
 import { validateDiagnosis } from "../src/diagnosis/validate.js";
 import { parseLogLine } from "../src/read/jsonLines.js";
@@ -83,6 +84,34 @@ test("below the cap the Case is the one an uncapped builder makes", () => {
   assert.deepEqual(
     capped.logs.templates.map((t) => [t.entity, t.template, t.total]),
     uncapped.logs.templates.map((t) => [t.entity, t.template, t.total]),
+  );
+});
+
+test("a fold keeps its first series of each metric; the rest are left out and counted once each", () => {
+  const extra = 10;
+  const builder = new CaseBuilder({ maxEntities: 2 });
+  const t = [minute(0), minute(1)];
+  const names = FOLD_SERIES_PER_METRIC + extra + 2;
+  // Two files with the same series: a series left out in both is one series left out.
+  for (const file of ["a.json", "b.json"]) {
+    const sink = builder.sinkFor(file);
+    for (let i = 0; i < names; i++) {
+      sink.addSamples({ service: `job-${i}`, instance: `10.0.0.${i}` }, "in_flight", t, [1, 2]);
+      if (i < 5) sink.addSamples({ service: `job-${i}`, instance: `10.0.0.${i}` }, "up", t, [1, 1]);
+    }
+  }
+  const c = builder.build();
+  const count = (entity: string, metric: string) =>
+    c.series.filter((s) => s.entity === entity && s.metric === metric).length;
+  assert.equal(count("service:(folded)", "in_flight"), FOLD_SERIES_PER_METRIC);
+  assert.equal(count("service:(folded)", "up"), 3, "other metrics of the fold have their own allowance");
+  assert.equal(count("service:job-0", "in_flight") + count("service:job-1", "in_flight"), 2, "kept names keep theirs");
+  assert.deepEqual(c.folded, [
+    { kind: "service", into: "service:(folded)", names: names - 2, estimated: false, cap: 2, series_left_out: extra },
+  ]);
+  assert.match(
+    foldedLines({ sources: [], skipped: [], window: { start: "", end: "" }, folded: c.folded }).join("\n"),
+    /^10 series of service:\(folded\) beyond 1,000 of one metric were left out$/m,
   );
 });
 

@@ -129,6 +129,7 @@ export class CaseBuilder {
     const key = `${entity}\u0000${metric}\u0000${JSON.stringify(identity)}`;
     let chunks = this.series.get(key);
     if (!chunks) {
+      if (!this.cap.keepsSeries(entity, metric, key)) return;
       chunks = { entity, metric, labels: Object.fromEntries(identity), t: [], v: [] };
       if (unit) chunks.unit = unit;
       this.series.set(key, chunks);

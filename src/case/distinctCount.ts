@@ -5,7 +5,7 @@
  */
 
 /** Strings counted exactly (kept in a set) before the count turns to an estimate. */
-const EXACT_UP_TO = 1024;
+export const EXACT_UP_TO = 1024;
 /**
  * log2 of the registers: 2^14 one-byte registers (16 KiB) give a standard error of 1.04/√16384 ≈ 0.8%
  * (within 2% nearly always): close enough to say "about 600,000", small enough to keep one per entity kind.

@@ -131,6 +131,8 @@ export interface FoldedEntities {
   estimated: boolean;
   /** Distinct entities of the kind kept before folding began. */
   cap: number;
+  /** The fold's series beyond FOLD_SERIES_PER_METRIC of one metric, left out (counted as `names` are). */
+  series_left_out?: number;
 }
 
 export interface Case {

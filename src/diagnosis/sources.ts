@@ -2,6 +2,8 @@
  * The inputs, said compactly: one line per format with its file count and size. A case exported from
  * Prometheus as a thousand files is read in full, but a report lists a thousand names to no one.
  */
+import { EXACT_UP_TO } from "../case/distinctCount.js";
+import { FOLD_SERIES_PER_METRIC } from "../case/entityCap.js";
 import type { Diagnosis, SourceSummary } from "./types.js";
 import { formatNumber, formatQuantity } from "./units.js";
 
@@ -53,14 +55,23 @@ const ESTIMATE_FIGURES = 3;
 
 /**
  * One line per folded kind: "about 598,000 service names were beyond the cap of 10,000 (--max-entities):
- * folded into service:(folded), which is not named as a cause". Empty when nothing was folded.
+ * folded into service:(folded), which is not named as a cause", and a second when the fold's series
+ * went beyond their cap. Empty when nothing was folded.
  */
 export function foldedLines(input: Diagnosis["input"]): string[] {
-  return (input.folded ?? []).map((f) => {
-    const names = f.estimated
-      ? `about ${formatNumber(Number(f.names.toPrecision(ESTIMATE_FIGURES)))}`
-      : formatNumber(f.names);
+  return (input.folded ?? []).flatMap((f) => {
     const one = f.names === 1 && !f.estimated;
-    return `${names} ${f.kind} name${one ? " was" : "s were"} beyond the cap of ${formatNumber(f.cap)} (--max-entities): folded into ${f.into}, which is not named as a cause`;
+    const line = `${count(f.names, f.estimated)} ${f.kind} name${one ? " was" : "s were"} beyond the cap of ${formatNumber(f.cap)} (--max-entities): folded into ${f.into}, which is not named as a cause`;
+    if (f.series_left_out === undefined) return [line];
+    const series = count(f.series_left_out, f.series_left_out > EXACT_UP_TO);
+    return [
+      line,
+      `${series} series of ${f.into} beyond ${formatNumber(FOLD_SERIES_PER_METRIC)} of one metric were left out`,
+    ];
   });
+}
+
+/** A count as said in a report: an estimate to ESTIMATE_FIGURES figures, with "about". */
+function count(n: number, estimated: boolean): string {
+  return estimated ? `about ${formatNumber(Number(n.toPrecision(ESTIMATE_FIGURES)))}` : formatNumber(n);
 }
