@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wantsColor } from "../src/cli/terminal.js";
-import { assertUsageError, beneath, MAIN } from "./helpers/cli.js";
+import { assertUsageError, beneath, FROM_MODULES, MAIN } from "./helpers/cli.js";
 
 const LOGS = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
 /** The program itself and each command. */
@@ -93,7 +93,19 @@ test("a run without --at says on stderr which span it searched, and keeps stdout
   assert.equal(JSON.parse(result.stdout).schema, "beneath.diagnosis/v1");
 });
 
-/** A resolve hook that prints every module a run loads, installed through --import (no files needed). */
+/** Node run with `preload` (an ES module's source) imported first; what it printed on stderr after `prefix`. */
+function printedByPreload(preload: string, prefix: string, script: string, args: string[]): string[] {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", `data:text/javascript,${encodeURIComponent(preload)}`, script, ...args],
+    {
+      encoding: "utf8",
+    },
+  );
+  return [...result.stderr.matchAll(new RegExp(`^${prefix} (.+)$`, "gm"))].map((m) => m[1]);
+}
+
+/** Every ES module a run of the modules loads, from a resolve hook. */
 function loadedModules(...args: string[]): string[] {
   const hook = `export async function resolve(specifier, context, next) {
     const resolved = await next(specifier, context);
@@ -101,15 +113,22 @@ function loadedModules(...args: string[]): string[] {
     return resolved;
   }`;
   const install = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-  const result = spawnSync(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(install)}`, MAIN, ...args],
-    {
-      encoding: "utf8",
-    },
-  );
-  return [...result.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]);
+  return printedByPreload(install, "LOADED", FROM_MODULES, args);
 }
+
+/** Every CommonJS module a run of the bin requires: what the bundle takes from node_modules. */
+function requiredModules(...args: string[]): string[] {
+  const hook = `import Module from "node:module";
+    const load = Module._load;
+    Module._load = function (request, ...rest) {
+      process.stderr.write("REQUIRED " + request + "\\n");
+      return load.call(this, request, ...rest);
+    };`;
+  return printedByPreload(hook, "REQUIRED", MAIN, args);
+}
+
+/** What analyze needs not: the simulator and its YAML, schema validation, the progress bar off a terminal. */
+const UNNEEDED = /\/sim\/(?!scenarioError\.js)|\/yaml\/|\/ajv\/|cli-progress|validate\.js/;
 
 test("analyze loads neither the simulator, nor YAML, nor schema validation, nor the progress bar off a terminal", () => {
   const loaded = loadedModules("analyze", LOGS, "--format", "json");
@@ -117,8 +136,17 @@ test("analyze loads neither the simulator, nor YAML, nor schema validation, nor 
     loaded.some((url) => url.endsWith("/src/analyze.js")),
     "the hook sees the engine load",
   );
-  const unneeded = loaded.filter((url) =>
-    /\/sim\/(?!scenarioError\.js)|\/yaml\/|\/ajv\/|cli-progress|validate\.js/.test(url),
+  assert.deepEqual(
+    loaded.filter((url) => UNNEEDED.test(url)),
+    [],
   );
-  assert.deepEqual(unneeded, []);
+});
+
+test("analyze from the bundle requires neither YAML nor schema validation", () => {
+  const required = requiredModules("analyze", LOGS, "--format", "json");
+  assert.ok(required.includes("node:zlib"), "the hook sees the bundle require node's modules");
+  assert.deepEqual(
+    required.filter((name) => /^(yaml|ajv)/.test(name)),
+    [],
+  );
 });

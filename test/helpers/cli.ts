@@ -4,6 +4,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+/** The bin run from the modules even where MAIN runs the bundle (src/cli/bundled.ts). */
+export const FROM_MODULES = fileURLToPath(new URL("./fromModules.js", import.meta.url));
 
 export function beneath(...args: string[]) {
   return beneathWithInput(undefined, ...args);

@@ -1,0 +1,43 @@
+// Part of `npm run build`, after tsc: bundles dist/src/cli/program.js into dist/bundle/program.cjs and
+// writes V8's code cache of it, which the `beneath` bin runs `analyze` from (src/cli/bundled.ts).
+// CommonJS because node 20 can compile a script from a code cache (vm.Script) but not an ES module.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const { BUNDLE_FILES, compileBundle, evaluateBundle } = await import("../dist/src/cli/bundled.js");
+
+// Bundled: what every `analyze` loads (commander) or may (the progress bar). The other dependencies
+// serve the lab, the simulator or the HTML report's script and stay required from node_modules.
+const BUNDLED = new Set(["commander", "cli-progress"]);
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
+
+/** Any warning (an `import.meta` left undefined, a top-level await) fails the build. */
+async function bundle(options) {
+  const result = await build({ bundle: true, platform: "node", target: "node20", logLevel: "warning", ...options });
+  if (result.warnings.length > 0) throw new Error(`esbuild: ${result.warnings.length} warning(s)`);
+}
+
+// A stale cache must not sit beside a new bundle, even if this script fails half-way.
+rmSync(BUNDLE_FILES.cache, { force: true });
+await bundle({
+  entryPoints: [BUNDLE_FILES.source],
+  outfile: BUNDLE_FILES.bundle,
+  format: "cjs",
+  external,
+  // The modules locate files (package.json, worker scripts) from import.meta.url: the bundle's own URL.
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+// The readers start these by URL relative to their own module, so in the bundle beside it.
+await bundle({
+  entryPoints: ["dist/src/read/lineWorker.js", "dist/src/read/documentWorker.js"],
+  outdir: "dist/bundle",
+  format: "esm",
+  external,
+});
+// Compiled as the bin compiles it, and its top level run (it only defines things) so that the
+// functions that runs are compiled, and cached, too.
+const script = compileBundle(BUNDLE_FILES.bundle);
+evaluateBundle(script, BUNDLE_FILES.bundle);
+writeFileSync(BUNDLE_FILES.cache, script.createCachedData());
