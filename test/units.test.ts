@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { COUNTER_RATE_UNIT } from "../src/case/builder.js";
 import { unitOfSeries } from "../src/case/units.js";
 import {
@@ -82,4 +83,17 @@ test("time spent per second on a chart axis reads as a duration per second", () 
 test("a label selector in engine prose longer than the limit keeps only its metric name", () => {
   const long = `mysql_up{instance="${"a".repeat(120)}"}`;
   assert.equal(plainText(`${long} moved; up{job="x"} stayed`), 'mysql_up{…} moved; up{job="x"} stayed');
+});
+
+test("numbers from a thousand up are grouped as Intl's en-US format groups them, halves and signs included", () => {
+  const intl = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  const fixed = [1000, 1000.5, -1000.5, 2.5e6, 1234567.4999, 2 ** 53 + 2, 9.99e20, 1e21, -3.7e25, 1e308];
+  for (const v of fixed) assert.equal(formatNumber(v), intl.format(v), String(v));
+  fc.assert(
+    fc.property(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => Math.abs(v) >= 1000),
+      (v) => formatNumber(v) === intl.format(v),
+    ),
+    { numRuns: 5000 },
+  );
 });

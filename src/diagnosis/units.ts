@@ -8,7 +8,23 @@ const SIGNIFICANT = 3;
 /** Below this a value is shown as "< 0.001": smaller digits are noise to a reader. */
 const SMALLEST_SHOWN = 0.001;
 
-const thousands = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+/** Digits grouped by three from the right: 1234567 → 1,234,567. */
+const THOUSANDS = /\B(?=(\d{3})+$)/g;
+/** From here String() writes an exponent, so Intl groups the digits. */
+const EXPONENT_FROM = 1e21;
+/** Built on first use: building one costs about 10 ms (ICU's data), more than a whole small diagnosis's formatting. */
+let wideFormat: Intl.NumberFormat | undefined;
+
+/** What Intl's en-US format with no fraction digits writes (halves rounded away from zero). */
+function withThousands(v: number): string {
+  const rounded = Math.round(Math.abs(v));
+  if (rounded >= EXPONENT_FROM) {
+    wideFormat ??= new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+    return wideFormat.format(v);
+  }
+  const grouped = String(rounded).replace(THOUSANDS, ",");
+  return v < 0 ? `-${grouped}` : grouped;
+}
 
 /** A plain number: thousands separators above 1000, three significant digits below, no exponent. */
 export function formatNumber(v: number): string {
@@ -16,7 +32,7 @@ export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return v > 0 ? "∞" : "-∞";
   const a = Math.abs(v);
   if (a === 0) return "0";
-  if (a >= 1000) return thousands.format(v);
+  if (a >= 1000) return withThousands(v);
   if (a < SMALLEST_SHOWN) return v > 0 ? `< ${SMALLEST_SHOWN}` : `> -${SMALLEST_SHOWN}`;
   const digits = Math.max(0, SIGNIFICANT - 1 - Math.floor(Math.log10(a)));
   return String(Number(v.toFixed(digits)));
