@@ -1,7 +1,9 @@
 // Part of `npm run build`, after tsc: bundles dist/src/cli/program.js into dist/bundle/program.cjs and
 // writes V8's code cache of it, which the `beneath` bin runs `analyze` from (src/cli/bundled.ts).
 // CommonJS because node 20 can compile a script from a code cache (vm.Script) but not an ES module.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 const { BUNDLE_FILES, compileBundle, evaluateBundle } = await import("../dist/src/cli/bundled.js");
@@ -41,8 +43,17 @@ await bundle({
   format: "esm",
   external,
 });
-// Compiled as the bin compiles it, and its top level run (it only defines things) so that the
-// functions that runs are compiled, and cached, too.
+// Compiled as the bin compiles it, then run on the example incident, so that the cache holds the
+// functions an analyze runs (reading, detection, ranking, rendering) compiled, not only the top level.
+const WARM_UP_INCIDENT = ["examples/train-ticket-route-delay", "--at", "2023-01-30T13:44:44Z"];
 const script = compileBundle(BUNDLE_FILES.bundle);
-evaluateBundle(script, BUNDLE_FILES.bundle);
+const runCli = evaluateBundle(script, BUNDLE_FILES.bundle);
+const scratch = mkdtempSync(join(tmpdir(), "beneath-bundle-"));
+try {
+  const out = join(scratch, "diagnosis.json");
+  await runCli([process.execPath, "beneath", "analyze", ...WARM_UP_INCIDENT, "--format", "json", "--out", out]);
+  if (process.exitCode) throw new Error(`the bundle failed on ${WARM_UP_INCIDENT.join(" ")}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 writeFileSync(BUNDLE_FILES.cache, script.createCachedData());
