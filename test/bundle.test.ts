@@ -7,10 +7,11 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_FILES, compileBundle, loadBundle } from "../src/cli/bundled.js";
-import { FROM_MODULES, MAIN } from "./helpers/cli.js";
+import { MAIN, modulesBin } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "beneath-bundle-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
+const FROM_MODULES = modulesBin(dir);
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/train-ticket-route-delay", import.meta.url));
 

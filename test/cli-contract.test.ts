@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wantsColor } from "../src/cli/terminal.js";
-import { assertUsageError, beneath, FROM_MODULES, MAIN } from "./helpers/cli.js";
+import { assertUsageError, beneath, MAIN, modulesBin } from "./helpers/cli.js";
 
 const LOGS = fileURLToPath(new URL("../../test/fixtures/logs/checkout.jsonl", import.meta.url));
 /** The program itself and each command. */
@@ -113,7 +113,7 @@ function loadedModules(...args: string[]): string[] {
     return resolved;
   }`;
   const install = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-  return printedByPreload(install, "LOADED", FROM_MODULES, args);
+  return printedByPreload(install, "LOADED", modulesBin(outDir()), args);
 }
 
 /** Every CommonJS module a run of the bin requires: what the bundle takes from node_modules. */

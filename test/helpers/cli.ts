@@ -1,11 +1,22 @@
 /** Runs the built `beneath` command, and checks the one-line usage errors DESIGN.md promises. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-/** The bin run from the modules even where MAIN runs the bundle (src/cli/bundled.ts). */
-export const FROM_MODULES = fileURLToPath(new URL("./fromModules.js", import.meta.url));
+
+/**
+ * Writes into `dir` a bin that runs the modules even where MAIN runs the bundle (src/cli/bundled.ts),
+ * and returns its path. A file, not `node -e`: worker threads inherit node's flags.
+ */
+export function modulesBin(dir: string): string {
+  const bin = join(dir, "beneath-from-modules.mjs");
+  const program = new URL("../../src/cli/program.js", import.meta.url).href;
+  writeFileSync(bin, `(await import(${JSON.stringify(program)})).runCli(process.argv);\n`);
+  return bin;
+}
 
 export function beneath(...args: string[]) {
   return beneathWithInput(undefined, ...args);
