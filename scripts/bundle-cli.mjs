@@ -3,7 +3,8 @@
 // CommonJS because node 20 can compile a script from a code cache (vm.Script) but not an ES module.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const { BUNDLE_FILES, compileBundle, evaluateBundle } = await import("../dist/src/cli/bundled.js");
@@ -11,7 +12,9 @@ const { BUNDLE_FILES, compileBundle, evaluateBundle } = await import("../dist/sr
 // Bundled: what every `analyze` loads (commander) or may (the progress bar). The other dependencies
 // serve the lab, the simulator or the HTML report's script and stay required from node_modules.
 const BUNDLED = new Set(["commander", "cli-progress"]);
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+/** A path in the repository, wherever the build is run from. */
+const repo = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const pkg = JSON.parse(readFileSync(repo("package.json"), "utf8"));
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
 /**
@@ -38,14 +41,14 @@ await bundle({
 });
 // The readers start these by URL relative to their own module, so in the bundle beside it.
 await bundle({
-  entryPoints: ["dist/src/read/lineWorker.js", "dist/src/read/documentWorker.js"],
-  outdir: "dist/bundle",
+  entryPoints: [repo("dist/src/read/lineWorker.js"), repo("dist/src/read/documentWorker.js")],
+  outdir: dirname(BUNDLE_FILES.bundle),
   format: "esm",
   external,
 });
 // Compiled as the bin compiles it, then run on the example incident, so that the cache holds the
 // functions an analyze runs (reading, detection, ranking, rendering) compiled, not only the top level.
-const WARM_UP_INCIDENT = ["examples/train-ticket-route-delay", "--at", "2023-01-30T13:44:44Z"];
+const WARM_UP_INCIDENT = [repo("examples/train-ticket-route-delay"), "--at", "2023-01-30T13:44:44Z"];
 const script = compileBundle(BUNDLE_FILES.bundle);
 const runCli = evaluateBundle(script, BUNDLE_FILES.bundle);
 const scratch = mkdtempSync(join(tmpdir(), "beneath-bundle-"));
