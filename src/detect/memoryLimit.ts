@@ -8,7 +8,7 @@
 import type { Case, Series } from "../case/model.js";
 import { toIso } from "../case/time.js";
 import { formatQuantity } from "../diagnosis/units.js";
-import { groupBy, increaseIn, peakIn, type ResourceSpan, valueAt } from "./resourceSeries.js";
+import { groupBy, increaseIn, peakIn, type ResourceSpan, seriesNamed, valueAt } from "./resourceSeries.js";
 import type { Evidence } from "./types.js";
 
 const OOM_REASON = "kube_pod_container_status_last_terminated_reason";
@@ -102,9 +102,7 @@ function objectKills(c: Case, from: number, to: number): Map<string, number[]> {
 function peakAgainstLimit(c: Case, entity: string, from: number, to: number) {
   let best: { used: number; limit: number } | undefined;
   const limits = LIMITS.flatMap(({ metric, labels }) =>
-    c.series.filter(
-      (s) => s.entity === entity && s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-    ),
+    seriesNamed(c, metric, labels).filter((s) => s.entity === entity),
   );
   for (const used of c.series.filter((s) => s.entity === entity && s.metric === WORKING_SET)) {
     const limitSeries = limits.find((l) => containerKey(l) === containerKey(used));

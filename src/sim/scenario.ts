@@ -159,7 +159,7 @@ function setInTimeline(doc: JsonObject, path: string, atText: string, value: Jso
       isJsonObject(e) &&
       isJsonObject(e.set) &&
       path in e.set &&
-      (typeof e.at === "number" ? e.at : parseDuration(String(e.at))) === at,
+      durationField(e.at, `${where}: timeline entry's at`) === at,
   );
   if (!entry || !isJsonObject(entry.set)) {
     throw new ScenarioError(`${where}: the timeline sets no ${path} at ${atText}`);
